@@ -1,0 +1,274 @@
+"""The constrained weight map: shape parameters -> the ``(W, b)`` list of the width-4 network.
+
+This is where the weights are built from the peaks (SPEC sections 3-5).
+
+Shape parameters (a dict, every entry may carry leading runs axes ``...``):
+
+- ``"a"``      : (..., d + 1) peaks a_0 .. a_d in (0, 1);
+- ``"s0"``     : (...)        first scale s_0 > 0, with Theorem 3.1 tying the others to the
+  peaks (``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``); **or** ``"s"`` : (..., d) every scale
+  s_0 .. s_{d-1} free (> 0), the "no regularization" variant;
+- ``"alpha"``, ``"beta"`` : (...) output scale and shift.
+
+Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (``s_{-1} = 1``),
+``A_i = S_i / a_i``, ``B_i = S_i / (a_i (1 - a_i))``, ``C_i = S_i a_{i+1}``, hidden map i is::
+
+    M_i = [[1, sigma A_i, -sigma B_i,    0],
+           [0,       A_i,       -B_i,    0],
+           [0,       A_i,       -B_i, -C_i],
+           [0,         0,          0,  S_i]]
+
+Network of depth d (d ReLU layers, "4 x d" in the paper):
+
+1. input layer 1 -> 4: ``W = (1, 1, 1, 0) / (hi - lo)``, ``b = (B - u, -u, -a_0 - u, 1)`` with
+   ``u = lo / (hi - lo)``, so that after the ReLU the hidden state is
+   ``[x' + B, x', ReLU(x' - a_0), 1]`` for ``x' = (x - lo) / (hi - lo)`` in [0, 1];
+2. hidden layers 4 -> 4, ``M_0 .. M_{d-2}``, zero biases;
+3. output 4 -> 1: ``alpha * (row 0 of M_{d-1})``, bias ``beta - alpha B``.
+
+The network computes ``alpha (x' + sigma F(x')) + beta`` with ``F = sum_i s_i W_i``, and has
+exactly 2^d linear pieces on [lo, hi].
+
+**The ReLU on ``sum``** [choice]: with ``sigma = -1`` the running sum ``x' - sum_{j<i} s_j W_j``
+could become negative (then the ReLU would clip it and the network would no longer be
+``x' - F``). The input layer therefore gives ``sum`` the constant offset
+``B = sum_j s_j >= sum_j s_j W_j`` (waves are <= 1), and the output bias takes ``alpha B``
+back out. With ``sigma = +1`` the sum never falls below ``x' >= 0`` and ``B = 0``. ``B`` is a
+function of the scales and its gradient is carried exactly (it cancels in the output, so
+the loss does not depend on it, and the backward pass shows this to rounding).
+
+**Inputs on [lo, hi]** [choice]: the affine map onto [0, 1] is folded into the input layer.
+"""
+import numpy as np
+
+from .triangle import check_peaks, scale_ratios_theorem31
+
+NEURONS = ("sum", "t1", "t2", "bias")
+
+
+def check_sigma(sigma):
+    """``sigma`` selects x - F (``-1``, convex shapes) or x + F (``+1``, concave shapes)."""
+    if sigma not in (-1, 1, -1.0, 1.0):
+        raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); got {sigma}")
+    return float(sigma)
+
+
+def check_interval(lo, hi):
+    """Raise a clear ``ValueError`` unless ``lo < hi`` are finite numbers."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"the interval [lo, hi] must be finite; got [{lo}, {hi}]")
+    if not lo < hi:
+        raise ValueError(f"the interval [lo, hi] must be non-empty (lo < hi); got [{lo}, {hi}]")
+    return float(lo), float(hi)
+
+
+def default_s0(a):
+    """The default first scale ``s_0 = a_0 a_1`` [choice].
+
+    With Theorem 3.1, ``F'(0) = s_0 / (a_0 a_1)``, so this is the largest ``s_0`` for which
+    ``x - F`` is non-decreasing: its slope at 0 is exactly 0, like ``x^2`` (Yarotsky's
+    ``a_i = 1/2`` gives ``s_0 = 1/4``).
+
+    a : (..., d + 1) peaks. Returns s0 : (...) float64.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    return a[..., 0] * a[..., 1]
+
+
+def shape_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
+    """Build a shape-parameter dict (copies, safe to train in place).
+
+    Parameters
+    ----------
+    a : (..., d + 1) peaks in (0, 1)
+    s0 : float, (...) array or None (then :func:`default_s0`)
+    alpha, beta : float or (...) arrays
+    free_scales : bool; if True the dict holds every scale ``"s"`` (initialised by
+        Theorem 3.1) instead of ``"s0"``
+
+    Returns
+    -------
+    params : dict of float64 arrays, keys ``a``, ``s0`` (or ``s``), ``alpha``, ``beta``
+    """
+    a = check_peaks(a).copy()
+    lead = a.shape[:-1]
+    s0 = default_s0(a) if s0 is None else np.broadcast_to(np.asarray(s0, np.float64), lead)
+    params = {"a": a}
+    if free_scales:
+        params["s"] = np.cumprod(scale_ratios_theorem31(a, s0), axis=-1)
+    else:
+        params["s0"] = np.array(s0, dtype=np.float64)
+        scale_ratios_theorem31(a, s0)  # validates s0
+    params["alpha"] = np.array(np.broadcast_to(np.asarray(alpha, np.float64), lead))
+    params["beta"] = np.array(np.broadcast_to(np.asarray(beta, np.float64), lead))
+    return params
+
+
+def scales(params):
+    """The scale ratios ``S`` and the scales ``s`` of a shape-parameter dict.
+
+    Returns
+    -------
+    S : (..., d) float64, ``S_i = s_i / s_{i-1}``
+    s : (..., d) float64, ``s_0 .. s_{d-1}``
+    """
+    if "s" in params:
+        s = np.asarray(params["s"], dtype=np.float64)
+        if not np.all(np.isfinite(s)) or np.any(s <= 0):
+            raise ValueError("every free scale s_i must be finite and > 0")
+        prev = np.concatenate([np.ones(s.shape[:-1] + (1,)), s[..., :-1]], axis=-1)
+        return s / prev, s
+    S = scale_ratios_theorem31(params["a"], params["s0"])
+    return S, np.cumprod(S, axis=-1)
+
+
+def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
+    """Shape parameters -> the ``(W, b)`` list of the depth-d constructed network.
+
+    Parameters
+    ----------
+    params : dict, see the module docstring (``a`` : (..., d + 1), ``s0`` : (...) or
+        ``s`` : (..., d), ``alpha``, ``beta`` : (...))
+    sigma : -1 or +1
+    lo, hi : float, the input interval mapped onto [0, 1]
+
+    Returns
+    -------
+    layers : list of d + 1 pairs ``(W, b)``: ``(..., 4, 1), (..., 4)`` for the input layer,
+        ``(..., 4, 4), (..., 4)`` for each hidden ``M_i``, ``(..., 1, 4), (..., 1)`` at the output
+    cache : dict, everything :func:`weight_map_backward` needs
+    """
+    sigma = check_sigma(sigma)
+    lo, hi = check_interval(lo, hi)
+    a = check_peaks(params["a"], name="params['a']")
+    lead, d = a.shape[:-1], a.shape[-1] - 1
+    S, s = scales(params)
+    if S.shape != lead + (d,):
+        raise ValueError(f"scales have shape {S.shape}; peaks {a.shape} need {lead + (d,)}")
+    alpha = np.broadcast_to(np.asarray(params["alpha"], np.float64), lead)
+    beta = np.broadcast_to(np.asarray(params["beta"], np.float64), lead)
+    if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
+        raise ValueError("alpha and beta must be finite")
+
+    ai = a[..., :d]
+    A = S / ai
+    B = S / (ai * (1.0 - ai))
+    C = S[..., : d - 1] * a[..., 1:d]
+    offset = s.sum(axis=-1) if sigma < 0 else np.zeros(lead)
+
+    scale = 1.0 / (hi - lo)
+    u = lo * scale
+    W_in = np.zeros(lead + (4, 1))
+    W_in[..., :3, 0] = scale
+    b_in = np.stack(np.broadcast_arrays(offset - u, -u, -a[..., 0] - u, 1.0), axis=-1)
+    layers = [(W_in, b_in)]
+    for i in range(d - 1):
+        M = np.zeros(lead + (4, 4))
+        M[..., 0, 0] = 1.0
+        M[..., 0, 1], M[..., 0, 2] = sigma * A[..., i], -sigma * B[..., i]
+        M[..., 1, 1], M[..., 1, 2] = A[..., i], -B[..., i]
+        M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A[..., i], -B[..., i], -C[..., i]
+        M[..., 3, 3] = S[..., i]
+        layers.append((M, np.zeros(lead + (4,))))
+    W_out = np.zeros(lead + (1, 4))
+    W_out[..., 0, 0] = alpha
+    W_out[..., 0, 1] = alpha * sigma * A[..., d - 1]
+    W_out[..., 0, 2] = -alpha * sigma * B[..., d - 1]
+    layers.append((W_out, (beta - alpha * offset)[..., None]))
+
+    cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
+                 free=("s" in params))
+    return layers, cache
+
+
+def weight_map_backward(grads, cache):
+    """Carry weight gradients back to the shape parameters ("tilt the triangles").
+
+    Parameters
+    ----------
+    grads : list of ``(dW, db)``, dL/dW and dL/db for every layer of
+        :func:`weight_map_forward` (same shapes). Gradients of entries the map holds fixed
+        (input-layer weights, hidden biases, structural zeros) are ignored.
+    cache : from :func:`weight_map_forward`
+
+    Returns
+    -------
+    dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``s``
+        (..., d), ``alpha`` (...), ``beta`` (...)
+    """
+    a, S, s, A, B = (cache[k] for k in ("a", "S", "s", "A", "B"))
+    alpha, offset, sigma = cache["alpha"], cache["offset"], cache["sigma"]
+    d = a.shape[-1] - 1
+    ai = a[..., :d]
+
+    # 1. weights -> the entries A_i, B_i, C_i, S_i of every M_i (SPEC section 5)
+    gA, gB, gS = np.zeros_like(S), np.zeros_like(S), np.zeros_like(S)
+    gC = np.zeros(S.shape[:-1] + (d - 1,))
+    for i in range(d - 1):
+        G = grads[1 + i][0]
+        gA[..., i] = sigma * G[..., 0, 1] + G[..., 1, 1] + G[..., 2, 1]
+        gB[..., i] = -(sigma * G[..., 0, 2] + G[..., 1, 2] + G[..., 2, 2])
+        gC[..., i] = -G[..., 2, 3]
+        gS[..., i] = G[..., 3, 3]
+    G_out, db_out = grads[-1][0][..., 0, :], grads[-1][1][..., 0]
+    gA[..., d - 1] = alpha * sigma * G_out[..., 1]
+    gB[..., d - 1] = -alpha * sigma * G_out[..., 2]
+    g_alpha = (G_out[..., 0] + sigma * A[..., d - 1] * G_out[..., 1]
+               - sigma * B[..., d - 1] * G_out[..., 2] - offset * db_out)
+    g_beta = db_out
+    db_in = grads[0][1]
+    g_offset = db_in[..., 0] - alpha * db_out
+    g_a = np.zeros_like(a)
+    g_a[..., 0] -= db_in[..., 2]  # the input-layer bias of t2 is -a_0
+
+    # 2. A_i = S_i / a_i,  B_i = S_i / (a_i (1 - a_i)),  C_i = S_i a_{i+1}
+    q = ai * (1.0 - ai)
+    gS += gA / ai + gB / q
+    gS[..., : d - 1] += gC * a[..., 1:d]
+    g_a[..., :d] += -gA * S / ai**2 - gB * S * (1.0 - 2.0 * ai) / q**2
+    g_a[..., 1:d] += gC * S[..., : d - 1]
+
+    # 3. the offset B = sum_j s_j of the sum neuron (sigma = -1 only)
+    g_s = np.zeros_like(s)
+    if sigma < 0:
+        g_s += g_offset[..., None]
+
+    # 4. scales -> parameters
+    out = {"a": g_a, "alpha": g_alpha, "beta": g_beta}
+    if cache["free"]:
+        # S_0 = s_0,  S_i = s_i / s_{i-1}
+        g_s[..., 0] += gS[..., 0]
+        g_s[..., 1:] += gS[..., 1:] / s[..., :-1]
+        g_s[..., :-1] -= gS[..., 1:] * s[..., 1:] / s[..., :-1] ** 2
+        out["s"] = g_s
+    else:
+        # s_j = prod_{k<=j} S_k, so ds_j/dS_k = s_j / S_k for k <= j
+        gS += np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
+        # Theorem 3.1: S_0 = s_0,  S_i = (1 - a_i) a_{i+1}  (i >= 1)
+        out["s0"] = gS[..., 0]
+        g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]
+        g_a[..., 2:] += gS[..., 1:] * (1.0 - a[..., 1:d])
+    return out
+
+
+def triangle_network(a, s0=None, sigma=-1.0, alpha=1.0, beta=0.0, lo=0.0, hi=1.0):
+    """The ``(W, b)`` list of the constructed depth-d network for peaks ``a`` (Theorem 3.1).
+
+    Parameters
+    ----------
+    a : (d + 1,) peaks a_0 .. a_d in (0, 1)
+    s0 : float > 0 or None (then ``a_0 a_1``, see :func:`default_s0`)
+    sigma : -1 (``x - F``, convex) or +1 (``x + F``, concave)
+    alpha, beta : float, output scale and shift
+    lo, hi : the input interval, mapped onto [0, 1]
+
+    Returns
+    -------
+    layers : list of (W, b) with widths 1-4-...-4-1 (d hidden ReLU layers of width 4),
+        computing ``alpha (x + sigma F(x)) + beta`` with exactly 2^d pieces on [lo, hi]
+    """
+    a = check_peaks(a)
+    if a.ndim != 1:
+        raise ValueError(f"a must be one vector of peaks (d + 1,); got shape {a.shape}")
+    layers, _ = weight_map_forward(shape_params(a, s0, alpha, beta), sigma, lo, hi)
+    return layers

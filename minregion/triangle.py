@@ -1,0 +1,139 @@
+"""The triangle map T_a, the waves W_i, their weighted sum F and Theorem 3.1's scales.
+
+Pure mathematics, evaluated directly (no network): the construction in
+:mod:`minregion.construction` must reproduce these functions exactly.
+
+SPEC section 2:
+
+    T_a(y) = y / a               for 0 <= y <= a
+           = (1 - y) / (1 - a)   for a <= y <= 1
+    W_{-1}(x) = x,   W_i = T_{a_i} o W_{i-1},   F(x) = sum_i s_i W_i(x)
+
+W_i has exactly 2^(i+1) linear pieces on [0, 1].
+"""
+import numpy as np
+
+
+def check_peaks(a, name="a"):
+    """Return the peaks as a float64 array ``(..., d + 1)``, or raise a clear ``ValueError``.
+
+    Every peak must lie in the open interval (0, 1), and there must be at least two
+    (a depth-d network uses a_0 .. a_d, and d >= 1).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0 or a.shape[-1] < 2:
+        raise ValueError(f"peaks {name} must have length d + 1 >= 2 (depth d >= 1); "
+                         f"got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"peaks {name} must be finite; found NaN or inf")
+    if np.any(a <= 0) or np.any(a >= 1):
+        raise ValueError(f"every peak in {name} must lie in the open interval (0, 1); "
+                         f"got values from {a.min():.6g} to {a.max():.6g}")
+    return a
+
+
+def tent(y, a):
+    """The triangle map T_a on [0, 1] (peak 1 at ``y = a``, zero at 0 and 1).
+
+    Parameters
+    ----------
+    y : array of any shape, values in [0, 1]
+    a : float in (0, 1)
+
+    Returns
+    -------
+    T_a(y) : array of the shape of ``y``
+    """
+    check_peaks([a, 0.5])
+    y = np.asarray(y, dtype=np.float64)
+    return np.where(y <= a, y / a, (1.0 - y) / (1.0 - a))
+
+
+def waves(x, a):
+    """The waves W_0 .. W_{K-1} for peaks a_0 .. a_{K-1}.
+
+    Parameters
+    ----------
+    x : (N,) float64, in [0, 1]
+    a : (K,) float64, peaks in (0, 1)
+
+    Returns
+    -------
+    W : (K, N) float64, ``W[i] = T_{a_i}(W[i-1])`` with ``W[-1] = x``
+    """
+    a = np.asarray(a, dtype=np.float64)
+    out = np.empty((len(a),) + np.shape(x))
+    w = np.asarray(x, dtype=np.float64)
+    for i, ai in enumerate(a):
+        w = tent(w, ai)
+        out[i] = w
+    return out
+
+
+def theorem31_scales(a, s0):
+    """Scales s_0 .. s_{d-1} tied to the peaks by Theorem 3.1.
+
+    ``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``, i.e. ``s_i = s_0 prod_{k=1..i} (1 - a_k) a_{k+1}``.
+
+    Parameters
+    ----------
+    a : (..., d + 1) peaks a_0 .. a_d in (0, 1)
+    s0 : float or (...) array, s_0 > 0
+
+    Returns
+    -------
+    s : (..., d) float64
+    """
+    a = check_peaks(a)
+    S = scale_ratios_theorem31(a, s0)
+    return np.cumprod(S, axis=-1)
+
+
+def scale_ratios_theorem31(a, s0):
+    """Ratios S_i = s_i / s_{i-1} under Theorem 3.1: S_0 = s_0, S_i = (1 - a_i) a_{i+1}.
+
+    Parameters
+    ----------
+    a : (..., d + 1) peaks; s0 : float or (...) array
+
+    Returns
+    -------
+    S : (..., d) float64
+    """
+    a = np.asarray(a, dtype=np.float64)
+    s0 = np.asarray(s0, dtype=np.float64)
+    if not np.all(np.isfinite(s0)) or np.any(s0 <= 0):
+        raise ValueError(f"s0 must be finite and > 0; got {s0}")
+    S = np.empty(a.shape[:-1] + (a.shape[-1] - 1,))
+    S[..., 0] = s0
+    S[..., 1:] = (1.0 - a[..., 1:-1]) * a[..., 2:]
+    return S
+
+
+def F(x, a, s):
+    """``F(x) = sum_i s_i W_i(x)`` for the waves of peaks ``a[:len(s)]``.
+
+    Parameters
+    ----------
+    x : (N,) in [0, 1]; a : (K,) peaks, K >= len(s); s : (d,) scales
+
+    Returns
+    -------
+    F : (N,) float64
+    """
+    s = np.asarray(s, dtype=np.float64)
+    return np.tensordot(s, waves(x, np.asarray(a)[: len(s)]), axes=1)
+
+
+def construction_function(x, a, s, sigma=-1.0, alpha=1.0, beta=0.0):
+    """What the constructed network computes: ``alpha (x + sigma F(x)) + beta``.
+
+    Parameters
+    ----------
+    x : (N,) in [0, 1]; a : (d + 1,) peaks; s : (d,) scales; sigma : -1 or +1
+
+    Returns
+    -------
+    y : (N,) float64
+    """
+    return alpha * (np.asarray(x, dtype=np.float64) + sigma * F(x, a, s)) + beta

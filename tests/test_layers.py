@@ -1,0 +1,92 @@
+"""Chapter 3: every forward/backward pair agrees with centred differences (float64)."""
+import numpy as np
+import pytest
+
+from minregion.gradcheck import numerical_gradient, rel_error
+from minregion.layers import (dense_backward, dense_forward, mse_backward, mse_forward,
+                              relu_backward, relu_forward)
+from minregion.mlp import mlp_backward, mlp_forward, mlp_predict
+
+pytestmark = pytest.mark.ch03
+
+
+def test_dense_backward_matches_centred_differences(rng):
+    x, W, b = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
+    dout = rng.normal(size=(7, 4))
+    out, cache = dense_forward(x, W, b)
+    assert out.shape == (7, 4)
+    dx, dW, db = dense_backward(dout, cache)
+
+    def f():
+        return float(np.sum(dense_forward(x, W, b)[0] * dout))
+
+    assert rel_error(dx, numerical_gradient(f, x)) < 1e-8
+    assert rel_error(dW, numerical_gradient(f, W)) < 1e-8
+    assert rel_error(db, numerical_gradient(f, b)) < 1e-8
+
+
+def test_relu_backward_matches_centred_differences_away_from_zero(rng):
+    z = rng.normal(size=(5, 6))
+    z[np.abs(z) < 1e-3] = 0.5  # keep clear of the kink, where differences lie
+    dout = rng.normal(size=z.shape)
+    _, cache = relu_forward(z)
+
+    def f():
+        return float(np.sum(relu_forward(z)[0] * dout))
+
+    assert rel_error(relu_backward(dout, cache), numerical_gradient(f, z)) < 1e-8
+
+
+def test_mse_value_and_backward(rng):
+    pred, y = rng.normal(size=9), rng.normal(size=9)
+    loss, cache = mse_forward(pred, y)
+    assert loss == pytest.approx(np.mean((pred - y) ** 2), rel=1e-15)
+
+    def f():
+        return float(mse_forward(pred, y)[0])
+
+    assert rel_error(mse_backward(cache), numerical_gradient(f, pred)) < 1e-8
+
+
+def test_mlp_backward_matches_centred_differences(rng):
+    widths = [2, 5, 4, 3, 1]
+    layers = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(widths, widths[1:])]
+    x, y = rng.normal(size=(30, 2)), rng.normal(size=30)
+    out, caches = mlp_forward(layers, x)
+    loss, mcache = mse_forward(out[:, 0], y)
+    grads, _ = mlp_backward(mse_backward(mcache)[:, None], caches)
+
+    def f():
+        return float(mse_forward(mlp_forward(layers, x)[0][:, 0], y)[0])
+
+    for (W, b), (dW, db) in zip(layers, grads):
+        assert rel_error(dW, numerical_gradient(f, W)) < 1e-6
+        assert rel_error(db, numerical_gradient(f, b)) < 1e-6
+
+
+def test_a_runs_axis_is_only_a_batch_axis(rng):
+    """R networks evaluated together give the same numbers as R networks one at a time."""
+    R, widths = 3, [1, 4, 4, 1]
+    layers = [(rng.normal(size=(R, o, i)), rng.normal(size=(R, o)))
+              for i, o in zip(widths, widths[1:])]
+    x = rng.uniform(size=(R, 20))
+    together = mlp_predict(layers, x)
+    assert together.shape == (R, 20)
+    for r in range(R):
+        alone = mlp_predict([(W[r], b[r]) for W, b in layers], x[r])
+        np.testing.assert_array_equal(together[r], alone)
+
+
+def test_mlp_predict_rejects_bad_input(rng):
+    layers = [(rng.normal(size=(4, 1)), rng.normal(size=4)), (rng.normal(size=(1, 4)), np.zeros(1))]
+    with pytest.raises(ValueError, match="finite"):
+        mlp_predict(layers, np.array([0.1, np.nan]))
+    with pytest.raises(ValueError, match="input"):
+        mlp_predict(layers, np.zeros((5, 3)))
+    bad = [(rng.normal(size=(4, 1)), rng.normal(size=4)), (rng.normal(size=(1, 3)), np.zeros(1))]
+    with pytest.raises(ValueError, match=r"layers\[1\].*fan_in 3.*fan_out 4"):
+        mlp_predict(bad, np.zeros(5))
+    with pytest.raises(ValueError, match="b has shape"):
+        mlp_predict([(np.ones((4, 1)), np.zeros(3))], np.zeros(5))
+    with pytest.raises(ValueError, match="non-empty"):
+        mlp_predict([], np.zeros(5))
