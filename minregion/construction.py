@@ -6,8 +6,10 @@ Shape parameters (a dict, every entry may carry leading runs axes ``...``):
 
 - ``"a"``      : (..., d + 1) peaks a_0 .. a_d in (0, 1);
 - ``"s0"``     : (...)        first scale s_0 > 0, with Theorem 3.1 tying the others to the
-  peaks (``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``); **or** ``"s"`` : (..., d) every scale
-  s_0 .. s_{d-1} free (> 0), the "no regularization" variant;
+  peaks (``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``); **or** ``"S"`` : (..., d) every scale free,
+  the "no regularization" variant, held as the ratios ``S_i = s_i / s_{i-1}`` (> 0) [choice:
+  the scales s_i span orders of magnitude (about 3e-4 for s_4), so an Adam step of 1e-3 on
+  s_i itself wipes the small ones out; the ratios, the entries of M_i, are all about 0.2];
 - ``"alpha"``, ``"beta"`` : (...) output scale and shift.
 
 Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (``s_{-1} = 1``),
@@ -83,19 +85,19 @@ def shape_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
     a : (..., d + 1) peaks in (0, 1)
     s0 : float, (...) array or None (then :func:`default_s0`)
     alpha, beta : float or (...) arrays
-    free_scales : bool; if True the dict holds every scale ``"s"`` (initialised by
+    free_scales : bool; if True the dict holds every scale ratio ``"S"`` (initialised by
         Theorem 3.1) instead of ``"s0"``
 
     Returns
     -------
-    params : dict of float64 arrays, keys ``a``, ``s0`` (or ``s``), ``alpha``, ``beta``
+    params : dict of float64 arrays, keys ``a``, ``s0`` (or ``S``), ``alpha``, ``beta``
     """
     a = check_peaks(a).copy()
     lead = a.shape[:-1]
     s0 = default_s0(a) if s0 is None else np.broadcast_to(np.asarray(s0, np.float64), lead)
     params = {"a": a}
     if free_scales:
-        params["s"] = np.cumprod(scale_ratios_theorem31(a, s0), axis=-1)
+        params["S"] = scale_ratios_theorem31(a, s0)
     else:
         params["s0"] = np.array(s0, dtype=np.float64)
         scale_ratios_theorem31(a, s0)  # validates s0
@@ -112,13 +114,12 @@ def scales(params):
     S : (..., d) float64, ``S_i = s_i / s_{i-1}``
     s : (..., d) float64, ``s_0 .. s_{d-1}``
     """
-    if "s" in params:
-        s = np.asarray(params["s"], dtype=np.float64)
-        if not np.all(np.isfinite(s)) or np.any(s <= 0):
-            raise ValueError("every free scale s_i must be finite and > 0")
-        prev = np.concatenate([np.ones(s.shape[:-1] + (1,)), s[..., :-1]], axis=-1)
-        return s / prev, s
-    S = scale_ratios_theorem31(params["a"], params["s0"])
+    if "S" in params:
+        S = np.asarray(params["S"], dtype=np.float64)
+        if not np.all(np.isfinite(S)) or np.any(S <= 0):
+            raise ValueError("every free scale ratio S_i must be finite and > 0")
+    else:
+        S = scale_ratios_theorem31(params["a"], params["s0"])
     return S, np.cumprod(S, axis=-1)
 
 
@@ -128,7 +129,7 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
     Parameters
     ----------
     params : dict, see the module docstring (``a`` : (..., d + 1), ``s0`` : (...) or
-        ``s`` : (..., d), ``alpha``, ``beta`` : (...))
+        ``S`` : (..., d), ``alpha``, ``beta`` : (...))
     sigma : -1 or +1
     lo, hi : float, the input interval mapped onto [0, 1]
 
@@ -177,7 +178,7 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
     layers.append((W_out, (beta - alpha * offset)[..., None]))
 
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
-                 free=("s" in params))
+                 free=("S" in params))
     return layers, cache
 
 
@@ -193,7 +194,7 @@ def weight_map_backward(grads, cache):
 
     Returns
     -------
-    dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``s``
+    dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``S``
         (..., d), ``alpha`` (...), ``beta`` (...)
     """
     a, S, s, A, B = (cache[k] for k in ("a", "S", "s", "A", "B"))
@@ -233,17 +234,14 @@ def weight_map_backward(grads, cache):
     if sigma < 0:
         g_s += g_offset[..., None]
 
-    # 4. scales -> parameters
+    # s_j = prod_{k<=j} S_k, so ds_j/dS_k = s_j / S_k for k <= j
+    gS += np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
+
+    # 4. scale ratios -> parameters
     out = {"a": g_a, "alpha": g_alpha, "beta": g_beta}
     if cache["free"]:
-        # S_0 = s_0,  S_i = s_i / s_{i-1}
-        g_s[..., 0] += gS[..., 0]
-        g_s[..., 1:] += gS[..., 1:] / s[..., :-1]
-        g_s[..., :-1] -= gS[..., 1:] * s[..., 1:] / s[..., :-1] ** 2
-        out["s"] = g_s
+        out["S"] = gS
     else:
-        # s_j = prod_{k<=j} S_k, so ds_j/dS_k = s_j / S_k for k <= j
-        gS += np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
         # Theorem 3.1: S_0 = s_0,  S_i = (1 - a_i) a_{i+1}  (i >= 1)
         out["s0"] = gS[..., 0]
         g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]

@@ -3,29 +3,34 @@
 Every ``*_forward`` returns ``(out, cache)``; the matching ``*_backward`` takes the upstream
 gradient and that cache and returns the gradients of its inputs (the CS231n pattern).
 
-All arrays are float64. A leading *runs* axis is allowed everywhere: ``x`` may be ``(N, fan_in)``
-for one network or ``(R, N, fan_in)`` for R independent networks trained at once, with
-``W`` of shape ``(fan_out, fan_in)`` or ``(R, fan_out, fan_in)``. The maths is the same; the
-runs axis is only a batch axis.
+Points are stored as **columns**: a batch of N inputs to a layer is ``x`` of shape
+``(fan_in, N)``, so a layer is literally ``W x + b`` with the paper's matrix ``W`` of shape
+``(fan_out, fan_in)``. (This layout also keeps the long axis, N, contiguous, which makes
+NumPy fast on these narrow networks.)
+
+All arrays are float64. A leading *runs* axis is allowed everywhere: ``x`` may be
+``(R, fan_in, N)`` and ``W`` ``(R, fan_out, fan_in)`` for R independent networks trained at
+once. The maths is the same; the runs axis is only a batch axis.
 """
 import numpy as np
 
 
 def dense_forward(x, W, b):
-    """Affine layer ``out = x W^T + b``.
+    """Affine layer ``out = W x + b`` (b added to every column).
 
     Parameters
     ----------
-    x : (..., N, fan_in) float64
+    x : (..., fan_in, N) float64, N points as columns
     W : (..., fan_out, fan_in) float64, the paper's matrix layout (rows are output neurons)
     b : (..., fan_out) float64
 
     Returns
     -------
-    out : (..., N, fan_out) float64
+    out : (..., fan_out, N) float64
     cache : tuple (x, W), kept for :func:`dense_backward`
     """
-    out = x @ np.swapaxes(W, -1, -2) + b[..., None, :]
+    out = W @ x
+    out += b[..., None]
     return out, (x, W)
 
 
@@ -34,26 +39,26 @@ def dense_backward(dout, cache):
 
     Parameters
     ----------
-    dout : (..., N, fan_out) float64, dL/dout
+    dout : (..., fan_out, N) float64, dL/dout
     cache : from :func:`dense_forward`
 
     Returns
     -------
-    dx : (..., N, fan_in) float64
-    dW : (..., fan_out, fan_in) float64
+    dx : (..., fan_in, N) float64, ``W^T dout``
+    dW : (..., fan_out, fan_in) float64, ``dout x^T`` (summed over the N points)
     db : (..., fan_out) float64
     """
     x, W = cache
-    dx = dout @ W
-    dW = np.swapaxes(dout, -1, -2) @ x
-    db = dout.sum(axis=-2)
+    dx = np.swapaxes(W, -1, -2) @ dout
+    dW = dout @ np.swapaxes(x, -1, -2)
+    db = dout.sum(axis=-1)
     return dx, dW, db
 
 
 def relu_forward(z):
     """ReLU, ``max(z, 0)`` elementwise. ``z`` : any shape. Returns ``(out, cache)``."""
     on = z > 0
-    return z * on, on
+    return np.maximum(z, 0.0), on
 
 
 def relu_backward(dout, cache):

@@ -50,11 +50,11 @@ def mlp_forward(layers, x):
     Parameters
     ----------
     layers : list of (W, b), ``W`` : ``(..., fan_out, fan_in)``, ``b`` : ``(..., fan_out)``
-    x : (..., N, n_in) float64
+    x : (..., n_in, N) float64, N points as columns
 
     Returns
     -------
-    out : (..., N, n_out) float64
+    out : (..., n_out, N) float64
     caches : list, one ``(dense_cache, relu_cache)`` per layer (``relu_cache`` is None on
         the last layer)
     """
@@ -75,13 +75,13 @@ def mlp_backward(dout, caches):
 
     Parameters
     ----------
-    dout : (..., N, n_out) float64, dL/dout
+    dout : (..., n_out, N) float64, dL/dout
     caches : from :func:`mlp_forward`
 
     Returns
     -------
     grads : list of (dW, db), the same shapes as ``layers``
-    dx : (..., N, n_in) float64, dL/dx
+    dx : (..., n_in, N) float64, dL/dx
     """
     grads = []
     dh = dout
@@ -93,7 +93,7 @@ def mlp_backward(dout, caches):
 
 
 def as_inputs(layers, x):
-    """Bring ``x`` to the ``(..., N, n_in)`` layout the layers expect, with clear errors.
+    """Bring ``x`` to the ``(..., n_in, N)`` column layout the layers expect, with clear errors.
 
     ``x`` may be ``(N,)`` (one input), ``(N, n_in)``, or, for layers with a runs axis ``R``,
     ``(R, N)`` / ``(R, N, n_in)`` (each run its own points).
@@ -110,7 +110,7 @@ def as_inputs(layers, x):
         raise ValueError(f"x has shape {x.shape}; the network takes {n_in} input(s), "
                          f"so x must be (N,) or (N, {n_in})" if n_in == 1 else
                          f"x has shape {x.shape}; expected (N, {n_in})")
-    return x
+    return np.ascontiguousarray(np.swapaxes(x, -1, -2))
 
 
 def mlp_predict(layers, x):
@@ -127,4 +127,4 @@ def mlp_predict(layers, x):
         (..., N, n_out) otherwise
     """
     out, _ = mlp_forward(layers, as_inputs(layers, x))
-    return out[..., 0] if out.shape[-1] == 1 else out
+    return out[..., 0, :] if out.shape[-2] == 1 else np.swapaxes(out, -1, -2)

@@ -11,10 +11,10 @@ pytestmark = pytest.mark.ch03
 
 
 def test_dense_backward_matches_centred_differences(rng):
-    x, W, b = rng.normal(size=(7, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
-    dout = rng.normal(size=(7, 4))
+    x, W, b = rng.normal(size=(3, 7)), rng.normal(size=(4, 3)), rng.normal(size=4)  # 7 points
+    dout = rng.normal(size=(4, 7))
     out, cache = dense_forward(x, W, b)
-    assert out.shape == (7, 4)
+    assert out.shape == (4, 7)
     dx, dW, db = dense_backward(dout, cache)
 
     def f():
@@ -51,13 +51,13 @@ def test_mse_value_and_backward(rng):
 def test_mlp_backward_matches_centred_differences(rng):
     widths = [2, 5, 4, 3, 1]
     layers = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(widths, widths[1:])]
-    x, y = rng.normal(size=(30, 2)), rng.normal(size=30)
+    x, y = rng.normal(size=(2, 30)), rng.normal(size=30)  # 30 points as columns
     out, caches = mlp_forward(layers, x)
-    loss, mcache = mse_forward(out[:, 0], y)
-    grads, _ = mlp_backward(mse_backward(mcache)[:, None], caches)
+    loss, mcache = mse_forward(out[0], y)
+    grads, _ = mlp_backward(mse_backward(mcache)[None, :], caches)
 
     def f():
-        return float(mse_forward(mlp_forward(layers, x)[0][:, 0], y)[0])
+        return float(mse_forward(mlp_forward(layers, x)[0][0], y)[0])
 
     for (W, b), (dW, db) in zip(layers, grads):
         assert rel_error(dW, numerical_gradient(f, W)) < 1e-6

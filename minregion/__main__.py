@@ -1,0 +1,6 @@
+"""``python -m minregion``: see :mod:`minregion.cli`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+"""Command line: ``python -m minregion regions | reproduce``."""
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+
+def _out_dir(parser, path):
+    """Create the output folder, or stop with a clear message if it cannot be written."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as err:
+        parser.error(f"--out {path!r} is not a writable folder ({err.strerror})")
+    return path
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        return value
+    return parse
+
+
+def cmd_regions(args, parser):
+    from .depth_study import format_regions_table, regions_by_depth
+    from .plots import plot_regions_vs_depth
+
+    out = _out_dir(parser, args.out)
+    start = time.perf_counter()
+    study = regions_by_depth(args.depth, np.random.default_rng(args.seed), samples=args.samples)
+    print(f"Exact linear pieces on [0, 1] of 1-4-...-4-1 networks (seed {args.seed}, "
+          f"{args.samples} random networks per depth and initialiser):")
+    print(format_regions_table(study))
+    ok = bool(np.all(study["constructed"] == 2 ** study["depth"]))
+    print(f"constructed == 2^d at every depth: {ok}")
+    path = os.path.join(out, "regions_vs_depth.png")
+    plot_regions_vs_depth(study["depth"], study["constructed"], study["kaiming_median"],
+                          study["raai_median"], path)
+    print(f"figure: {path}  ({time.perf_counter() - start:.1f} s)")
+    return 0 if ok else 1
+
+
+def cmd_reproduce(args, parser):
+    from .experiments import (Config, format_report, parse_tables, quick_config, run_tables,
+                              write_results)
+    from .plots import plot_best_fits, plot_region_history, plot_training_curves
+
+    try:
+        tables = parse_tables(args.tables)
+    except ValueError as err:
+        parser.error(f"--tables: {err}")
+    changes = {k: v for k, v in (("runs", args.runs), ("epochs", args.epochs),
+                                 ("seed", args.seed)) if v is not None}
+    try:
+        config = (quick_config(**changes) if args.quick else Config(**changes)).check()
+    except ValueError as err:
+        parser.error(str(err))
+    out = _out_dir(parser, args.out)
+    print(f"Reproducing table(s) {', '.join(tables)}: {config.runs} runs per cell, "
+          f"{config.epochs} Adam steps each, {args.jobs} process(es)")
+    start = time.perf_counter()
+    results = run_tables(tables, config, jobs=args.jobs)
+    paths = write_results(results, out)
+    for t, s in results.items():
+        for name, plot in (("fits", plot_best_fits), ("curves", plot_training_curves),
+                           ("regions", plot_region_history)):
+            path = os.path.join(out, f"table{t}_{name}.png")
+            plot(s, path)
+            paths.append(path)
+    command = "python -m minregion reproduce " + " ".join(sys.argv[2:])
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    report = format_report(results, command.strip(), machine)
+    report += f"\nTotal wall time: {time.perf_counter() - start:.0f} s.\n"
+    path = os.path.join(out, "report.md")
+    with open(path, "w") as fh:
+        fh.write(report)
+    paths.append(path)
+    print(report)
+    print("wrote " + ", ".join(paths))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m minregion",
+                                     description="Exponentially many linear regions, in NumPy.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("regions", help="exact region counts against depth, with a figure")
+    p.add_argument("--depth", type=_positive(int), default=12, help="largest depth (>= 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--samples", type=_positive(int), default=50,
+                   help="random networks per depth and initialiser")
+    p.add_argument("--out", default="results", help="folder for the figure")
+    p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
+    p.add_argument("--tables", default="1,2,3", help="comma-separated: 1, 2, 3")
+    p.add_argument("--runs", type=_positive(int), default=None, help="runs per cell (30)")
+    p.add_argument("--epochs", type=_positive(int), default=None, help="Adam steps per run")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--quick", action="store_true", help="a small version for a first look")
+    p.add_argument("--jobs", type=_positive(int), default=min(2, os.cpu_count() or 1),
+                   help="worker processes")
+    p.add_argument("--out", default="results", help="folder for JSON, report and figures")
+    args = parser.parse_args(argv)
+    handler = {"regions": cmd_regions, "reproduce": cmd_reproduce}[args.command]
+    return handler(args, parser)

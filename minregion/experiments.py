@@ -1,0 +1,341 @@
+"""The paper's experiments: the five methods of Table 1 and Tables 1-3.
+
+A *block* is one (table, target, method) cell: ``runs`` networks trained at once. Every
+method of a table sees the same data and the same total number of Adam steps
+(``Config.epochs``); the pretraining methods spend ``Config.pretrain_epochs`` of them in
+phase 1. Randomness comes from seeds derived from ``Config.seed`` and the block's place in
+the table, so a block gives the same numbers whichever process runs it.
+"""
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from importlib import resources
+
+import numpy as np
+
+from .construction import shape_params, weight_map_forward
+from .init import init_kaiming, init_raai
+from .mlp import mlp_predict
+from .targets import dense_points, get_target, sparse_points
+from .training import (History, copy_layers, fit_alpha_beta, train_shape, train_weights)
+
+METHODS = {
+    "kaiming": "Kaiming init",
+    "raai": "RAAI init",
+    "skip_pretraining": "Skipping pretraining",
+    "pretrain_free_scales": "Pretraining, no regularization",
+    "pretrain_theorem_3_1": "Pretraining + Theorem 3.1",
+}
+
+TABLES = {
+    "1": dict(title="Table 1: convex targets, 500 dense points, training MSE",
+              targets=("x^3", "x^11"), methods=tuple(METHODS), data="dense"),
+    "2": dict(title="Table 2: concave targets, 500 dense points, training MSE",
+              targets=("sin(x)", "tanh(3x)"), methods=tuple(METHODS), data="dense"),
+    "3": dict(title="Table 3: 10 training and 10 test points, test MSE",
+              targets=("x^3", "x^11", "sin(x)", "tanh(3x)"),
+              methods=("kaiming", "pretrain_theorem_3_1"), data="sparse"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that decides a table's numbers. Defaults reproduce the paper's setting.
+
+    ``epochs`` is the total number of full-batch Adam steps of every method [choice];
+    ``pretrain_epochs`` of them are phase 1 for the pretraining methods (the paper: "about
+    1000"). ``peak_range`` is where the initial peaks are drawn [choice].
+    """
+    depth: int = 5
+    width: int = 4
+    epochs: int = 10_000
+    pretrain_epochs: int = 1_000
+    lr: float = 1e-3
+    runs: int = 30
+    record_every: int = 250
+    peak_low: float = 0.25
+    peak_high: float = 0.75
+    dense_n: int = 500
+    sparse_n: int = 10
+    seed: int = 0
+
+    def check(self):
+        """Raise a clear ``ValueError`` for an impossible configuration."""
+        if self.depth < 1:
+            raise ValueError(f"depth must be >= 1; got {self.depth}")
+        if self.runs < 1:
+            raise ValueError(f"runs must be >= 1; got {self.runs}")
+        if not 0 <= self.pretrain_epochs <= self.epochs:
+            raise ValueError(f"pretrain_epochs must lie in [0, epochs={self.epochs}]; "
+                             f"got {self.pretrain_epochs}")
+        if not 0 < self.peak_low < self.peak_high < 1:
+            raise ValueError(f"peaks must be drawn inside (0, 1); got [{self.peak_low}, "
+                             f"{self.peak_high}]")
+        if not (np.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be > 0; got {self.lr}")
+        return self
+
+
+QUICK = Config(epochs=3000, pretrain_epochs=500, runs=6, record_every=250)
+
+
+def paper_numbers():
+    """The paper's table numbers, as transcribed into ``minregion/data/paper_numbers.json``."""
+    text = resources.files("minregion").joinpath("data/paper_numbers.json").read_text()
+    return json.loads(text)
+
+
+# --- one block ------------------------------------------------------------------------
+
+def block_seeds(config, table, target, method):
+    """Seeds of a block: data depend on (table, target), initial networks on the method too."""
+    t = list(TABLES[table]["targets"]).index(target)
+    m = list(METHODS).index(method)
+    return [config.seed, int(table), t], [config.seed, int(table), t, m]
+
+
+def block_data(config, table, target):
+    """Training (and test) data of a table's target, the same for every method.
+
+    Returns
+    -------
+    x : (N,) or (R, N); y : like x; x_test, y_test : (R, n) or None
+    """
+    tgt = get_target(target)
+    data_seed, _ = block_seeds(config, table, target, "kaiming")
+    if TABLES[table]["data"] == "dense":
+        x = dense_points(config.dense_n, tgt.lo, tgt.hi)
+        return x, tgt.f(x), None, None
+    rng = np.random.default_rng(data_seed)
+    x = sparse_points(rng, config.sparse_n, config.runs, tgt.lo, tgt.hi)
+    x_test = sparse_points(rng, config.sparse_n, config.runs, tgt.lo, tgt.hi)
+    return x, tgt.f(x), x_test, tgt.f(x_test)
+
+
+def initial_shape_params(config, target, x, y, rng, free_scales=False):
+    """Random peaks U(peak_low, peak_high), ``s_0 = a_0 a_1``, least-squares alpha, beta.
+
+    Returns params : dict with a runs axis ``(R,)``.
+    """
+    tgt = get_target(target)
+    a = rng.uniform(config.peak_low, config.peak_high, size=(config.runs, config.depth + 1))
+    params = shape_params(a, free_scales=free_scales)
+    g = mlp_predict(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0], x)
+    params["alpha"][:], params["beta"][:] = fit_alpha_beta(g, y)
+    return params
+
+
+def train_method(method, config, target, x, y, rng, verbose=0):
+    """Train ``config.runs`` networks of one method; the same total Adam steps for all.
+
+    Returns
+    -------
+    layers : list of (W, b) with runs axis, the trained networks
+    history : :class:`~minregion.training.History`
+    """
+    tgt = get_target(target)
+    widths = [1] + [config.width] * config.depth + [1]
+    history = History()
+    common = dict(lr=config.lr, lo=tgt.lo, hi=tgt.hi, record_every=config.record_every,
+                  history=history, verbose=verbose)
+    if method in ("kaiming", "raai"):
+        init = init_kaiming if method == "kaiming" else init_raai
+        layers = init(widths, rng, runs=config.runs)
+        train_weights(layers, x, y, config.epochs, **common)
+        return layers, history
+    if config.width != 4:
+        raise ValueError(f"the construction has width 4; got width={config.width}")
+    params = initial_shape_params(config, target, x, y, rng,
+                                  free_scales=(method == "pretrain_free_scales"))
+    pretrain = 0 if method == "skip_pretraining" else config.pretrain_epochs
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    train_shape(params, x, y, tgt.sigma, pretrain, **common)
+    layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
+    train_weights(layers, x, y, config.epochs - pretrain, **common)
+    return layers, history
+
+
+def run_block(config, table, target, method):
+    """Train one block and summarise it (picklable, so a worker process can return it).
+
+    Returns
+    -------
+    dict with ``train_mse`` (R,), ``test_mse`` (R,) or None, ``median_loss`` (steps,),
+    ``region_steps`` (K,), ``regions`` (K, R), ``switch`` (the phase-2 start step),
+    ``grid`` (G,), ``best_fit`` (G,), ``seconds``
+    """
+    start = time.perf_counter()
+    x, y, x_test, y_test = block_data(config, table, target)
+    _, init_seed = block_seeds(config, table, target, method)
+    layers, history = train_method(method, config, target, x, y, np.random.default_rng(init_seed))
+    train_mse = np.mean((mlp_predict(layers, x) - y) ** 2, axis=-1)
+    test_mse = None if x_test is None else np.mean((mlp_predict(layers, x_test) - y_test) ** 2, -1)
+    score = train_mse if test_mse is None else test_mse
+    best = int(np.argmin(score))
+    tgt = get_target(target)
+    grid = np.linspace(tgt.lo, tgt.hi, 400)
+    loss = history.loss_array()
+    return dict(
+        table=table, target=target, method=method,
+        train_mse=train_mse.tolist(),
+        test_mse=None if test_mse is None else test_mse.tolist(),
+        median_loss=np.median(loss, axis=1).tolist(),
+        region_steps=list(history.region_steps),
+        regions=np.array(history.regions).tolist(),
+        switch=history.phase.count("shape"),
+        grid=grid.tolist(),
+        best_fit=mlp_predict([(W[best], b[best]) for W, b in layers], grid).tolist(),
+        best_x=np.asarray(x if np.ndim(x) == 1 else x[best]).tolist(),
+        seconds=time.perf_counter() - start,
+    )
+
+
+# --- tables ---------------------------------------------------------------------------
+
+def parse_tables(spec):
+    """``"1,2,3"`` -> ``["1", "2", "3"]``, with a clear error for an unknown table."""
+    names = [t.strip() for t in str(spec).split(",") if t.strip()]
+    unknown = [t for t in names if t not in TABLES]
+    if not names or unknown:
+        raise ValueError(f"unknown table(s) {unknown or spec!r}; choose from {', '.join(TABLES)}")
+    return names
+
+
+def _block_work(config, table):
+    n = config.dense_n if TABLES[table]["data"] == "dense" else config.sparse_n
+    return config.runs * config.epochs * (n + 50)  # + a per-step overhead, in points
+
+
+def run_tables(tables, config, jobs=1, progress=print):
+    """Run every block of the tables, ``jobs`` processes at once; same numbers for any jobs.
+
+    Returns
+    -------
+    results : dict table -> table summary (see :func:`summarise_table`)
+    """
+    config.check()
+    blocks = [(t, tgt, m) for t in tables for tgt in TABLES[t]["targets"]
+              for m in TABLES[t]["methods"]]
+    total = sum(_block_work(config, t) for t, _, _ in blocks)
+    done, start, out = 0, time.perf_counter(), {}
+    if jobs > 1:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        futures = [pool.submit(run_block, config, *b) for b in blocks]
+        results = (f.result() for f in futures)
+    else:
+        pool = None
+        results = (run_block(config, *b) for b in blocks)
+    try:
+        for i, res in enumerate(results, 1):
+            done += _block_work(config, res["table"])
+            elapsed = time.perf_counter() - start
+            left = elapsed * (total - done) / done
+            score = res["test_mse"] or res["train_mse"]
+            progress(f"[{i:2d}/{len(blocks)}] table {res['table']} {res['target']:>8s} "
+                     f"{METHODS[res['method']]:<31s} min MSE {min(score):.2e}  "
+                     f"({elapsed:5.0f} s elapsed, about {left:4.0f} s left)")
+            out.setdefault(res["table"], []).append(res)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return {t: summarise_table(t, config, out[t]) for t in tables}
+
+
+def summarise_table(table, config, blocks):
+    """The JSON summary of a table: configuration, per-run MSEs and min/mean per cell.
+
+    ``mse[method][target] = {"min": ..., "mean": ...}`` holds the table's statistic (training
+    MSE for Tables 1-2, test MSE for Table 3), with the method keys and target names of
+    ``paper_numbers.json``.
+    """
+    spec = TABLES[table]
+    summary = dict(table=table, title=spec["title"], config=asdict(config),
+                   statistic="test MSE" if spec["data"] == "sparse" else "training MSE",
+                   methods=list(spec["methods"]), targets=list(spec["targets"]),
+                   runs={}, train_runs={}, mse={}, seconds=0.0, blocks=blocks)
+    for b in blocks:
+        score = b["test_mse"] or b["train_mse"]
+        summary["runs"].setdefault(b["method"], {})[b["target"]] = score
+        summary["train_runs"].setdefault(b["method"], {})[b["target"]] = b["train_mse"]
+        summary["mse"].setdefault(b["method"], {})[b["target"]] = {
+            "min": float(np.min(score)), "mean": float(np.mean(score))}
+        summary["seconds"] += b["seconds"]
+    return summary
+
+
+def paper_cell(table, method, target, stat):
+    """The paper's number for a cell, or None where the paper gives none to us."""
+    ref = paper_numbers()
+    try:
+        if table == "1":
+            return ref["table1_dense_500_points"]["mse"][method][target][stat]
+        if table == "3" and stat == "min":
+            return ref["table3_sparse_10_train_10_test"]["test_mse"][method][target]
+    except KeyError:
+        return None
+    return None
+
+
+def write_results(results, out_dir):
+    """Write ``tableN.json`` for each table (without the bulky per-block curves).
+
+    Returns the list of paths written.
+    """
+    paths = []
+    for t, summary in results.items():
+        slim = {k: v for k, v in summary.items() if k != "blocks"}
+        path = os.path.join(out_dir, f"table{t}.json")
+        with open(path, "w") as fh:
+            json.dump(slim, fh, indent=1)
+        paths.append(path)
+    return paths
+
+
+def format_report(results, command="", machine=""):
+    """A Markdown report: each table beside the paper's numbers, with the ratio ours/paper."""
+    lines = ["# Reproduction of the paper's tables", ""]
+    if command:
+        lines += [f"Command: `{command}`" + (f" on {machine}" if machine else ""), ""]
+    for t, s in results.items():
+        cfg = s["config"]
+        lines += [f"## {s['title']}", "",
+                  f"{cfg['runs']} runs per cell, {cfg['epochs']} Adam steps per run "
+                  f"({cfg['pretrain_epochs']} of them pretraining where the method pretrains), "
+                  f"lr {cfg['lr']}, network 1-{'-'.join(['4'] * cfg['depth'])}-1; "
+                  f"statistic: {s['statistic']}; {s['seconds']:.0f} s of training.", ""]
+        for stat in ("min", "mean"):
+            head = ["method"]
+            for tgt in s["targets"]:
+                head += [f"{tgt} ours", f"{tgt} paper", "ratio"]
+            lines += [f"**{stat} {s['statistic']}**", "", "| " + " | ".join(head) + " |",
+                      "|" + "---|" * len(head)]
+            for m in s["methods"]:
+                row = [METHODS[m]]
+                for tgt in s["targets"]:
+                    ours = s["mse"][m][tgt][stat]
+                    ref = paper_cell(t, m, tgt, stat)
+                    row += [f"{ours:.2e}", "-" if ref is None else f"{ref:.2e}",
+                            "-" if ref is None else f"{ours / ref:.2g}"]
+                lines.append("| " + " | ".join(row) + " |")
+            lines.append("")
+        lines += [order_check(s), ""]
+    return "\n".join(lines)
+
+
+def order_check(summary):
+    """One honest line: do the methods land in the paper's order on every target?"""
+    notes = []
+    for tgt in summary["targets"]:
+        mean = {m: summary["mse"][m][tgt]["mean"] for m in summary["methods"]}
+        best, worst = min(mean, key=mean.get), max(mean, key=mean.get)
+        notes.append(f"{tgt}: best mean {METHODS[best]}, worst {METHODS[worst]}"
+                     + (f", gap {np.log10(mean[worst] / mean[best]):.1f} orders of magnitude"))
+    return "Order of the means: " + "; ".join(notes) + "."
+
+
+def quick_config(**changes):
+    """The small configuration behind ``make reproduce QUICK=1`` (about a minute)."""
+    return replace(QUICK, **changes)

@@ -1,0 +1,105 @@
+"""Figures for the region demonstration and the tables (matplotlib, Agg-safe)."""
+import matplotlib
+
+matplotlib.use(matplotlib.get_backend())  # respect MPLBACKEND; Agg in tests and make
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .experiments import METHODS  # noqa: E402
+from .targets import get_target  # noqa: E402
+
+COLORS = {"kaiming": "tab:red", "raai": "tab:orange", "skip_pretraining": "tab:purple",
+          "pretrain_free_scales": "tab:blue", "pretrain_theorem_3_1": "tab:green"}
+
+
+def plot_regions_vs_depth(depths, constructed, kaiming, raai, path=None):
+    """Exact affine pieces against depth: the construction (2^d) and random networks.
+
+    depths : (D,) ints; constructed, kaiming, raai : (D,) counts (medians for the random ones)
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    depths = np.asarray(depths)
+    ax.semilogy(depths, 2.0 ** depths, "k:", label="$2^d$")
+    ax.semilogy(depths, constructed, "o-", color="tab:green", label="constructed (Theorem 3.1)")
+    ax.semilogy(depths, kaiming, "s-", color="tab:red", label="Kaiming init (median)")
+    ax.semilogy(depths, raai, "^-", color="tab:orange", label="RAAI init (median)")
+    ax.set_xlabel("depth d (hidden layers of width 4)")
+    ax.set_ylabel("exact number of linear pieces on [0, 1]")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_best_fits(summary, path=None):
+    """The best run of every method against the target, one panel per target."""
+    targets = summary["targets"]
+    fig, axes = plt.subplots(2, len(targets), figsize=(4 * len(targets), 6), sharex=True,
+                             gridspec_kw=dict(height_ratios=[2, 1]), squeeze=False)
+    for j, tgt in enumerate(targets):
+        f = get_target(tgt).f
+        for b in summary["blocks"]:
+            if b["target"] != tgt:
+                continue
+            grid, fit = np.array(b["grid"]), np.array(b["best_fit"])
+            axes[0, j].plot(grid, fit, color=COLORS[b["method"]], lw=1, label=METHODS[b["method"]])
+            axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, color=COLORS[b["method"]], lw=1)
+        grid = np.linspace(0, 1, 400)
+        axes[0, j].plot(grid, f(grid), "k--", lw=1, label="target")
+        axes[0, j].set_title(f"{tgt}: best run of each method")
+        axes[1, j].set_xlabel("x")
+        axes[1, j].set_ylabel("|fit - target|")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_training_curves(summary, path=None):
+    """Median training MSE over the runs against the Adam step, per method and target."""
+    targets = summary["targets"]
+    fig, axes = plt.subplots(1, len(targets), figsize=(4.5 * len(targets), 3.8), squeeze=False)
+    for j, tgt in enumerate(targets):
+        ax = axes[0, j]
+        for b in summary["blocks"]:
+            if b["target"] == tgt:
+                ax.semilogy(b["median_loss"], color=COLORS[b["method"]], lw=1,
+                            label=METHODS[b["method"]])
+                if 0 < b["switch"] < len(b["median_loss"]):
+                    ax.axvline(b["switch"], color="gray", ls=":", lw=0.8)
+        ax.set_title(f"{tgt}: median training MSE")
+        ax.set_xlabel("Adam step (dotted: end of pretraining)")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_region_history(summary, path=None, depth=None):
+    """Exact region counts (min, median, max over runs) through both phases."""
+    targets = summary["targets"]
+    depth = depth or summary["config"]["depth"]
+    fig, axes = plt.subplots(1, len(targets), figsize=(4.5 * len(targets), 3.8), squeeze=False)
+    for j, tgt in enumerate(targets):
+        ax = axes[0, j]
+        for b in summary["blocks"]:
+            if b["target"] != tgt or not b["regions"]:
+                continue
+            r = np.array(b["regions"])
+            steps = np.array(b["region_steps"])
+            ax.plot(steps, np.median(r, axis=1), color=COLORS[b["method"]], lw=1.2,
+                    label=METHODS[b["method"]])
+            ax.fill_between(steps, r.min(axis=1), r.max(axis=1), color=COLORS[b["method"]],
+                            alpha=0.15)
+        ax.axhline(2**depth, color="k", ls=":", lw=0.8)
+        ax.set_title(f"{tgt}: linear pieces (band: min-max over runs)")
+        ax.set_xlabel("Adam step")
+        ax.set_ylabel(f"exact pieces (dotted: 2^{depth})")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def _finish(fig, path):
+    if path is not None:
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+    return fig

@@ -1,0 +1,188 @@
+"""The width-4 construction (chapter 2) and the constrained weight map's backward (chapter 4)."""
+import numpy as np
+import pytest
+
+from minregion import count_regions, mlp_predict, triangle_network
+from minregion.construction import shape_params, weight_map_backward, weight_map_forward
+from minregion.gradcheck import directional_check, numerical_gradient, rel_error
+from minregion.layers import mse_backward, mse_forward
+from minregion.mlp import mlp_backward, mlp_forward
+from minregion.triangle import construction_function, theorem31_scales
+
+ch02, ch04 = pytest.mark.ch02, pytest.mark.ch04
+
+
+# --- the network computes alpha (x + sigma F(x)) + beta ----------------------------------
+
+@ch02
+@pytest.mark.parametrize("sigma", [-1.0, 1.0])
+def test_network_equals_x_plus_sigma_F(rng, sigma):
+    for d in (1, 2, 5, 10, 16):
+        a = rng.uniform(0.2, 0.8, size=d + 1)
+        s0, alpha, beta = rng.uniform(0.05, 0.3), rng.uniform(0.5, 2), rng.normal()
+        x = np.linspace(0, 1, 1001)
+        net = mlp_predict(triangle_network(a, s0, sigma, alpha, beta), x)
+        direct = construction_function(x, a, theorem31_scales(a, s0), sigma, alpha, beta)
+        assert np.max(np.abs(net - direct)) < 1e-12, f"depth {d}"
+
+
+@ch02
+def test_the_layout_is_1_4_4_4_1_and_hidden_layers_are_the_matrices_M_i():
+    a = np.array([0.3, 0.6, 0.4, 0.5])
+    layers = triangle_network(a, s0=0.1, sigma=-1.0)
+    assert [W.shape for W, _ in layers] == [(4, 1), (4, 4), (4, 4), (1, 4)]
+    M1 = layers[2][0]
+    S1 = (1 - a[1]) * a[2]  # Theorem 3.1
+    A, B, C = S1 / a[1], S1 / (a[1] * (1 - a[1])), S1 * a[2]
+    np.testing.assert_allclose(M1, [[1, -A, B, 0], [0, A, -B, 0], [0, A, -B, -C], [0, 0, 0, S1]],
+                               rtol=1e-15)
+    np.testing.assert_array_equal(layers[2][1], np.zeros(4))
+
+
+@ch02
+def test_the_sum_neuron_never_clips_even_for_a_large_s0(rng):
+    """s_0 > a_0 a_1 makes x - F dip below 0; the offset B keeps the sum neuron's ReLU open."""
+    a = rng.uniform(0.3, 0.7, size=7)
+    x = np.linspace(0, 1, 2001)
+    s0 = 3 * a[0] * a[1]
+    direct = construction_function(x, a, theorem31_scales(a, s0), -1.0)
+    assert direct.min() < -0.1
+    np.testing.assert_allclose(mlp_predict(triangle_network(a, s0), x), direct, atol=1e-12)
+
+
+@ch02
+def test_inputs_on_any_interval(rng):
+    a = rng.uniform(0.3, 0.7, size=6)
+    lo, hi = -2.0, 3.0
+    x = np.linspace(lo, hi, 777)
+    net = mlp_predict(triangle_network(a, sigma=1.0, lo=lo, hi=hi), x)
+    np.testing.assert_allclose(net, mlp_predict(triangle_network(a, sigma=1.0), (x - lo) / (hi - lo)),
+                               atol=1e-12)
+    assert count_regions(triangle_network(a, lo=lo, hi=hi), lo, hi) == 2**5
+
+
+# --- exactly 2^d affine pieces ---------------------------------------------------------
+
+@ch02
+@pytest.mark.parametrize("sigma", [-1.0, 1.0])
+def test_exactly_2_to_the_d_pieces_for_random_peaks(rng, sigma):
+    for d in range(1, 17):
+        a = rng.uniform(0.2, 0.8, size=d + 1)
+        pieces = count_regions(triangle_network(a, sigma=sigma), 0.0, 1.0)
+        assert pieces == 2**d, f"depth {d}: {pieces} pieces, expected 2^{d} = {2**d}"
+
+
+# --- the analytic oracles --------------------------------------------------------------
+
+@ch02
+def test_yarotsky_all_peaks_one_half_approximate_x_squared_with_error_2_to_minus_2d_minus_2():
+    for d in range(1, 13):
+        layers = triangle_network(np.full(d + 1, 0.5), s0=0.25, sigma=-1.0)
+        x = np.linspace(0, 1, 2 ** (d + 2) + 1)  # contains every midpoint, where the error peaks
+        err = np.max(np.abs(mlp_predict(layers, x) - x**2))
+        assert err == pytest.approx(2.0 ** (-2 * d - 2), rel=1e-9), f"depth {d}"
+
+
+@ch02
+def test_telgarsky_k_fold_tent_has_2_to_the_k_pieces():
+    """The symmetric tent T_{1/2} = 2 ReLU(x) - 4 ReLU(x - 1/2), composed k times."""
+    for k in range(1, 13):
+        layers = [(np.array([[1.0], [1.0]]), np.array([0.0, -0.5]))]
+        for _ in range(k - 1):
+            layers.append((np.array([[2.0, -4.0], [2.0, -4.0]]), np.array([0.0, -0.5])))
+        layers.append((np.array([[2.0, -4.0]]), np.zeros(1)))
+        assert count_regions(layers, 0.0, 1.0) == 2**k
+
+
+# --- the weight map's backward (chapter 4) ---------------------------------------------
+
+def _random_functional_check(params, sigma, rng):
+    """d<R, weights>/d params by the backward, against two evaluations along a direction.
+
+    The weight map is smooth in its parameters (no ReLU inside), so this check is exact up
+    to the finite-difference error, with any random weight gradients R.
+    """
+    layers, cache = weight_map_forward(params, sigma)
+    R = [(rng.normal(size=W.shape), rng.normal(size=b.shape)) for W, b in layers]
+
+    def f():
+        new, _ = weight_map_forward(params, sigma)
+        return float(sum(np.sum(W * dW) + np.sum(b * db) for (W, b), (dW, db) in zip(new, R)))
+
+    grads = weight_map_backward(R, cache)
+    keys = sorted(params)
+    for k in keys:
+        assert rel_error(grads[k], numerical_gradient(f, params[k])) < 1e-7, k
+    num, ana = directional_check(f, [params[k] for k in keys], [grads[k] for k in keys], rng)
+    assert rel_error(num, ana) < 1e-7
+
+
+@ch04
+@pytest.mark.parametrize("sigma", [-1.0, 1.0])
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_weight_map_backward_matches_centred_differences(rng, sigma, free_scales):
+    for d in (1, 2, 5):
+        params = shape_params(rng.uniform(0.2, 0.8, size=d + 1), s0=rng.uniform(0.05, 0.3),
+                              alpha=rng.uniform(0.5, 2), beta=rng.normal(),
+                              free_scales=free_scales)
+        _random_functional_check(params, sigma, rng)
+
+
+@ch04
+@pytest.mark.parametrize("sigma", [-1.0, 1.0])
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_loss_gradient_through_network_and_weight_map(rng, sigma, free_scales):
+    """The whole chain: MSE -> network backward -> weight map backward -> peaks."""
+    params = shape_params(rng.uniform(0.3, 0.7, size=6), s0=0.15, alpha=1.2, beta=-0.1,
+                          free_scales=free_scales)
+    x = rng.uniform(size=(1, 50))  # 50 points as columns
+    y = x[0] ** 3
+
+    def loss():
+        layers, _ = weight_map_forward(params, sigma)
+        return float(mse_forward(mlp_forward(layers, x)[0][0], y)[0])
+
+    layers, cache = weight_map_forward(params, sigma)
+    out, caches = mlp_forward(layers, x)
+    _, mcache = mse_forward(out[0], y)
+    wgrads, _ = mlp_backward(mse_backward(mcache)[None, :], caches)
+    grads = weight_map_backward(wgrads, cache)
+    for k in params:
+        # h small enough that no breakpoint crosses a data point
+        assert rel_error(grads[k], numerical_gradient(loss, params[k], h=1e-7)) < 1e-6, k
+
+
+@ch04
+def test_batched_weight_map_equals_one_network_at_a_time(rng):
+    a = rng.uniform(0.2, 0.8, size=(3, 5))
+    params = shape_params(a, s0=np.array([0.1, 0.2, 0.05]), alpha=[1.0, 2.0, 0.5])
+    layers, _ = weight_map_forward(params, 1.0)
+    for r in range(3):
+        one = triangle_network(a[r], params["s0"][r], 1.0, params["alpha"][r], 0.0)
+        for (W, b), (W1, b1) in zip(layers, one):
+            np.testing.assert_array_equal(W[r], W1)
+            np.testing.assert_array_equal(b[r], b1)
+
+
+# --- bad input -------------------------------------------------------------------------
+
+@ch02
+def test_bad_input_gets_a_clear_error():
+    with pytest.raises(ValueError, match=r"open interval \(0, 1\)"):
+        triangle_network([0.5, 1.2, 0.5])
+    with pytest.raises(ValueError, match=r"open interval \(0, 1\)"):
+        triangle_network([0.0, 0.5])
+    with pytest.raises(ValueError, match="depth d >= 1"):
+        triangle_network([0.5])
+    with pytest.raises(ValueError, match="NaN"):
+        triangle_network([0.5, np.nan])
+    with pytest.raises(ValueError, match="sigma"):
+        triangle_network([0.5, 0.5], sigma=0.5)
+    with pytest.raises(ValueError, match="non-empty"):
+        triangle_network([0.5, 0.5], lo=1.0, hi=1.0)
+    with pytest.raises(ValueError, match="finite"):
+        triangle_network([0.5, 0.5], lo=0.0, hi=np.inf)
+    with pytest.raises(ValueError, match="s0"):
+        triangle_network([0.5, 0.5], s0=0.0)
+    with pytest.raises(ValueError, match="alpha"):
+        triangle_network([0.5, 0.5], alpha=np.nan)
