@@ -8,14 +8,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results
 RUNS   ?= 30
+export MPLBACKEND := Agg
 
 ifdef QUICK
-REPRODUCE_ARGS := --quick --out $(OUT)
+TABLE_ARGS := --quick --out $(OUT)
 else
-REPRODUCE_ARGS := --runs $(RUNS) --out $(OUT)
+TABLE_ARGS := --runs $(RUNS) --out $(OUT)
 endif
 
-.PHONY: reproduce test regions bench tutorials notebooks clean
+.PHONY: reproduce test regions bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +24,22 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+## make reproduce [QUICK=1] [RUNS=30] [OUT=results]: region table, then Tables 1-3
 reproduce: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m minregion regions --depth 12 --out $(OUT)
+	$(PY) -m minregion regions --depth 12 --out $(OUT)
+	$(PY) -m minregion reproduce $(TABLE_ARGS)
 
+## make test: every test, tutorials included
 test: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest
+	$(PY) -m pytest
 
+## make regions: the exact region counts against depth, with a figure
 regions: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m minregion regions --depth 12 --out $(OUT)
+	$(PY) -m minregion regions --depth 12 --out $(OUT)
+
+## make bench: seconds per step, Table 1 wall time, and PyTorch where installed
+bench: $(STAMP)
+	$(PY) benchmarks/bench_training.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -63,6 +63,8 @@ def cmd_reproduce(args, parser):
         parser.error(f"--tables: {err}")
     changes = {k: v for k, v in (("runs", args.runs), ("epochs", args.epochs),
                                  ("seed", args.seed)) if v is not None}
+    if args.epochs is not None:  # keep the default share of pretraining: one tenth
+        changes["pretrain_epochs"] = args.epochs // 10
     try:
         config = (quick_config(**changes) if args.quick else Config(**changes)).check()
     except ValueError as err:
@@ -105,7 +107,7 @@ def main(argv=None):
     p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
     p.add_argument("--tables", default="1,2,3", help="comma-separated: 1, 2, 3")
     p.add_argument("--runs", type=_positive(int), default=None, help="runs per cell (30)")
-    p.add_argument("--epochs", type=_positive(int), default=None, help="Adam steps per run")
+    p.add_argument("--epochs", type=_positive(int), default=None, help="Adam steps per run (15000; a tenth of them pretraining)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--quick", action="store_true", help="a small version for a first look")
     p.add_argument("--jobs", type=_positive(int), default=min(2, os.cpu_count() or 1),

@@ -7,6 +7,7 @@ phase 1. Randomness comes from seeds derived from ``Config.seed`` and the block'
 the table, so a block gives the same numbers whichever process runs it.
 """
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,12 +47,13 @@ class Config:
 
     ``epochs`` is the total number of full-batch Adam steps of every method [choice];
     ``pretrain_epochs`` of them are phase 1 for the pretraining methods (the paper: "about
-    1000"). ``peak_range`` is where the initial peaks are drawn [choice].
+    1000"; we take 1,500 of 15,000 [choice], chosen on seed 1 so that the reported seed 0 is
+    not tuned on). ``peak_low``, ``peak_high``: where the initial peaks are drawn [choice].
     """
     depth: int = 5
     width: int = 4
-    epochs: int = 10_000
-    pretrain_epochs: int = 1_000
+    epochs: int = 15_000
+    pretrain_epochs: int = 1_500
     lr: float = 1e-3
     runs: int = 30
     record_every: int = 250
@@ -185,6 +187,7 @@ def run_block(config, table, target, method):
         median_loss=np.median(loss, axis=1).tolist(),
         region_steps=list(history.region_steps),
         regions=np.array(history.regions).tolist(),
+        regions_flagged=int(np.sum(history.regions_flagged)),
         switch=history.phase.count("shape"),
         grid=grid.tolist(),
         best_fit=mlp_predict([(W[best], b[best]) for W, b in layers], grid).tolist(),
@@ -222,7 +225,8 @@ def run_tables(tables, config, jobs=1, progress=print):
     total = sum(_block_work(config, t) for t, _, _ in blocks)
     done, start, out = 0, time.perf_counter(), {}
     if jobs > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        # spawn, not fork: safe whatever threads the parent holds (numbers do not depend on it)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
         futures = [pool.submit(run_block, config, *b) for b in blocks]
         results = (f.result() for f in futures)
     else:
@@ -305,7 +309,7 @@ def format_report(results, command="", machine=""):
                   f"{cfg['runs']} runs per cell, {cfg['epochs']} Adam steps per run "
                   f"({cfg['pretrain_epochs']} of them pretraining where the method pretrains), "
                   f"lr {cfg['lr']}, network 1-{'-'.join(['4'] * cfg['depth'])}-1; "
-                  f"statistic: {s['statistic']}; {s['seconds']:.0f} s of training.", ""]
+                  f"statistic: {s['statistic']}; {s['seconds']:.0f} s of training summed over the cells.", ""]
         for stat in ("min", "mean"):
             head = ["method"]
             for tgt in s["targets"]:

@@ -13,6 +13,17 @@ def rel_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))))
 
 
+def vector_rel_error(a, b):
+    """Relative error of a whole gradient, ``||a - b|| / (||a|| + ||b||)``.
+
+    Use it when some entries are many orders of magnitude smaller than others: a centred
+    difference carries an absolute rounding error of about ``1e-16 |f| / h``, which swamps the
+    elementwise relative error of a tiny entry but not the error of the vector.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / max(1e-300, np.linalg.norm(a) + np.linalg.norm(b)))
+
+
 def numerical_gradient(f, x, h=1e-6):
     """Centred differences ``(f(x + h e_i) - f(x - h e_i)) / 2h`` for every entry of ``x``.
 

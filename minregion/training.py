@@ -15,6 +15,7 @@ is exactly R separate trainings (a test checks it), just faster.
 Data: ``x`` of shape ``(N,)`` (the same points for every run) or ``(R, N)`` (each run its own),
 ``y`` of shape ``(R, N)`` or ``(N,)``.
 """
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,7 @@ from .layers import mse_backward, mse_forward
 from .memory import keep_freed_memory
 from .mlp import check_layers, mlp_backward, mlp_forward
 from .optim import Adam
-from .regions import count_regions
+from .regions import RegionResolutionWarning, count_regions
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] after each step
 MIN_SCALE = 1e-12      # [choice] s_0 (and the free ratios S_i) are kept >= MIN_SCALE
@@ -45,11 +46,15 @@ class History:
     phase : list of str, ``"shape"`` or ``"weights"`` for each entry of ``loss``
     region_steps : list of int, the global step at which regions were counted
     regions : list of (R,) int arrays, the exact affine-piece counts on [lo, hi] then
+    regions_flagged : list of (R,) bool arrays, True where the counter warned that the count
+        depends on its floating-point resolution (pieces near 1e-14 wide, see
+        :mod:`minregion.regions`); such counts are kept, and flagged, never hidden
     """
     loss: list = field(default_factory=list)
     phase: list = field(default_factory=list)
     region_steps: list = field(default_factory=list)
     regions: list = field(default_factory=list)
+    regions_flagged: list = field(default_factory=list)
 
     @property
     def steps(self):
@@ -66,12 +71,13 @@ def prepare_data(x, y, runs=None):
 
     Parameters
     ----------
-    x : (N,) or (R, N) inputs; y : (N,) or (R, N) targets; runs : R, or None
+    x : (N,) or (R, N) inputs; y : (N,) or (R, N) targets; runs : R, or None for one
+        network without a runs axis (then x and y must be (N,))
 
     Returns
     -------
-    X : (1, 1, N) or (R, 1, N) float64, inputs as one row of columns (per run)
-    Y : (R, N) or (N,) float64
+    X : (1, N) for one network, (1, 1, N) or (R, 1, N) with runs: inputs as columns
+    Y : (N,) or (R, N) float64
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     for name, v in (("x", x), ("y", y)):
@@ -82,8 +88,12 @@ def prepare_data(x, y, runs=None):
     if x.shape[-1] != y.shape[-1]:
         raise ValueError(f"x and y must hold the same number of points; got {x.shape} and {y.shape}")
     for name, v in (("x", x), ("y", y)):
+        if runs is None and v.ndim != 1:
+            raise ValueError(f"{name} must have shape (N,) for one network; got {v.shape}")
         if runs is not None and v.ndim == 2 and v.shape[0] != runs:
             raise ValueError(f"{name} has {v.shape[0]} rows but there are {runs} runs")
+    if runs is None:
+        return x[None, :], y             # (1, N): one input row, N points as columns
     X = x[None, None, :] if x.ndim == 1 else x[:, None, :]
     return X, y
 
@@ -102,14 +112,19 @@ def _check_loss(loss, step, phase, lr):
 
 
 def _record_regions(history, layers, step, lo, hi):
+    """Count every run's exact pieces; note the counts the counter flags as uncertain."""
     W0 = layers[0][0]
-    if W0.ndim == 2:
-        counts = np.array([count_regions(layers, lo, hi)])
-    else:
-        counts = np.array([count_regions([(W[r], b[r]) for W, b in layers], lo, hi)
-                           for r in range(W0.shape[0])])
+    nets = [layers] if W0.ndim == 2 else [[(W[r], b[r]) for W, b in layers]
+                                          for r in range(W0.shape[0])]
+    counts, flagged = [], []
+    for net in nets:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RegionResolutionWarning)
+            counts.append(count_regions(net, lo, hi))
+        flagged.append(any(issubclass(w.category, RegionResolutionWarning) for w in caught))
     history.region_steps.append(step)
-    history.regions.append(counts)
+    history.regions.append(np.array(counts))
+    history.regions_flagged.append(np.array(flagged))
 
 
 def _due(t, epochs, every):

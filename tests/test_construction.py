@@ -4,7 +4,8 @@ import pytest
 
 from minregion import count_regions, mlp_predict, triangle_network
 from minregion.construction import shape_params, weight_map_backward, weight_map_forward
-from minregion.gradcheck import directional_check, numerical_gradient, rel_error
+from minregion.gradcheck import (directional_check, numerical_gradient, rel_error,
+                                 vector_rel_error)
 from minregion.layers import mse_backward, mse_forward
 from minregion.mlp import mlp_backward, mlp_forward
 from minregion.triangle import construction_function, theorem31_scales
@@ -148,8 +149,9 @@ def test_loss_gradient_through_network_and_weight_map(rng, sigma, free_scales):
     wgrads, _ = mlp_backward(mse_backward(mcache)[None, :], caches)
     grads = weight_map_backward(wgrads, cache)
     for k in params:
-        # h small enough that no breakpoint crosses a data point
-        assert rel_error(grads[k], numerical_gradient(loss, params[k], h=1e-7)) < 1e-6, k
+        # a step small enough that no breakpoint moves across one of the 50 points; the
+        # last peaks matter little (entries near 1e-6), so compare whole vectors
+        assert vector_rel_error(grads[k], numerical_gradient(loss, params[k], h=1e-6)) < 1e-7, k
 
 
 @ch04

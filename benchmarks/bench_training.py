@@ -1,0 +1,96 @@
+"""Benchmark: the cost of training, measured as ratios within one run.
+
+    python benchmarks/bench_training.py [--steps 2000] [--skip-table]
+
+1. seconds per training step of the 1-4-4-4-4-4-1 network on 500 points, per run, for one
+   network alone and for 30 networks trained at once (the runs axis);
+2. the wall time of the whole Table 1 (5 methods x 2 targets x 30 runs);
+3. where PyTorch happens to be installed (it is optional, never a requirement), the same
+   training loop for the same 30 runs in plain PyTorch on the CPU, one run after another
+   (nn.Sequential, torch.optim.Adam, MSELoss, float64), with the ratio of the two times.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from minregion.experiments import Config, run_tables  # noqa: E402
+from minregion.init import init_kaiming  # noqa: E402
+from minregion.targets import dense_points  # noqa: E402
+from minregion.training import train_weights  # noqa: E402
+
+WIDTHS = [1, 4, 4, 4, 4, 4, 1]
+
+
+def numpy_seconds(runs, steps, x, y):
+    """Wall time of ``steps`` phase-2 Adam steps of ``runs`` networks trained at once."""
+    layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=runs)
+    train_weights(layers, x, y, 20)  # warm-up
+    start = time.perf_counter()
+    train_weights(layers, x, y, steps)
+    return time.perf_counter() - start
+
+
+def torch_seconds(runs, steps, x, y):
+    """The same work in a plain PyTorch loop, one run after another, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None, None
+    torch.manual_seed(0)
+    xt = torch.tensor(x, dtype=torch.float64)[:, None]
+    yt = torch.tensor(y, dtype=torch.float64)[:, None]
+    total = 0.0
+    for _ in range(runs):
+        mods = []
+        for i, o in zip(WIDTHS[:-1], WIDTHS[1:]):
+            mods += [torch.nn.Linear(i, o, dtype=torch.float64), torch.nn.ReLU()]
+        net = torch.nn.Sequential(*mods[:-1])
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        loss_fn = torch.nn.MSELoss()
+        start = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = loss_fn(net(xt), yt)
+            loss.backward()
+            opt.step()
+        total += time.perf_counter() - start
+    return total, torch.__version__
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--steps", type=int, default=2000, help="Adam steps per run")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--skip-table", action="store_true", help="do not time Table 1")
+    args = parser.parse_args()
+    x = dense_points(500)
+    y = x**3
+    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}")
+    one = numpy_seconds(1, args.steps, x, y)
+    many = numpy_seconds(args.runs, args.steps, x, y)
+    print(f"numpy, 1 run alone:         {one / args.steps * 1e6:8.1f} us per step per run")
+    print(f"numpy, {args.runs} runs at once:     {many / args.steps / args.runs * 1e6:8.1f} us "
+          f"per step per run ({one * args.runs / many:.1f}x faster than one at a time)")
+    ts, version = torch_seconds(args.runs, args.steps, x, y)
+    if ts is None:
+        print("PyTorch is not installed: skipping the comparison "
+              "(.venv/bin/pip install torch, then make bench)")
+    else:
+        print(f"torch {version}, {args.runs} runs one after another: "
+              f"{ts / args.steps / args.runs * 1e6:8.1f} us per step per run")
+        print(f"ratio PyTorch / numpy for the same {args.runs} runs x {args.steps} steps: "
+              f"{ts / many:.1f}x")
+    if not args.skip_table:
+        start = time.perf_counter()
+        run_tables(["1"], Config(), jobs=min(2, os.cpu_count() or 1), progress=lambda s: None)
+        print(f"whole Table 1 (5 methods x 2 targets x 30 runs x {Config().epochs} steps): "
+              f"{time.perf_counter() - start:.0f} s wall time")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Chapter 5: training in two phases, many runs at once."""
+import numpy as np
+import pytest
+
+from minregion.construction import shape_params, weight_map_forward
+from minregion.gradcheck import numerical_gradient, vector_rel_error
+from minregion.init import init_kaiming
+from minregion.mlp import mlp_predict
+from minregion.training import (TrainingDiverged, copy_layers, fit_alpha_beta,
+                                shape_loss_and_grads, train_shape, train_weights,
+                                prepare_data)
+
+pytestmark = pytest.mark.ch05
+
+X = np.linspace(0, 1, 200)
+Y = X**3
+
+
+def _pretrained(rng, runs=3, depth=5, epochs=300, free_scales=False, record_every=25):
+    params = shape_params(rng.uniform(0.25, 0.75, size=(runs, depth + 1)),
+                          free_scales=free_scales)
+    g = mlp_predict(weight_map_forward(params, -1.0)[0], X)
+    params["alpha"][:], params["beta"][:] = fit_alpha_beta(g, Y)
+    history = train_shape(params, X, Y, -1.0, epochs, record_every=record_every)
+    return params, history
+
+
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_phase_1_keeps_exactly_2_to_the_d_regions_at_every_recorded_step(rng, free_scales):
+    params, history = _pretrained(rng, free_scales=free_scales)
+    counts = np.array(history.regions)
+    assert counts.shape == (len(history.region_steps), 3)
+    assert history.region_steps[0] == 0 and history.region_steps[-1] == 300
+    assert np.all(counts == 2**5), counts
+    losses = history.loss_array()
+    assert np.all(losses[-1] < 0.5 * losses[0]), "phase 1 should lower the loss"
+
+
+def test_phase_1_gradients_match_finite_differences_on_a_real_training_state(rng):
+    params, _ = _pretrained(rng, runs=1, epochs=200, record_every=0)
+    one = {k: np.array(v[0]) for k, v in params.items()}  # the first run, alone
+    Xc, Yc = prepare_data(X, Y)
+    _, grads = shape_loss_and_grads(one, Xc, Yc, -1.0)
+    for k in one:
+        def f():
+            return float(shape_loss_and_grads(one, Xc, Yc, -1.0)[0])
+        assert vector_rel_error(grads[k], numerical_gradient(f, one[k], h=1e-6)) < 1e-7, k
+
+
+def test_phase_2_starts_from_the_same_function_and_reports_the_count(rng):
+    params, history = _pretrained(rng, epochs=100, record_every=0)
+    layers = copy_layers(weight_map_forward(params, -1.0)[0])
+    before = mlp_predict(layers, X)
+    train_weights(layers, X, Y, 200, record_every=100, history=history)
+    assert history.phase.count("shape") == 100 and history.phase.count("weights") == 200
+    assert history.region_steps == [100, 200, 300]
+    assert np.all(np.array(history.regions[0]) == 32)  # the switch itself changes nothing
+    assert np.all(np.abs(mlp_predict(layers, X) - before) < 0.1)
+
+
+def test_many_runs_at_once_equal_the_same_runs_one_at_a_time(rng):
+    layers = init_kaiming([1, 4, 4, 1], rng, runs=3)
+    alone = [[(W[r].copy(), b[r].copy()) for W, b in layers] for r in range(3)]
+    train_weights(layers, X, Y, 50)
+    for r in range(3):
+        train_weights(alone[r], X, Y, 50)
+        for (W, b), (W1, b1) in zip(layers, alone[r]):
+            np.testing.assert_allclose(W[r], W1, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(b[r], b1, rtol=1e-12, atol=1e-15)
+
+
+def test_same_seed_same_numbers():
+    runs = []
+    for _ in range(2):
+        params, history = _pretrained(np.random.default_rng(7), epochs=50, record_every=0)
+        runs.append((params["a"].copy(), history.loss_array()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_an_absurd_learning_rate_stops_with_a_clear_message(rng):
+    layers = init_kaiming([1, 4, 4, 1], rng, runs=2)
+    with pytest.raises(TrainingDiverged, match=r"diverged.*lower the learning rate"):
+        train_weights(layers, X, Y * 1e3, 500, lr=1e4)
+
+
+def test_alpha_beta_least_squares_recover_an_affine_map(rng):
+    g = rng.normal(size=(2, 50))
+    alpha, beta = fit_alpha_beta(g, 3.0 * g - 1.5)
+    np.testing.assert_allclose(alpha, [3.0, 3.0])
+    np.testing.assert_allclose(beta, [-1.5, -1.5])
+
+
+def test_bad_data_gets_a_clear_error(rng):
+    layers = init_kaiming([1, 4, 1], rng)
+    with pytest.raises(ValueError, match="y must be finite"):
+        train_weights(layers, X, np.where(X > 0.5, np.nan, Y), 1)
+    with pytest.raises(ValueError, match="same number of points"):
+        train_weights(layers, X, Y[:10], 1)
+    with pytest.raises(ValueError, match="epochs"):
+        train_weights(layers, X, Y, -1)
+    batched = init_kaiming([1, 4, 1], rng, runs=3)
+    with pytest.raises(ValueError, match="2 rows but there are 3 runs"):
+        train_weights(batched, np.tile(X, (2, 1)), Y, 1)
