@@ -1,0 +1,39 @@
+"""Every tutorial notebook runs headless from top to bottom, and none carries outputs.
+
+Each notebook is marked with its chapter, so ``pytest -m ch03`` runs chapter 3's notebook
+beside chapter 3's tests.
+"""
+import json
+import os
+import sys
+
+import pytest
+
+TUTORIALS = os.path.join(os.path.dirname(__file__), "..", "tutorials")
+sys.path.insert(0, TUTORIALS)
+from run import notebooks, run_notebook  # noqa: E402
+
+NOTEBOOKS = notebooks()
+
+
+def _param(path):
+    name = os.path.basename(path)
+    return pytest.param(path, id=name, marks=getattr(pytest.mark, f"ch{name[:2]}"))
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
+def test_notebook_runs_and_checks_itself(path):
+    printed = run_notebook(path)
+    assert "expected" in printed, "a tutorial prints its checks beside the expected value"
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
+def test_notebook_is_committed_without_outputs_and_magics(path):
+    with open(path) as fh:
+        nb = json.load(fh)
+    for k, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        assert cell.get("outputs", []) == [], f"code cell {k + 1} carries outputs"
+        assert cell.get("execution_count") is None, f"code cell {k + 1} has an execution count"
+        for line in "".join(cell["source"]).splitlines():
+            assert not line.lstrip().startswith(("%", "!")), f"magic or shell line: {line}"
+        assert "np.random.seed" not in "".join(cell["source"]), "pass an rng, never seed globally"
