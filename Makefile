@@ -16,7 +16,7 @@ else
 TABLE_ARGS := --runs $(RUNS) --out $(OUT)
 endif
 
-.PHONY: reproduce test regions bench clean
+.PHONY: reproduce test regions bench tutorials notebooks clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ regions: $(STAMP)
 ## make bench: seconds per step, Table 1 wall time, and PyTorch where installed
 bench: $(STAMP)
 	$(PY) benchmarks/bench_training.py
+
+## make tutorials: run every notebook headless, figures to tutorials/figures/
+tutorials: $(STAMP)
+	$(PY) tutorials/run.py
+
+## make notebooks: install Jupyter into .venv on first use, then open the series
+notebooks: $(VENV)/.jupyter
+	$(VENV)/bin/jupyter notebook tutorials/
+
+$(VENV)/.jupyter: $(STAMP)
+	$(PY) -m pip install --quiet notebook
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

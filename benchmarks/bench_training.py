@@ -5,7 +5,8 @@
 1. seconds per training step of the 1-4-4-4-4-4-1 network on 500 points, per run, for one
    network alone and for 30 networks trained at once (the runs axis);
 2. the wall time of the whole Table 1 (5 methods x 2 targets x 30 runs);
-3. where PyTorch happens to be installed (it is optional, never a requirement), the same
+3. the exact region count of a depth-20 constructed network (2^20 pieces);
+4. where PyTorch happens to be installed (it is optional, never a requirement), the same
    training loop for the same 30 runs in plain PyTorch on the CPU, one run after another
    (nn.Sequential, torch.optim.Adam, MSELoss, float64), with the ratio of the two times.
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from minregion import count_regions, triangle_network  # noqa: E402
 from minregion.experiments import Config, run_tables  # noqa: E402
 from minregion.init import init_kaiming  # noqa: E402
 from minregion.targets import dense_points  # noqa: E402
@@ -76,6 +78,11 @@ def main():
     print(f"numpy, 1 run alone:         {one / args.steps * 1e6:8.1f} us per step per run")
     print(f"numpy, {args.runs} runs at once:     {many / args.steps / args.runs * 1e6:8.1f} us "
           f"per step per run ({one * args.runs / many:.1f}x faster than one at a time)")
+    layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
+    start = time.perf_counter()
+    pieces = count_regions(layers)
+    print(f"exact count of a depth-20 construction: {pieces} pieces (2^20 = {2**20}) in "
+          f"{time.perf_counter() - start:.2f} s")
     ts, version = torch_seconds(args.runs, args.steps, x, y)
     if ts is None:
         print("PyTorch is not installed: skipping the comparison "
