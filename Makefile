@@ -18,10 +18,11 @@ endif
 
 .PHONY: reproduce test regions bench tutorials notebooks clean
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## make reproduce [QUICK=1] [RUNS=30] [OUT=results]: region table, then Tables 1-3

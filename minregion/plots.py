@@ -4,6 +4,7 @@ import matplotlib
 matplotlib.use(matplotlib.get_backend())  # respect MPLBACKEND; Agg in tests and make
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .experiments import METHODS  # noqa: E402
 from .targets import get_target  # noqa: E402
@@ -66,6 +67,7 @@ def plot_training_curves(summary, path=None):
                             label=METHODS[b["method"]])
                 if 0 < b["switch"] < len(b["median_loss"]):
                     ax.axvline(b["switch"], color="gray", ls=":", lw=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(f"{tgt}: median training MSE")
         ax.set_xlabel("Adam step (dotted: end of pretraining)")
     axes[0, 0].legend(fontsize=7)
@@ -90,6 +92,7 @@ def plot_region_history(summary, path=None, depth=None):
             ax.fill_between(steps, r.min(axis=1), r.max(axis=1), color=COLORS[b["method"]],
                             alpha=0.15)
         ax.axhline(2**depth, color="k", ls=":", lw=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(f"{tgt}: linear pieces (band: min-max over runs)")
         ax.set_xlabel("Adam step")
         ax.set_ylabel(f"exact pieces (dotted: 2^{depth})")
