@@ -43,6 +43,7 @@ the loss does not depend on it, and the backward pass shows this to rounding).
 """
 import numpy as np
 
+from .checks import check_interval
 from .triangle import check_peaks, scale_ratios_theorem31
 
 NEURONS = ("sum", "t1", "t2", "bias")
@@ -53,15 +54,6 @@ def check_sigma(sigma):
     if sigma not in (-1, 1, -1.0, 1.0):
         raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); got {sigma}")
     return float(sigma)
-
-
-def check_interval(lo, hi):
-    """Raise a clear ``ValueError`` unless ``lo < hi`` are finite numbers."""
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"the interval [lo, hi] must be finite; got [{lo}, {hi}]")
-    if not lo < hi:
-        raise ValueError(f"the interval [lo, hi] must be non-empty (lo < hi); got [{lo}, {hi}]")
-    return float(lo), float(hi)
 
 
 def default_s0(a):

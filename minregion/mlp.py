@@ -22,8 +22,8 @@ def check_layers(layers):
         raise ValueError("layers must be a non-empty list of (W, b) pairs")
     runs = None
     for l, pair in enumerate(layers):
-        if len(pair) != 2:
-            raise ValueError(f"layers[{l}] must be a (W, b) pair")
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValueError(f"layers[{l}] must be a pair (W, b); got {pair!r:.60}")
         W, b = (np.asarray(p) for p in pair)
         if W.ndim < 2:
             raise ValueError(f"layers[{l}]: W must have shape (fan_out, fan_in); got {W.shape}")

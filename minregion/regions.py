@@ -85,6 +85,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_interval
+from .mlp import check_layers as mlp_check_layers
+
 RESOLUTION_FACTOR = 2.0 ** -44   # default resolution = RESOLUTION_FACTOR * max(|lo|, |hi|)
 SLOPE_RTOL = 1e-13               # slope_tol = SLOPE_RTOL * max|slope| on [lo, hi]
 WARN_BAND = 8.0                  # warn about widths / slope jumps within this factor
@@ -135,26 +138,13 @@ class RegionReport:
 # Checking the input
 # ---------------------------------------------------------------------------------------
 
-def check_interval(lo, hi):
-    """Return ``(lo, hi)`` as floats; ``ValueError`` unless they are finite with lo < hi."""
-    try:
-        lo, hi = float(lo), float(hi)
-    except (TypeError, ValueError):
-        raise ValueError(f"lo and hi must be real numbers; got lo={lo!r}, hi={hi!r}") from None
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"lo and hi must be finite; got lo={lo}, hi={hi}")
-    if not lo < hi:
-        raise ValueError(f"the interval must be non-empty, lo < hi; got lo={lo}, hi={hi}")
-    return lo, hi
-
-
 def check_layers(layers):
     """Check a one-input, one-output network and return it as float64 ``(W, b)`` pairs.
 
     Parameters
     ----------
     layers : list of ``(W, b)`` with ``W : (fan_out, fan_in)`` and ``b : (fan_out,)``;
-        ``layers[0]`` has ``fan_in = 1`` and ``layers[-1]`` has ``fan_out = 1``
+        ``layers[0]`` has ``fan_in = 1`` and ``layers[-1]`` has ``fan_out = 1``; no runs axis
 
     Returns
     -------
@@ -162,32 +152,20 @@ def check_layers(layers):
 
     Raises
     ------
-    ValueError naming the layer index, the shape received and the shape expected.
+    ValueError naming the layer index, the shape received and the shape expected (the
+    general checks are :func:`minregion.mlp.check_layers`).
     """
-    if isinstance(layers, np.ndarray) or not hasattr(layers, "__len__") or len(layers) == 0:
+    if isinstance(layers, np.ndarray):
         raise ValueError("layers must be a non-empty list of (W, b) pairs")
-    checked = []
-    for i, pair in enumerate(layers):
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise ValueError(f"layers[{i}] must be a pair (W, b); got {pair!r:.60}")
-        W, b = np.asarray(pair[0], dtype=np.float64), np.asarray(pair[1], dtype=np.float64)
-        if W.ndim != 2:
-            raise ValueError(f"layers[{i}]: W must have shape (fan_out, fan_in); "
-                             f"got shape {W.shape}")
-        if b.shape != (W.shape[0],):
-            raise ValueError(f"layers[{i}]: b has shape {b.shape}, expected "
-                             f"({W.shape[0]},) to match W of shape {W.shape}")
-        if i == 0 and W.shape[1] != 1:
-            raise ValueError(f"layers[0]: W has shape {W.shape}; a network with one input "
-                             f"needs shape (width, 1)")
-        if i > 0 and W.shape[1] != checked[-1][0].shape[0]:
-            raise ValueError(f"layers[{i}]: W has shape {W.shape}, but layers[{i - 1}] has "
-                             f"{checked[-1][0].shape[0]} outputs (W shape "
-                             f"{checked[-1][0].shape}); expected shape "
-                             f"({W.shape[0]}, {checked[-1][0].shape[0]})")
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise ValueError(f"layers[{i}]: W and b must be finite (found NaN or inf)")
-        checked.append((W, b))
+    if mlp_check_layers(layers) != ():
+        raise ValueError(f"the counter takes one network; layers[0]'s W has shape "
+                         f"{np.shape(layers[0][0])}, with a runs axis: pick one run, "
+                         f"[(W[r], b[r]) for W, b in layers]")
+    checked = [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
+               for W, b in layers]
+    if checked[0][0].shape[1] != 1:
+        raise ValueError(f"layers[0]: W has shape {checked[0][0].shape}; a network with one "
+                         f"input needs shape (width, 1)")
     if checked[-1][0].shape[0] != 1:
         raise ValueError(f"layers[{len(checked) - 1}] (the output layer): W has shape "
                          f"{checked[-1][0].shape}; the counter needs one output, shape "

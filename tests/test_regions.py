@@ -290,8 +290,8 @@ def test_bad_layers():
         count_regions([(np.ones((3, 2)), np.zeros(3))] + net[1:])
     with pytest.raises(ValueError, match=r"layers\[2\].*one output, shape \(1, 2\)"):
         count_regions(net[:2] + [(np.ones((2, 2)), np.zeros(2))])
-    with pytest.raises(ValueError, match=r"layers\[1\]: W has shape \(2, 4\), but layers\[0\] "
-                                         r"has 3 outputs"):
+    with pytest.raises(ValueError, match=r"layers\[1\]: W has fan_in 4 but layers\[0\] "
+                                         r"has fan_out 3"):
         count_regions([net[0], (np.ones((2, 4)), np.zeros(2)), net[2]])
     with pytest.raises(ValueError, match=r"layers\[1\]: b has shape \(3,\), expected \(2,\)"):
         count_regions([net[0], (np.ones((2, 3)), np.zeros(3)), net[2]])

@@ -1,0 +1,15 @@
+"""Argument checks shared by the modules: a clear ``ValueError`` naming what is wrong."""
+import numpy as np
+
+
+def check_interval(lo, hi):
+    """Return ``(lo, hi)`` as floats; ``ValueError`` unless they are finite with ``lo < hi``."""
+    try:
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"lo and hi must be real numbers; got lo={lo!r}, hi={hi!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"the interval [lo, hi] must be finite; got lo={lo}, hi={hi}")
+    if not lo < hi:
+        raise ValueError(f"the interval [lo, hi] must be non-empty, lo < hi; got lo={lo}, hi={hi}")
+    return lo, hi
