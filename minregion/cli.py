@@ -56,6 +56,7 @@ def cmd_reproduce(args, parser):
     from .experiments import (Config, format_report, parse_tables, quick_config, run_tables,
                               write_results)
     from .plots import plot_best_fits, plot_region_history, plot_training_curves
+    from .training import TrainingDiverged
 
     try:
         tables = parse_tables(args.tables)
@@ -73,7 +74,11 @@ def cmd_reproduce(args, parser):
     print(f"Reproducing table(s) {', '.join(tables)}: {config.runs} runs per cell, "
           f"{config.epochs} Adam steps each, {args.jobs} process(es)")
     start = time.perf_counter()
-    results = run_tables(tables, config, jobs=args.jobs)
+    try:
+        results = run_tables(tables, config, jobs=args.jobs)
+    except TrainingDiverged as err:
+        print(f"error: {err}; no table was written", file=sys.stderr)
+        return 1
     paths = write_results(results, out)
     for t, s in results.items():
         for name, plot in (("fits", plot_best_fits), ("curves", plot_training_curves),

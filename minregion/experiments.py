@@ -191,7 +191,6 @@ def run_block(config, table, target, method):
         switch=history.phase.count("shape"),
         grid=grid.tolist(),
         best_fit=mlp_predict([(W[best], b[best]) for W, b in layers], grid).tolist(),
-        best_x=np.asarray(x if np.ndim(x) == 1 else x[best]).tolist(),
         seconds=time.perf_counter() - start,
     )
 
