@@ -63,7 +63,7 @@ def cmd_reproduce(args, parser):
     except ValueError as err:
         parser.error(f"--tables: {err}")
     changes = {k: v for k, v in (("runs", args.runs), ("epochs", args.epochs),
-                                 ("seed", args.seed)) if v is not None}
+                                 ("seed", args.seed), ("lr", args.lr)) if v is not None}
     if args.epochs is not None:  # keep the default share of pretraining: one tenth
         changes["pretrain_epochs"] = args.epochs // 10
     try:
@@ -114,6 +114,7 @@ def main(argv=None):
     p.add_argument("--runs", type=_positive(int), default=None, help="runs per cell (30)")
     p.add_argument("--epochs", type=_positive(int), default=None, help="Adam steps per run (15000; a tenth of them pretraining)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (1e-3)")
     p.add_argument("--quick", action="store_true", help="a small version for a first look")
     p.add_argument("--jobs", type=_positive(int), default=min(2, os.cpu_count() or 1),
                    help="worker processes")

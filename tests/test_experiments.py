@@ -81,6 +81,15 @@ def test_an_unwritable_output_folder_is_refused(tmp_path, capsys):
     assert "not a writable folder" in capsys.readouterr().err
 
 
+def test_a_diverging_run_writes_no_table(tmp_path, capsys):
+    out = tmp_path / "res"
+    code = main(["reproduce", "--tables", "3", "--runs", "2", "--epochs", "50", "--lr", "1e4",
+                 "--jobs", "1", "--out", str(out)])
+    assert code == 1
+    assert "diverged" in capsys.readouterr().err
+    assert not (out / "table3.json").exists()
+
+
 def test_regions_command_prints_the_table(tmp_path, capsys):
     assert main(["regions", "--depth", "6", "--samples", "5", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
