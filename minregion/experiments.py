@@ -137,6 +137,8 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     layers : list of (W, b) with runs axis, the trained networks
     history : :class:`~minregion.training.History`
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     tgt = get_target(target)
     widths = [1] + [config.width] * config.depth + [1]
     history = History()
@@ -152,8 +154,6 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     params = initial_shape_params(config, target, x, y, rng,
                                   free_scales=(method == "pretrain_free_scales"))
     pretrain = 0 if method == "skip_pretraining" else config.pretrain_epochs
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     train_shape(params, x, y, tgt.sigma, pretrain, **common)
     layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
     train_weights(layers, x, y, config.epochs - pretrain, **common)

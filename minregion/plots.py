@@ -38,14 +38,15 @@ def plot_best_fits(summary, path=None):
     fig, axes = plt.subplots(2, len(targets), figsize=(4 * len(targets), 6), sharex=True,
                              gridspec_kw=dict(height_ratios=[2, 1]), squeeze=False)
     for j, tgt in enumerate(targets):
-        f = get_target(tgt).f
+        target = get_target(tgt)
+        f = target.f
         for b in summary["blocks"]:
             if b["target"] != tgt:
                 continue
             grid, fit = np.array(b["grid"]), np.array(b["best_fit"])
             axes[0, j].plot(grid, fit, color=COLORS[b["method"]], lw=1, label=METHODS[b["method"]])
             axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, color=COLORS[b["method"]], lw=1)
-        grid = np.linspace(0, 1, 400)
+        grid = np.linspace(target.lo, target.hi, 400)
         axes[0, j].plot(grid, f(grid), "k--", lw=1, label="target")
         axes[0, j].set_title(f"{tgt}: best run of each method")
         axes[1, j].set_xlabel("x")

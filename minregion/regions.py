@@ -252,6 +252,67 @@ def breakpoints(layers, lo=0.0, hi=1.0):
     return xs[1:-1][changes]
 
 
+def _check_resolution(resolution, lo, hi):
+    default = default_resolution(lo, hi)
+    if resolution is None:
+        return default, default
+    try:
+        resolution = float(resolution)
+    except (TypeError, ValueError):
+        raise ValueError(f"resolution must be a number >= 0 or None; got {resolution!r}") \
+            from None
+    if not (np.isfinite(resolution) and 0.0 <= resolution < hi - lo):
+        raise ValueError(f"resolution must be finite with 0 <= resolution < hi - lo = "
+                         f"{hi - lo:g}; got {resolution}")
+    return resolution, default
+
+
+def _resolve(layers, lo, hi, resolution):
+    """The shared work of :func:`region_report` and :func:`affine_pieces`.
+
+    Returns the report and the kept regions' left edges (K,), output slopes (K,) and
+    whether each starts a new affine piece (K,) bools.
+    """
+    lo, hi = check_interval(lo, hi)
+    layers = check_layers(layers)
+    resolution, default = _check_resolution(resolution, lo, hi)
+
+    xs, patterns, slope = split_into_pieces(layers, lo, hi)
+
+    # Raw activation regions: join the pieces whose patterns are equal.
+    changes = np.flatnonzero(np.any(patterns[:-1] != patterns[1:], axis=1))
+    first = np.concatenate([[0], changes + 1])          # first piece of each region
+    edges = np.concatenate([[lo], xs[changes + 1], [hi]])
+    raw_widths = np.diff(edges)                         # (R,) raw region widths
+    raw = len(raw_widths)
+
+    # Absorb the slivers: regions narrower than the resolution disappear, and the
+    # breakpoints around them become one.
+    keep = raw_widths >= resolution
+    if not np.any(keep):                                # everything below resolution
+        keep[np.argmax(raw_widths)] = True
+    slivers = raw - int(keep.sum())
+    first, widths, left = first[keep], raw_widths[keep], edges[:-1][keep]
+    left[0] = lo
+    # Two kept neighbours with one pattern (a sliver between them) are one region.
+    same = np.all(patterns[first[:-1]] == patterns[first[1:]], axis=1)
+    activation_regions = len(first) - int(same.sum())
+
+    # Affine pieces: join neighbours whose output slopes agree.
+    kept_slope = slope[first]
+    slope_tol = SLOPE_RTOL * float(np.max(np.abs(kept_slope)))
+    jumps = np.abs(np.diff(kept_slope))
+    starts = np.concatenate([[True], jumps > slope_tol])
+    pieces = int(starts.sum())
+
+    report = RegionReport(pieces=pieces, activation_regions=activation_regions,
+                          raw_activation_regions=raw, slivers=slivers,
+                          min_width=float(widths.min()), resolution=resolution,
+                          slope_tol=slope_tol, lo=lo, hi=hi)
+    warn_if_unresolved(report, raw_widths, jumps, default, stacklevel=4)
+    return report, left, kept_slope, starts
+
+
 def region_report(layers, lo=0.0, hi=1.0, resolution=None):
     """Count the affine pieces and activation regions of a network on [lo, hi], exactly.
 
@@ -272,55 +333,30 @@ def region_report(layers, lo=0.0, hi=1.0, resolution=None):
     RegionResolutionWarning when the counts depend on ``resolution`` or ``slope_tol``
     (see the module docstring).
     """
-    lo, hi = check_interval(lo, hi)
-    layers = check_layers(layers)
-    default = default_resolution(lo, hi)
-    if resolution is None:
-        resolution = default
-    try:
-        resolution = float(resolution)
-    except (TypeError, ValueError):
-        raise ValueError(f"resolution must be a number >= 0 or None; got {resolution!r}") \
-            from None
-    if not (np.isfinite(resolution) and 0.0 <= resolution < hi - lo):
-        raise ValueError(f"resolution must be finite with 0 <= resolution < hi - lo = "
-                         f"{hi - lo:g}; got {resolution}")
-
-    xs, patterns, slope = split_into_pieces(layers, lo, hi)
-
-    # Raw activation regions: join the pieces whose patterns are equal.
-    changes = np.flatnonzero(np.any(patterns[:-1] != patterns[1:], axis=1))
-    first = np.concatenate([[0], changes + 1])          # first piece of each region
-    edges = np.concatenate([[lo], xs[changes + 1], [hi]])
-    raw_widths = np.diff(edges)                         # (R,) raw region widths
-    raw = len(raw_widths)
-
-    # Absorb the slivers: regions narrower than the resolution disappear, and the
-    # breakpoints around them become one.
-    keep = raw_widths >= resolution
-    if not np.any(keep):                                # everything below resolution
-        keep[np.argmax(raw_widths)] = True
-    slivers = raw - int(keep.sum())
-    first, widths = first[keep], raw_widths[keep]
-    # Two kept neighbours with one pattern (a sliver between them) are one region.
-    same = np.all(patterns[first[:-1]] == patterns[first[1:]], axis=1)
-    activation_regions = len(first) - int(same.sum())
-
-    # Affine pieces: join neighbours whose output slopes agree.
-    kept_slope = slope[first]
-    slope_tol = SLOPE_RTOL * float(np.max(np.abs(kept_slope)))
-    jumps = np.abs(np.diff(kept_slope))
-    pieces = 1 + int(np.sum(jumps > slope_tol))
-
-    report = RegionReport(pieces=pieces, activation_regions=activation_regions,
-                          raw_activation_regions=raw, slivers=slivers,
-                          min_width=float(widths.min()), resolution=resolution,
-                          slope_tol=slope_tol, lo=lo, hi=hi)
-    warn_if_unresolved(report, raw_widths, jumps, default)
-    return report
+    return _resolve(layers, lo, hi, resolution)[0]
 
 
-def warn_if_unresolved(report, raw_widths, jumps, default):
+def affine_pieces(layers, lo=0.0, hi=1.0, resolution=None):
+    """The affine pieces themselves: where each starts and the output's slope on it.
+
+    The same pieces that :func:`region_report` counts (slivers absorbed, neighbours with
+    equal slopes merged), so ``len(slopes) == region_report(...).pieces``.
+
+    Parameters
+    ----------
+    layers, lo, hi, resolution : as :func:`region_report`
+
+    Returns
+    -------
+    edges : (K + 1,) float64, ``edges[0] = lo``, ``edges[-1] = hi``; piece k is
+        ``[edges[k], edges[k + 1]]`` (an edge is known to within ``resolution``)
+    slopes : (K,) float64, the output's slope on each piece
+    """
+    report, left, kept_slope, starts = _resolve(layers, lo, hi, resolution)
+    return np.concatenate([left[starts], [report.hi]]), kept_slope[starts]
+
+
+def warn_if_unresolved(report, raw_widths, jumps, default, stacklevel=3):
     """Warn when the counts of ``report`` depend on the resolution or the slope tolerance.
 
     raw_widths : (R,) widths of the raw activation regions
@@ -341,7 +377,8 @@ def warn_if_unresolved(report, raw_widths, jumps, default):
         why.append(f"{int(near.sum())} slope jumps are within a factor {WARN_BAND:g} of the "
                    f"slope tolerance {tol:.2g}")
     if why:
-        warnings.warn(f"{report}: " + "; ".join(why), RegionResolutionWarning, stacklevel=3)
+        warnings.warn(f"{report}: " + "; ".join(why), RegionResolutionWarning,
+                      stacklevel=stacklevel)
 
 
 def count_regions(layers, lo=0.0, hi=1.0, resolution=None):

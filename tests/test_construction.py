@@ -8,6 +8,7 @@ from minregion.gradcheck import (directional_check, numerical_gradient, rel_erro
                                  vector_rel_error)
 from minregion.layers import mse_backward, mse_forward
 from minregion.mlp import mlp_backward, mlp_forward
+from minregion.regions import affine_pieces
 from minregion.triangle import construction_function, theorem31_scales
 
 ch02, ch04 = pytest.mark.ch02, pytest.mark.ch04
@@ -82,6 +83,17 @@ def test_yarotsky_all_peaks_one_half_approximate_x_squared_with_error_2_to_minus
         x = np.linspace(0, 1, 2 ** (d + 2) + 1)  # contains every midpoint, where the error peaks
         err = np.max(np.abs(mlp_predict(layers, x) - x**2))
         assert err == pytest.approx(2.0 ** (-2 * d - 2), rel=1e-9), f"depth {d}"
+
+
+@ch02
+def test_yarotsky_pieces_are_the_chords_of_x_squared():
+    """Piece k is [k h, (k + 1) h] with h = 2^-d, and its slope is the chord's, (2k + 1) h."""
+    d = 8
+    edges, slopes = affine_pieces(triangle_network(np.full(d + 1, 0.5), s0=0.25))
+    h = 2.0**-d
+    k = np.arange(2**d)
+    np.testing.assert_allclose(edges, np.arange(2**d + 1) * h, atol=1e-15)
+    np.testing.assert_allclose(slopes, (2 * k + 1) * h, rtol=1e-12)
 
 
 @ch02
