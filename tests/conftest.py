@@ -7,3 +7,11 @@ import pytest
 def rng():
     """A fresh, seeded generator for each test: same seed, same numbers."""
     return np.random.default_rng(20250716)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test belongs to a chapter, so ``pytest -m chNN`` runs all that chapter teaches."""
+    loose = [item.nodeid for item in items
+             if not any(m.name.startswith("ch") for m in item.iter_markers())]
+    if loose:
+        raise pytest.UsageError("tests without a chapter marker (ch01..ch07): " + ", ".join(loose))
