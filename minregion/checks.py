@@ -13,3 +13,10 @@ def check_interval(lo, hi):
     if not lo < hi:
         raise ValueError(f"the interval [lo, hi] must be non-empty, lo < hi; got lo={lo}, hi={hi}")
     return lo, hi
+
+
+def check_count(value, name):
+    """An integer >= 1 (for K, n_out, a number of points ...), or a ``ValueError`` naming it."""
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)

@@ -62,6 +62,8 @@ def cmd_reproduce(args, parser):
         tables = parse_tables(args.tables)
     except ValueError as err:
         parser.error(f"--tables: {err}")
+    ext = "ext" in tables                    # the extensions: minregion.extensions
+    tables = [t for t in tables if t != "ext"]
     changes = {k: v for k, v in (("runs", args.runs), ("epochs", args.epochs),
                                  ("seed", args.seed), ("lr", args.lr)) if v is not None}
     if args.epochs is not None:  # keep the default share of pretraining: one tenth
@@ -71,11 +73,16 @@ def cmd_reproduce(args, parser):
     except ValueError as err:
         parser.error(str(err))
     out = _out_dir(parser, args.out)
-    print(f"Reproducing table(s) {', '.join(tables)}: {config.runs} runs per cell, "
-          f"{config.epochs} Adam steps each, {args.jobs} process(es)")
+    if tables:
+        print(f"Reproducing table(s) {', '.join(tables)}: {config.runs} runs per cell, "
+              f"{config.epochs} Adam steps each, {args.jobs} process(es)")
     start = time.perf_counter()
     try:
-        results = run_tables(tables, config, jobs=args.jobs)
+        results = run_tables(tables, config, jobs=args.jobs) if tables else {}
+        if ext:
+            from .extensions import reproduce_ext
+            ext_paths, ext_report = reproduce_ext(out, args.quick, args.runs, args.epochs,
+                                                  args.seed, args.lr, jobs=args.jobs)
     except TrainingDiverged as err:
         print(f"error: {err}; no table was written", file=sys.stderr)
         return 1
@@ -89,6 +96,9 @@ def cmd_reproduce(args, parser):
     command = "python -m minregion reproduce " + " ".join(sys.argv[2:])
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     report = format_report(results, command.strip(), machine)
+    if ext:
+        paths += ext_paths
+        report += "\n" + ext_report
     report += f"\nTotal wall time: {time.perf_counter() - start:.0f} s.\n"
     path = os.path.join(out, "report.md")
     with open(path, "w") as fh:
@@ -110,7 +120,7 @@ def main(argv=None):
                    help="random networks per depth and initialiser")
     p.add_argument("--out", default="results", help="folder for the figure")
     p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
-    p.add_argument("--tables", default="1,2,3", help="comma-separated: 1, 2, 3")
+    p.add_argument("--tables", default="1,2,3", help="comma-separated: 1, 2, 3, ext")
     p.add_argument("--runs", type=_positive(int), default=None, help="runs per cell (30)")
     p.add_argument("--epochs", type=_positive(int), default=None, help="Adam steps per run (15000; a tenth of them pretraining)")
     p.add_argument("--seed", type=int, default=None)

@@ -198,11 +198,15 @@ def run_block(config, table, target, method):
 # --- tables ---------------------------------------------------------------------------
 
 def parse_tables(spec):
-    """``"1,2,3"`` -> ``["1", "2", "3"]``, with a clear error for an unknown table."""
+    """``"1,2,3"`` -> ``["1", "2", "3"]``, with a clear error for an unknown table.
+
+    ``"ext"`` names the extensions (:mod:`minregion.extensions`), run beside the tables.
+    """
     names = [t.strip() for t in str(spec).split(",") if t.strip()]
-    unknown = [t for t in names if t not in TABLES]
+    unknown = [t for t in names if t not in TABLES and t != "ext"]
     if not names or unknown:
-        raise ValueError(f"unknown table(s) {unknown or spec!r}; choose from {', '.join(TABLES)}")
+        raise ValueError(f"unknown table(s) {unknown or spec!r}; choose from "
+                         f"{', '.join(TABLES)}, ext")
     return names
 
 

@@ -1,4 +1,4 @@
-"""Dense layer, ReLU and mean squared error as forward/backward pairs with caches.
+"""Dense layer, ReLU, mean squared error and softmax cross-entropy as forward/backward pairs.
 
 Every ``*_forward`` returns ``(out, cache)``; the matching ``*_backward`` takes the upstream
 gradient and that cache and returns the gradients of its inputs (the CS231n pattern).
@@ -99,3 +99,39 @@ def mse_backward(cache, dloss=1.0):
     """
     r, n = cache
     return np.asarray(dloss)[..., None] * 2.0 * r / n
+
+
+def softmax_cross_entropy_forward(logits, labels):
+    """Mean cross-entropy of a softmax over the classes.
+
+    Parameters
+    ----------
+    logits : (..., C, N) float64, one column per point
+    labels : (N,) int in [0, C)
+
+    Returns
+    -------
+    loss : (...) float64, ``-mean_n log softmax(logits)[labels_n, n]``
+    cache : (probabilities (..., C, N), one-hot (C, N))
+    """
+    labels = np.asarray(labels)
+    C, N = logits.shape[-2], logits.shape[-1]
+    if labels.shape != (N,) or labels.min() < 0 or labels.max() >= C:
+        raise ValueError(f"labels must be (N,) = ({N},) integers in [0, {C}); "
+                         f"got shape {labels.shape}")
+    z = logits - logits.max(axis=-2, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-2, keepdims=True))
+    onehot = np.arange(C)[:, None] == labels[None, :]          # (C, N)
+    loss = -np.sum(logp * onehot, axis=(-2, -1)) / N
+    return loss, (np.exp(logp), onehot)
+
+
+def softmax_cross_entropy_backward(cache):
+    """Backward of :func:`softmax_cross_entropy_forward`: ``(p - onehot) / N``, (..., C, N)."""
+    p, onehot = cache
+    return (p - onehot) / p.shape[-1]
+
+
+def error_rate(logits, labels):
+    """Fraction of points whose largest logit is not their label. logits (..., C, N) -> (...)."""
+    return np.mean(np.argmax(logits, axis=-2) != np.asarray(labels), axis=-1)

@@ -1,0 +1,253 @@
+"""A non-convex 1-D model: the difference of two constructed networks (SPEC section 8).
+
+One construction fits convex (or concave) shapes only: ``alpha (x' + sigma F(x')) + beta``
+with ``F`` concave. Any function with a bounded second derivative is a difference of two
+convex functions (add ``c x^2 / 2`` to it with ``c >= max(-f'')``, then subtract it again),
+so the model is
+
+.. math::  f(x) = g_1(x) - g_2(x),
+           \\qquad g_k(x) = \\alpha_k (x' + \\sigma_k F_k(x')) + \\beta_k,
+
+two depth-d width-4 constructions (``construction.weight_map_forward``), each with its own
+peaks ``a``, first scale ``s_0`` (Theorem 3.1 ties the other scales to the peaks), ``alpha``
+and ``beta``, on the same interval [lo, hi] (``x' = (x - lo) / (hi - lo)``).
+
+Which signs [choice]: ``sigma_1 = sigma_2 = -1``, two convex halves ``x' - F_k``, the textbook
+"difference of convex functions". With ``alpha_k > 0`` a convex half minus a *concave* half
+(``sigma_2 = +1``) would be convex again; it becomes non-convex only if one ``alpha_k``
+turns negative. Since both ``alpha_k`` are free, the two choices span the same functions,
+
+    f = (alpha_1 - alpha_2) x' + sigma_1 alpha_1 F_1 - sigma_2 alpha_2 F_2 + beta_1 - beta_2,
+
+and differ only in the signs the ``alpha_k`` must take. Measured with the least-squares start
+below (x^3 - x, 10 runs), (-1, -1) trained to a lower error than (-1, +1) (median MSE
+2.8e-6 against 4.0e-5), so it is the default; ``sigmas`` takes any pair.
+
+Initial ``alpha_1, alpha_2, beta`` [choice]: one joint least-squares fit of
+``alpha_1 h_1 - alpha_2 h_2 + beta`` to the data, where ``h_k`` is half k with alpha = 1,
+beta = 0 (the two-half version of ``training.fit_alpha_beta``); ``beta_2`` starts at 0
+(only ``beta_1 - beta_2`` matters).
+
+Every function takes a leading runs axis ``R`` like the core (shape parameters ``(R, d + 1)``
+etc.); the two halves are the keys ``"g1"`` and ``"g2"`` of a dict.
+"""
+import numpy as np
+
+from .construction import check_interval, check_sigma, shape_params, weight_map_backward, \
+    weight_map_forward
+from .layers import mse_backward, mse_forward
+from .mlp import check_layers, mlp_backward, mlp_forward
+from .training import prepare_data
+
+HALVES = ("g1", "g2")
+DEFAULT_SIGMAS = (-1.0, -1.0)
+
+
+def check_depth(depth):
+    """Raise a clear ``ValueError`` unless ``depth`` is an integer >= 1; return it as int."""
+    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
+        raise ValueError(f"depth must be an integer >= 1 (one ReLU layer at least); got {depth!r}")
+    return int(depth)
+
+
+def check_sigmas(sigmas):
+    """``sigmas`` : a pair of -1 / +1, the signs of the two halves."""
+    if len(sigmas) != 2:
+        raise ValueError(f"sigmas must be a pair (sigma_1, sigma_2) of -1 or +1; got {sigmas!r}")
+    return tuple(check_sigma(s) for s in sigmas)
+
+
+def construction_parameter_count(depth):
+    """Raw weights and biases of one 1-4-...-4-1 network of depth d: ``8 + 20 (d - 1) + 5``."""
+    return 8 + 20 * (check_depth(depth) - 1) + 5
+
+
+def difference_parameter_count(depth):
+    """Raw weights and biases of the difference model: two constructions, ``2 (13 + 20 (d - 1))``.
+
+    (The two output biases are redundant, only their difference matters; they are counted.)
+    """
+    return 2 * construction_parameter_count(depth)
+
+
+# --- the weight map of both halves ----------------------------------------------------
+
+def difference_weight_map_forward(params, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0):
+    """Both halves' shape parameters -> both halves' ``(W, b)`` lists.
+
+    Parameters
+    ----------
+    params : dict ``{"g1": shape dict, "g2": shape dict}``, each as in
+        :func:`minregion.construction.shape_params` (``a`` : (..., d + 1), ``s0`` : (...),
+        ``alpha``, ``beta`` : (...))
+    sigmas : pair of -1 / +1
+    lo, hi : the input interval
+
+    Returns
+    -------
+    nets : list of two ``(W, b)`` lists (``W`` : (..., 4, 1), (..., 4, 4), ..., (..., 1, 4))
+    cache : the two weight-map caches
+    """
+    sigmas = check_sigmas(sigmas)
+    nets, caches = [], []
+    for half, sigma in zip(HALVES, sigmas):
+        layers, cache = weight_map_forward(params[half], sigma, lo, hi)
+        nets.append(layers)
+        caches.append(cache)
+    return nets, caches
+
+
+def difference_weight_map_backward(grads, cache):
+    """Backward of :func:`difference_weight_map_forward`: weight gradients -> shape gradients.
+
+    grads : two lists of ``(dW, db)``; cache : from the forward.
+    Returns dparams : ``{"g1": dict, "g2": dict}`` shaped like ``params``.
+    """
+    return {half: weight_map_backward(g, c) for half, g, c in zip(HALVES, grads, cache)}
+
+
+# --- the network: f = g_1 - g_2 -------------------------------------------------------
+
+def difference_forward(nets, X):
+    """``f = g_1(x) - g_2(x)`` for two ``(W, b)`` lists.
+
+    Parameters
+    ----------
+    nets : two lists of ``(W, b)`` with one input and one output, runs axis optional
+    X : (..., 1, N) inputs as columns (see ``training.prepare_data``)
+
+    Returns
+    -------
+    out : (..., N) float64
+    cache : the two networks' caches
+    """
+    out1, cache1 = mlp_forward(nets[0], X)
+    out2, cache2 = mlp_forward(nets[1], X)
+    return out1[..., 0, :] - out2[..., 0, :], (cache1, cache2)
+
+
+def difference_backward(dout, cache):
+    """Backward of :func:`difference_forward`.
+
+    dout : (..., N) dL/df. Returns grads : two lists of ``(dW, db)`` (half 2 gets ``-dout``).
+    """
+    g1, _ = mlp_backward(dout[..., None, :], cache[0])
+    g2, _ = mlp_backward(-dout[..., None, :], cache[1])
+    return [g1, g2]
+
+
+def difference_predict(nets, x):
+    """Outputs of the difference model.
+
+    nets : two ``(W, b)`` lists; x : (N,) the same points for every run, or (R, N).
+    Returns f : (N,) for one model, (R, N) with a runs axis.
+    """
+    runs = check_layers(nets[0])
+    if check_layers(nets[1]) != runs:
+        raise ValueError("the two halves must have the same runs axis")
+    x = np.asarray(x, dtype=np.float64)
+    X, _ = prepare_data(x, np.zeros(x.shape[-1]), runs[0] if runs else None)
+    return difference_forward(nets, X)[0]
+
+
+def difference_as_mlp(nets):
+    """The two halves as one plain ``(W, b)`` list, width 8, block-diagonal hidden layers.
+
+    ``f = g_1 - g_2`` is itself a ReLU network: stack the neurons of both halves (the input
+    layers one above the other, each hidden layer ``[[M^(1), 0], [0, M^(2)]]``, the output row
+    ``[w^(1), -w^(2)]``). Used to count the pieces of ``f`` with ``regions.count_regions``.
+
+    nets : two ``(W, b)`` lists without a runs axis, the same depth.
+    Returns layers : list of ``(W, b)`` with widths 1-8-...-8-1.
+    """
+    n1, n2 = nets
+    if len(n1) != len(n2):
+        raise ValueError(f"the halves must have the same depth; got {len(n1) - 1} and "
+                         f"{len(n2) - 1}")
+    layers = []
+    for l, ((W1, b1), (W2, b2)) in enumerate(zip(n1, n2)):
+        if W1.ndim != 2:
+            raise ValueError("difference_as_mlp takes one model (no runs axis); pick a run first")
+        if l == 0:
+            W = np.vstack([W1, W2])
+        elif l == len(n1) - 1:
+            W = np.hstack([W1, -W2])
+        else:
+            W = np.block([[W1, np.zeros((W1.shape[0], W2.shape[1]))],
+                          [np.zeros((W2.shape[0], W1.shape[1])), W2]])
+        b = b1 - b2 if l == len(n1) - 1 else np.concatenate([b1, b2])
+        layers.append((W, b))
+    return layers
+
+
+# --- initialisation and the two losses ------------------------------------------------
+
+def fit_difference_readout(h1, h2, y):
+    """Least squares ``min |alpha_1 h_1 - alpha_2 h_2 + beta - y|^2`` per run [choice].
+
+    h1, h2 : (R, N) or (N,) the halves with alpha = 1, beta = 0; y : like them.
+    Returns alpha1, alpha2, beta : (R,) arrays (floats for 1-D input).
+    """
+    h1, h2, y = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (h1, h2, y)))
+    A = np.stack([h1, -h2, np.ones_like(h1)], axis=-1)           # (..., N, 3)
+    AtA = np.swapaxes(A, -1, -2) @ A + 1e-12 * np.eye(3)         # a whisper of ridge
+    coef = np.linalg.solve(AtA, (np.swapaxes(A, -1, -2) @ y[..., None]))[..., 0]
+    return coef[..., 0], coef[..., 1], coef[..., 2]
+
+
+def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0,
+                    peak_low=0.25, peak_high=0.75):
+    """Random peaks for both halves, ``s_0 = a_0 a_1``, least-squares alphas and beta.
+
+    Parameters
+    ----------
+    x, y : training data, (N,) or (R, N) (see ``training.prepare_data``)
+    depth : int >= 1, ReLU layers of each half
+    rng : numpy.random.Generator
+    runs : int or None, how many independent models (leading axis)
+    sigmas, lo, hi : as :func:`difference_weight_map_forward`
+    peak_low, peak_high : the peaks are drawn U(peak_low, peak_high) [choice, as Table 1]
+
+    Returns
+    -------
+    params : ``{"g1": shape dict, "g2": shape dict}``, arrays ``(R, d + 1)``, ``(R,)`` ...
+    """
+    depth = check_depth(depth)
+    check_interval(lo, hi)
+    if not 0 < peak_low < peak_high < 1:
+        raise ValueError(f"peaks must be drawn inside (0, 1); got [{peak_low}, {peak_high}]")
+    X, Y = prepare_data(x, y, runs)
+    lead = () if runs is None else (int(runs),)
+    params = {h: shape_params(rng.uniform(peak_low, peak_high, size=lead + (depth + 1,)))
+              for h in HALVES}
+    nets, _ = difference_weight_map_forward(params, sigmas, lo, hi)
+    h1, h2 = (mlp_forward(net, X)[0][..., 0, :] for net in nets)
+    a1, a2, beta = fit_difference_readout(h1, h2, Y)
+    params["g1"]["alpha"][...], params["g2"]["alpha"][...] = a1, a2
+    params["g1"]["beta"][...] = beta
+    return params
+
+
+def difference_shape_loss_and_grads(params, X, Y, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0):
+    """Phase 1: the MSE and its gradients with respect to both halves' shape parameters.
+
+    weight map (both halves) -> f = g_1 - g_2 -> MSE -> backward -> weight map backward.
+
+    X : (..., 1, N) columns, Y : (..., N) (from ``training.prepare_data``).
+    Returns loss : (R,) or float; dparams : ``{"g1": dict, "g2": dict}``.
+    """
+    nets, wcache = difference_weight_map_forward(params, sigmas, lo, hi)
+    out, cache = difference_forward(nets, X)
+    loss, mcache = mse_forward(out, Y)
+    grads = difference_backward(mse_backward(mcache), cache)
+    return loss, difference_weight_map_backward(grads, wcache)
+
+
+def difference_weights_loss_and_grads(nets, X, Y):
+    """Phase 2: the MSE and its gradients with respect to both halves' raw ``(W, b)``.
+
+    Returns loss : (R,) or float; grads : two lists of ``(dW, db)``.
+    """
+    out, cache = difference_forward(nets, X)
+    loss, mcache = mse_forward(out, Y)
+    return loss, difference_backward(mse_backward(mcache), cache)
