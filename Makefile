@@ -7,14 +7,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results
-RUNS   ?= 30
+RUNS   ?=
 export MPLBACKEND := Agg
 
-ifdef QUICK
-TABLE_ARGS := --quick --out $(OUT)
-else
-TABLE_ARGS := --runs $(RUNS) --out $(OUT)
-endif
+# Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
+TABLE_ARGS := --tables 1,2,3,ext --out $(OUT) $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
 .PHONY: reproduce test regions bench tutorials notebooks clean
 
@@ -25,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## make reproduce [QUICK=1] [RUNS=30] [OUT=results]: region table, then Tables 1-3
+## make reproduce [QUICK=1] [RUNS=N] [OUT=results]: region table, Tables 1-3, extensions
 reproduce: $(STAMP)
 	$(PY) -m minregion regions --depth 12 --out $(OUT)
 	$(PY) -m minregion reproduce $(TABLE_ARGS)

@@ -5,8 +5,10 @@
 1. seconds per training step of the 1-4-4-4-4-4-1 network on 500 points, per run, for one
    network alone and for 30 networks trained at once (the runs axis);
 2. the wall time of the whole Table 1 (5 methods x 2 targets x 30 runs);
-3. the exact region count of a depth-20 constructed network (2^20 pieces);
-4. where PyTorch happens to be installed (it is optional, never a requirement), the same
+3. the same batched step with and without :mod:`minregion.memory`'s malloc setting, each in
+   a fresh process;
+4. the exact region count of a depth-20 constructed network (2^20 pieces);
+5. where PyTorch happens to be installed (it is optional, never a requirement), the same
    training loop for the same 30 runs in plain PyTorch on the CPU, one run after another
    (nn.Sequential, torch.optim.Adam, MSELoss, float64), with the ratio of the two times.
 """
@@ -35,6 +37,36 @@ def numpy_seconds(runs, steps, x, y):
     start = time.perf_counter()
     train_weights(layers, x, y, steps)
     return time.perf_counter() - start
+
+
+def _loop_seconds(runs, steps, keep_memory):
+    """Phase-2 steps written out (no train_weights, which sets the malloc option itself)."""
+    from minregion.memory import keep_freed_memory
+    from minregion.optim import Adam
+    from minregion.training import prepare_data, weights_loss_and_grads
+
+    if keep_memory:
+        keep_freed_memory()
+    x = dense_points(500)
+    X, Y = prepare_data(x, x**3, runs)
+    layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=runs)
+    opt = Adam([p for pair in layers for p in pair])
+    start = time.perf_counter()
+    for _ in range(steps):
+        _, grads = weights_loss_and_grads(layers, X, Y)
+        opt.step([g for pair in grads for g in pair])
+    return time.perf_counter() - start
+
+
+def malloc_seconds(runs, steps):
+    """(seconds without, seconds with) the malloc setting, each in a fresh process."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        without = pool.apply(_loop_seconds, (runs, steps, False))
+    with ctx.Pool(1) as pool:
+        with_ = pool.apply(_loop_seconds, (runs, steps, True))
+    return without, with_
 
 
 def torch_seconds(runs, steps, x, y):
@@ -78,6 +110,10 @@ def main():
     print(f"numpy, 1 run alone:         {one / args.steps * 1e6:8.1f} us per step per run")
     print(f"numpy, {args.runs} runs at once:     {many / args.steps / args.runs * 1e6:8.1f} us "
           f"per step per run ({one * args.runs / many:.1f}x faster than one at a time)")
+    without, with_ = malloc_seconds(args.runs, args.steps)
+    print(f"numpy, {args.runs} runs at once, per step: {without / args.steps * 1e3:.2f} ms with "
+          f"glibc's default malloc, {with_ / args.steps * 1e3:.2f} ms keeping freed memory "
+          f"(minregion/memory.py): {without / with_:.1f}x")
     layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
     start = time.perf_counter()
     pieces = count_regions(layers)
