@@ -328,7 +328,11 @@ def format_report(results, command="", machine=""):
                             "-" if ref is None else f"{ours / ref:.2g}"]
                 lines.append("| " + " | ".join(row) + " |")
             lines.append("")
-        lines += [order_check(s), ""]
+        counted = sum(np.size(b["regions"]) for b in s["blocks"])
+        flagged = sum(b["regions_flagged"] for b in s["blocks"])
+        lines += [order_check(s), "",
+                  f"Exact region counts recorded during training: {counted}; flagged by the "
+                  f"counter as depending on its floating-point resolution: {flagged}.", ""]
     return "\n".join(lines)
 
 
