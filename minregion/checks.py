@@ -20,3 +20,20 @@ def check_count(value, name):
     if isinstance(value, bool) or int(value) != value or value < 1:
         raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
     return int(value)
+
+
+def check_budget(config):
+    """The training budget of a configuration (``epochs``, ``pretrain_epochs``, ``lr``,
+    ``peak_low``, ``peak_high``, ``depth``, ``runs``), or a ``ValueError`` naming what is wrong."""
+    check_count(config.depth, "depth")
+    check_count(config.runs, "runs")
+    check_count(config.epochs, "epochs")
+    if not 0 <= config.pretrain_epochs <= config.epochs:
+        raise ValueError(f"pretrain_epochs must lie in [0, epochs={config.epochs}]; "
+                         f"got {config.pretrain_epochs}")
+    if not (np.isfinite(config.lr) and config.lr > 0):
+        raise ValueError(f"lr must be > 0; got {config.lr}")
+    if not 0 < config.peak_low < config.peak_high < 1:
+        raise ValueError(f"peaks must be drawn inside (0, 1); got [{config.peak_low}, "
+                         f"{config.peak_high}]")
+    return config

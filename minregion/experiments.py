@@ -16,6 +16,7 @@ from importlib import resources
 
 import numpy as np
 
+from .checks import check_budget
 from .construction import shape_params, weight_map_forward
 from .init import init_kaiming, init_raai
 from .mlp import mlp_predict
@@ -65,19 +66,7 @@ class Config:
 
     def check(self):
         """Raise a clear ``ValueError`` for an impossible configuration."""
-        if self.depth < 1:
-            raise ValueError(f"depth must be >= 1; got {self.depth}")
-        if self.runs < 1:
-            raise ValueError(f"runs must be >= 1; got {self.runs}")
-        if not 0 <= self.pretrain_epochs <= self.epochs:
-            raise ValueError(f"pretrain_epochs must lie in [0, epochs={self.epochs}]; "
-                             f"got {self.pretrain_epochs}")
-        if not 0 < self.peak_low < self.peak_high < 1:
-            raise ValueError(f"peaks must be drawn inside (0, 1); got [{self.peak_low}, "
-                             f"{self.peak_high}]")
-        if not (np.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be > 0; got {self.lr}")
-        return self
+        return check_budget(self)
 
 
 QUICK = Config(epochs=3000, pretrain_epochs=500, runs=6, record_every=250)

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from .checks import check_budget
 from .difference import (DEFAULT_SIGMAS, HALVES, difference_as_mlp, difference_parameter_count,
                          difference_predict, difference_shape_loss_and_grads,
                          difference_weight_map_forward, difference_weights_loss_and_grads,
@@ -87,20 +88,12 @@ class ExtConfig:
 
     def check(self):
         """Raise a clear ``ValueError`` for an impossible configuration."""
-        for name in ("depth", "runs", "grid_n", "K_2d", "spiral_points", "K_spirals",
-                     "depth_spirals", "epochs", "record_every"):
+        for name in ("grid_n", "K_2d", "spiral_points", "K_spirals", "depth_spirals",
+                     "record_every"):
             check_count(getattr(self, name), name)
         if self.dense_n < 2 or self.grid_n < 2:
             raise ValueError(f"dense_n and grid_n must be >= 2; got {self.dense_n}, {self.grid_n}")
-        if not 0 <= self.pretrain_epochs <= self.epochs:
-            raise ValueError(f"pretrain_epochs must lie in [0, epochs={self.epochs}]; "
-                             f"got {self.pretrain_epochs}")
-        if not (np.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be > 0; got {self.lr}")
-        if not 0 < self.peak_low < self.peak_high < 1:
-            raise ValueError(f"peaks must be drawn inside (0, 1); got [{self.peak_low}, "
-                             f"{self.peak_high}]")
-        return self
+        return check_budget(self)
 
 
 QUICK_EXT = ExtConfig(epochs=2000, pretrain_epochs=200, runs=3, record_every=50)
