@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .mlp import check_layers
+
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
 
@@ -56,21 +58,20 @@ class Partition:
 
 
 def check_layers_2d(layers):
-    """float64 ``(W, b)`` pairs of a network with two inputs, or a ``ValueError``."""
-    if isinstance(layers, np.ndarray) or not hasattr(layers, "__len__") or len(layers) == 0:
+    """float64 ``(W, b)`` pairs of one network with two inputs, or a ``ValueError``.
+
+    The general checks (pairs, shapes that fit, finite values) are
+    :func:`minregion.mlp.check_layers`.
+    """
+    if isinstance(layers, np.ndarray):
         raise ValueError("layers must be a non-empty list of (W, b) pairs")
-    out, fan_in = [], 2
-    for i, (W, b) in enumerate(layers):
-        W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        if W.ndim != 2 or W.shape[1] != fan_in or b.shape != (W.shape[0],):
-            raise ValueError(f"layers[{i}]: W has shape {W.shape} and b {b.shape}; expected "
-                             f"W of shape (fan_out, {fan_in}) and b of shape (fan_out,) "
-                             f"(a network with 2 inputs, no runs axis)")
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise ValueError(f"layers[{i}]: W and b must be finite (found NaN or inf)")
-        out.append((W, b))
-        fan_in = W.shape[0]
-    return out
+    runs = check_layers(layers)
+    W0 = np.shape(layers[0][0])
+    if runs != () or W0[-1] != 2:
+        raise ValueError(f"layers[0]: W has shape {W0}; expected (fan_out, 2): a network with "
+                         f"2 inputs, no runs axis")
+    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
+            for W, b in layers]
 
 
 def box_polygon(box=(-1.0, 1.0, -1.0, 1.0)):
