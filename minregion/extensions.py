@@ -38,11 +38,10 @@ from .init import init_kaiming
 from .layers import (error_rate, mse_backward, mse_forward, softmax_cross_entropy_backward,
                      softmax_cross_entropy_forward)
 from .mlp import mlp_backward, mlp_forward, mlp_predict
-from .optim import Adam
 from .regions import RegionResolutionWarning, count_regions
 from .targets import dense_points, grid_2d, nonconvex_target, r_cubed, two_spirals
-from .training import (DIVERGED_MSE, History, TrainingDiverged, copy_layers, prepare_data,
-                       project_shape_params, train_weights)
+from .training import adam_loop as training_adam_loop
+from .training import History, copy_layers, prepare_data, project_shape_params, train_weights
 from .triangle_layer import (SHAPE_KEYS, check_count, fit_combination, init_triangle_net,
                              project_net, raw_arrays, raw_net_backward, raw_net_forward,
                              release_net, shape_arrays, shape_net_backward, shape_net_forward,
@@ -123,40 +122,20 @@ LOSSES = {"mse": (_mse_columns_forward, _mse_columns_backward),
 
 def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None,
               monitor=None, every=0, verbose=0):
-    """Full-batch Adam on a list of arrays, updated in place; the loss goes into ``history``.
+    """:func:`minregion.training.adam_loop` with a monitor on the global step.
 
-    Parameters
-    ----------
-    arrays : list of float64 arrays, the parameters
-    loss_and_grads : callable () -> (loss (R,) or float, list of gradients like ``arrays``)
-    epochs : int >= 0; lr : Adam's learning rate (a fresh Adam, as at the phase switch)
-    history : :class:`minregion.training.History`; phase : its label ("shape", "weights")
-    project : callable run after every step (phase 1 keeps the peaks valid), or None
-    monitor, every : ``monitor(step)`` is called every ``every`` steps (0: never)
-    verbose : print a progress line every this many steps (0: silent)
-
-    Raises
-    ------
-    TrainingDiverged when a loss is NaN, infinite or above ``training.DIVERGED_MSE``.
+    ``monitor(step)`` is called before every step whose global index (``history.steps``)
+    is a multiple of ``every`` (0: never). Other parameters, returns and errors as
+    :func:`minregion.training.adam_loop`.
     """
-    opt = Adam(arrays, lr=lr)
-    for t in range(int(epochs)):
-        step = history.steps
-        if every and monitor is not None and step % every == 0:
-            monitor(step)
-        loss, grads = loss_and_grads()
-        loss = np.atleast_1d(loss)
-        if not np.all(np.isfinite(loss) & (loss < DIVERGED_MSE)):
-            raise TrainingDiverged(f"training diverged in the {phase} phase at step {step}: "
-                                   f"loss {loss.max():.3g} (lr={lr}); lower the learning rate")
-        history.loss.append(loss)
-        history.phase.append(phase)
-        opt.step(grads)
-        if project is not None:
-            project()
-        if verbose and (t + 1) % verbose == 0:
-            print(f"  {phase} step {t + 1:6d}/{epochs}: median loss {np.median(loss):.3e}")
-    return history
+    start = history.steps
+
+    def record(t):
+        if every and monitor is not None and t < epochs and (start + t) % every == 0:
+            monitor(start + t)
+
+    return training_adam_loop(arrays, loss_and_grads, epochs, lr, history, phase,
+                              project=project, record=record, verbose=verbose)
 
 
 def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFAULT_SIGMAS,

@@ -176,6 +176,51 @@ def weights_loss_and_grads(layers, X, Y):
     return loss, grads
 
 
+def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, record=None,
+              verbose=0):
+    """The one full-batch training loop: a fresh Adam on ``arrays``, updated in place.
+
+    Parameters
+    ----------
+    arrays : list of float64 arrays, the parameters (any shapes, a runs axis allowed)
+    loss_and_grads : callable () -> (loss (R,) or float, list of gradients like ``arrays``)
+    epochs : int >= 0, the number of Adam steps
+    lr : Adam's learning rate
+    history : :class:`History`, receives the loss before every step and the ``phase`` label
+    phase : str, ``"shape"`` (phase 1) or ``"weights"`` (phase 2)
+    project : callable run after every step (phase 1 keeps the peaks valid), or None
+    record : callable ``record(t)`` run before step ``t = 0 .. epochs - 1`` and once more
+        after the last step with ``t = epochs`` (region counts are taken there), or None
+    verbose : print a progress line every this many steps (0: silent)
+
+    Returns
+    -------
+    history : :class:`History`
+
+    Raises
+    ------
+    TrainingDiverged when a loss is NaN, infinite or above ``DIVERGED_MSE``.
+    """
+    _check_epochs(epochs)
+    opt = Adam(arrays, lr=lr)
+    start = history.steps
+    for t in range(int(epochs)):
+        if record is not None:
+            record(t)
+        loss, grads = loss_and_grads()
+        _check_loss(loss, start + t, phase, lr)
+        history.loss.append(np.atleast_1d(loss))
+        history.phase.append(phase)
+        opt.step(grads)
+        if project is not None:
+            project()
+        if verbose and (t + 1) % verbose == 0:
+            print(f"  {phase} step {t + 1:6d}/{epochs}: median loss {np.median(loss):.3e}")
+    if record is not None:
+        record(int(epochs))
+    return history
+
+
 def train_shape(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
                 history=None, verbose=0):
     """Phase 1: Adam on the shape parameters, through the weight map. Updates ``params``.
@@ -202,23 +247,20 @@ def train_shape(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, record_eve
     history = History() if history is None else history
     X, Y = prepare_data(x, y, _runs_of(np.shape(params["alpha"])))
     keys = sorted(params)
-    opt = Adam([params[k] for k in keys], lr=lr)
     start = history.steps
-    for t in range(epochs + 1):
+
+    def loss_and_grads():
+        loss, grads = shape_loss_and_grads(params, X, Y, sigma, lo, hi)
+        return loss, [grads[k] for k in keys]
+
+    def record(t):
         if _due(t, epochs, record_every):
             _record_regions(history, weight_map_forward(params, sigma, lo, hi)[0], start + t,
                             lo, hi)
-        if t == epochs:
-            break
-        loss, grads = shape_loss_and_grads(params, X, Y, sigma, lo, hi)
-        _check_loss(loss, start + t, "shape", lr)
-        history.loss.append(np.atleast_1d(loss))
-        history.phase.append("shape")
-        opt.step([grads[k] for k in keys])
-        project_shape_params(params)
-        if verbose and (t + 1) % verbose == 0:
-            print(f"  shape step {t + 1:6d}/{epochs}: median MSE {np.median(loss):.3e}")
-    return history
+
+    return adam_loop([params[k] for k in keys], loss_and_grads, epochs, lr, history, "shape",
+                     project=lambda: project_shape_params(params), record=record,
+                     verbose=verbose)
 
 
 def train_weights(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
@@ -240,22 +282,18 @@ def train_weights(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
     runs = check_layers(layers)
     history = History() if history is None else history
     X, Y = prepare_data(x, y, _runs_of(runs))
-    params = [p for pair in layers for p in pair]
-    opt = Adam(params, lr=lr)
     start = history.steps
-    for t in range(epochs + 1):
+
+    def loss_and_grads():
+        loss, grads = weights_loss_and_grads(layers, X, Y)
+        return loss, [g for pair in grads for g in pair]
+
+    def record(t):
         if _due(t, epochs, record_every):
             _record_regions(history, layers, start + t, lo, hi)
-        if t == epochs:
-            break
-        loss, grads = weights_loss_and_grads(layers, X, Y)
-        _check_loss(loss, start + t, "weights", lr)
-        history.loss.append(np.atleast_1d(loss))
-        history.phase.append("weights")
-        opt.step([g for pair in grads for g in pair])
-        if verbose and (t + 1) % verbose == 0:
-            print(f"  weight step {t + 1:6d}/{epochs}: median MSE {np.median(loss):.3e}")
-    return history
+
+    return adam_loop([p for pair in layers for p in pair], loss_and_grads, epochs, lr, history,
+                     "weights", record=record, verbose=verbose)
 
 
 def fit_alpha_beta(g, y):
