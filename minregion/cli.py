@@ -34,6 +34,8 @@ def _positive(kind):
 
 
 def cmd_regions(args, parser):
+    """``regions``: print exact counts against depth and save the figure. Returns 0 if the
+    construction has exactly 2^d pieces at every depth, 1 otherwise."""
     from .depth_study import format_regions_table, regions_by_depth
     from .plots import plot_regions_vs_depth
 
@@ -53,6 +55,8 @@ def cmd_regions(args, parser):
 
 
 def cmd_reproduce(args, parser):
+    """``reproduce``: run the tables, write JSON, figures and ``report.md``. Returns 0, or 1
+    when a run diverged (then no table is written)."""
     from .experiments import (Config, format_report, parse_tables, quick_config, run_tables,
                               write_results)
     from .plots import plot_best_fits, plot_region_history, plot_training_curves
@@ -110,6 +114,7 @@ def cmd_reproduce(args, parser):
 
 
 def main(argv=None):
+    """Parse ``argv`` (default: the command line) and run the chosen command; its exit code."""
     parser = argparse.ArgumentParser(prog="python -m minregion",
                                      description="Exponentially many linear regions, in NumPy.")
     sub = parser.add_subparsers(dest="command", required=True)
