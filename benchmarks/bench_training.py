@@ -5,7 +5,7 @@
 1. seconds per training step of the 1-4-4-4-4-4-1 network on 500 points, per run, for one
    network alone and for 30 networks trained at once (the runs axis);
 2. the wall time of the whole Table 1 (5 methods x 2 targets x 30 runs);
-3. the same batched step with and without :mod:`minregion.memory`'s malloc setting, each in
+3. the same batched step with and without :mod:`minregion.speed`'s malloc setting, each in
    a fresh process;
 4. the exact region count of a depth-20 constructed network (2^20 pieces);
 5. where PyTorch happens to be installed (it is optional, never a requirement), the same
@@ -25,7 +25,10 @@ from minregion import count_regions, triangle_network  # noqa: E402
 from minregion.experiments import Config, run_tables  # noqa: E402
 from minregion.init import init_kaiming  # noqa: E402
 from minregion.targets import dense_points  # noqa: E402
-from minregion.training import train_weights  # noqa: E402
+from minregion.mlp import prepare_data  # noqa: E402
+from minregion.optim import Adam  # noqa: E402
+from minregion.speed import keep_freed_memory  # noqa: E402
+from minregion.training import raw_loss_and_grads, train_raw  # noqa: E402
 
 WIDTHS = [1, 4, 4, 4, 4, 4, 1]
 
@@ -33,18 +36,14 @@ WIDTHS = [1, 4, 4, 4, 4, 4, 1]
 def numpy_seconds(runs, steps, x, y):
     """Wall time of ``steps`` phase-2 Adam steps of ``runs`` networks trained at once."""
     layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=runs)
-    train_weights(layers, x, y, 20)  # warm-up
+    train_raw(layers, x, y, 20)  # warm-up
     start = time.perf_counter()
-    train_weights(layers, x, y, steps)
+    train_raw(layers, x, y, steps)
     return time.perf_counter() - start
 
 
 def _loop_seconds(runs, steps, keep_memory):
-    """Phase-2 steps written out (no train_weights, which sets the malloc option itself)."""
-    from minregion.memory import keep_freed_memory
-    from minregion.optim import Adam
-    from minregion.training import prepare_data, weights_loss_and_grads
-
+    """Phase-2 steps in a fresh process, with or without the malloc setting."""
     if keep_memory:
         keep_freed_memory()
     x = dense_points(500)
@@ -53,7 +52,7 @@ def _loop_seconds(runs, steps, keep_memory):
     opt = Adam([p for pair in layers for p in pair])
     start = time.perf_counter()
     for _ in range(steps):
-        _, grads = weights_loss_and_grads(layers, X, Y)
+        _, grads = raw_loss_and_grads(layers, X, Y)
         opt.step([g for pair in grads for g in pair])
     return time.perf_counter() - start
 
@@ -97,6 +96,8 @@ def torch_seconds(runs, steps, x, y):
 
 
 def main():
+    """The benchmark owns its process: it keeps freed memory, as the command line does."""
+    keep_freed_memory()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--steps", type=int, default=2000, help="Adam steps per run")
     parser.add_argument("--runs", type=int, default=30)
@@ -113,7 +114,7 @@ def main():
     without, with_ = malloc_seconds(args.runs, args.steps)
     print(f"numpy, {args.runs} runs at once, per step: {without / args.steps * 1e3:.2f} ms with "
           f"glibc's default malloc, {with_ / args.steps * 1e3:.2f} ms keeping freed memory "
-          f"(minregion/memory.py): {without / with_:.1f}x")
+          f"(minregion/speed.py): {without / with_:.1f}x")
     layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
     start = time.perf_counter()
     pieces = count_regions(layers)
@@ -130,7 +131,8 @@ def main():
               f"{ts / many:.1f}x")
     if not args.skip_table:
         start = time.perf_counter()
-        run_tables(["1"], Config(), jobs=min(2, os.cpu_count() or 1), progress=lambda s: None)
+        run_tables(["1"], Config(), jobs=min(2, os.cpu_count() or 1), progress=lambda s: None,
+                   initializer=keep_freed_memory)
         print(f"whole Table 1 (5 methods x 2 targets x 30 runs x {Config().epochs} steps): "
               f"{time.perf_counter() - start:.0f} s wall time")
 

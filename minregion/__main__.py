@@ -1,6 +1,6 @@
-"""``python -m minregion``: see :mod:`minregion.cli`."""
+"""``python -m minregion``: see :mod:`minregion.cli`. This process belongs to minregion."""
 import sys
 
 from .cli import main
 
-sys.exit(main())
+sys.exit(main(own_process=True))

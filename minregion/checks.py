@@ -22,10 +22,32 @@ def check_count(value, name):
     return int(value)
 
 
+def check_depth(depth):
+    """``depth`` (hidden ReLU layers) as an int >= 1, or a ``ValueError``."""
+    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
+        raise ValueError(f"depth must be an integer >= 1 (one ReLU layer at least); got {depth!r}")
+    return int(depth)
+
+
+def check_epochs(epochs, name="epochs"):
+    """A number of Adam steps: an integer >= 0, or a ``ValueError`` naming it."""
+    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"{name} must be an integer >= 0; got {epochs!r}")
+    return int(epochs)
+
+
+def check_peak_range(peak_low, peak_high):
+    """Where random peaks are drawn: ``0 < peak_low < peak_high < 1``, or a ``ValueError``."""
+    if not 0 < peak_low < peak_high < 1:
+        raise ValueError(f"peaks must be drawn inside (0, 1), 0 < peak_low < peak_high < 1; "
+                         f"got [{peak_low}, {peak_high}]")
+    return float(peak_low), float(peak_high)
+
+
 def check_budget(config):
     """The training budget of a configuration (``epochs``, ``pretrain_epochs``, ``lr``,
     ``peak_low``, ``peak_high``, ``depth``, ``runs``), or a ``ValueError`` naming what is wrong."""
-    check_count(config.depth, "depth")
+    check_depth(config.depth)
     check_count(config.runs, "runs")
     check_count(config.epochs, "epochs")
     if not 0 <= config.pretrain_epochs <= config.epochs:
@@ -33,7 +55,5 @@ def check_budget(config):
                          f"got {config.pretrain_epochs}")
     if not (np.isfinite(config.lr) and config.lr > 0):
         raise ValueError(f"lr must be > 0; got {config.lr}")
-    if not 0 < config.peak_low < config.peak_high < 1:
-        raise ValueError(f"peaks must be drawn inside (0, 1); got [{config.peak_low}, "
-                         f"{config.peak_high}]")
+    check_peak_range(config.peak_low, config.peak_high)
     return config

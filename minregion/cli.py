@@ -1,4 +1,10 @@
-"""Command line: ``python -m minregion regions | reproduce``."""
+"""Command line: ``python -m minregion regions | reproduce``.
+
+``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
+opts into :func:`minregion.speed.keep_freed_memory`, for itself and for its worker
+processes (``main(own_process=True)``, from ``__main__.py``). Called as a function
+(``main([...])``, as the tests do), it leaves the process as it found it.
+"""
 import argparse
 import os
 import platform
@@ -36,8 +42,8 @@ def _positive(kind):
 def cmd_regions(args, parser):
     """``regions``: print exact counts against depth and save the figure. Returns 0 if the
     construction has exactly 2^d pieces at every depth, 1 otherwise."""
-    from .depth_study import format_regions_table, regions_by_depth
     from .plots import plot_regions_vs_depth
+    from .regions_vs_depth import format_regions_table, regions_by_depth
 
     out = _out_dir(parser, args.out)
     start = time.perf_counter()
@@ -57,9 +63,9 @@ def cmd_regions(args, parser):
 def cmd_reproduce(args, parser):
     """``reproduce``: run the tables, write JSON, figures and ``report.md``. Returns 0, or 1
     when a run diverged (then no table is written)."""
-    from .experiments import (Config, format_report, parse_tables, quick_config, run_tables,
-                              write_results)
-    from .plots import plot_best_fits, plot_region_history, plot_training_curves
+    from .experiments import (QUICK, Config, format_report, parse_tables, run_tables,
+                              write_json, write_results)
+    from .plots import write_table_figures
     from .training import TrainingDiverged
 
     try:
@@ -68,12 +74,9 @@ def cmd_reproduce(args, parser):
         parser.error(f"--tables: {err}")
     ext = "ext" in tables                    # the extensions: minregion.extensions
     tables = [t for t in tables if t != "ext"]
-    changes = {k: v for k, v in (("runs", args.runs), ("epochs", args.epochs),
-                                 ("seed", args.seed), ("lr", args.lr)) if v is not None}
-    if args.epochs is not None:  # keep the default share of pretraining: one tenth
-        changes["pretrain_epochs"] = args.epochs // 10
     try:
-        config = (quick_config(**changes) if args.quick else Config(**changes)).check()
+        config = (QUICK if args.quick else Config()).with_overrides(
+            args.runs, args.epochs, args.seed, args.lr)
     except ValueError as err:
         parser.error(str(err))
     out = _out_dir(parser, args.out)
@@ -82,27 +85,28 @@ def cmd_reproduce(args, parser):
               f"{config.epochs} Adam steps each, {args.jobs} process(es)")
     start = time.perf_counter()
     try:
-        results = run_tables(tables, config, jobs=args.jobs) if tables else {}
+        results = (run_tables(tables, config, jobs=args.jobs, initializer=args.initializer)
+                   if tables else {})
         if ext:
-            from .extensions import reproduce_ext
-            ext_paths, ext_report = reproduce_ext(out, args.quick, args.runs, args.epochs,
-                                                  args.seed, args.lr, jobs=args.jobs)
+            from .extensions.experiments import QUICK_EXT, ExtConfig, format_ext_report, run_ext
+            from .extensions.plots import write_ext_figures
+            ext_config = (QUICK_EXT if args.quick else ExtConfig()).with_overrides(
+                args.runs, args.epochs, args.seed, args.lr)
+            print(f"Extensions: {ext_config.runs} runs per cell, {ext_config.epochs} Adam "
+                  f"steps each, {args.jobs} process(es)")
+            ext_summary = run_ext(ext_config, jobs=args.jobs, initializer=args.initializer)
     except TrainingDiverged as err:
         print(f"error: {err}; no table was written", file=sys.stderr)
         return 1
-    paths = write_results(results, out)
-    for t, s in results.items():
-        for name, plot in (("fits", plot_best_fits), ("curves", plot_training_curves),
-                           ("regions", plot_region_history)):
-            path = os.path.join(out, f"table{t}_{name}.png")
-            plot(s, path)
-            paths.append(path)
+    paths = write_results(results, out) + write_table_figures(results, out)
+    if ext:
+        paths.append(write_json(ext_summary, os.path.join(out, "ext.json")))
+        paths += write_ext_figures(ext_summary, out)
     command = "python -m minregion reproduce " + " ".join(sys.argv[2:])
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     report = format_report(results, command.strip(), machine)
     if ext:
-        paths += ext_paths
-        report += "\n" + ext_report
+        report += "\n" + format_ext_report(ext_summary)
     report += f"\nTotal wall time: {time.perf_counter() - start:.0f} s.\n"
     path = os.path.join(out, "report.md")
     with open(path, "w") as fh:
@@ -113,8 +117,12 @@ def cmd_reproduce(args, parser):
     return 0
 
 
-def main(argv=None):
-    """Parse ``argv`` (default: the command line) and run the chosen command; its exit code."""
+def main(argv=None, own_process=False):
+    """Parse ``argv`` (default: the command line) and run the chosen command; its exit code.
+
+    ``own_process=True`` (only from ``python -m minregion``) keeps freed memory in this
+    process and in the worker processes (:mod:`minregion.speed`).
+    """
     parser = argparse.ArgumentParser(prog="python -m minregion",
                                      description="Exponentially many linear regions, in NumPy.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,5 +143,10 @@ def main(argv=None):
                    help="worker processes")
     p.add_argument("--out", default="results", help="folder for JSON, report and figures")
     args = parser.parse_args(argv)
+    args.initializer = None
+    if own_process:
+        from .speed import keep_freed_memory
+        keep_freed_memory()
+        args.initializer = keep_freed_memory
     handler = {"regions": cmd_regions, "reproduce": cmd_reproduce}[args.command]
     return handler(args, parser)

@@ -1,19 +1,20 @@
-"""The constrained weight map: shape parameters -> the ``(W, b)`` list of the width-4 network.
+"""The constrained weight map: the paper's parameters -> the ``(W, b)`` list of the network.
 
 This is where the weights are built from the peaks (SPEC sections 3-5).
 
-Shape parameters (a dict, every entry may carry leading runs axes ``...``):
+The parameters of the construction (a dict; every entry may carry leading runs axes ``...``):
 
 - ``"a"``      : (..., d + 1) peaks a_0 .. a_d in (0, 1);
 - ``"s0"``     : (...)        first scale s_0 > 0, with Theorem 3.1 tying the others to the
   peaks (``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``); **or** ``"S"`` : (..., d) every scale free,
   the "no regularization" variant, held as the ratios ``S_i = s_i / s_{i-1}`` (> 0) [choice:
-  the scales s_i span orders of magnitude (about 3e-4 for s_4), so an Adam step of 1e-3 on
-  s_i itself wipes the small ones out; the ratios, the entries of M_i, are all about 0.2];
+  the scales span orders of magnitude, so Adam steps on the ratios, the entries of M_i,
+  rather than on the scales themselves; see the README's choices];
 - ``"alpha"``, ``"beta"`` : (...) output scale and shift.
 
-Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (``s_{-1} = 1``),
-``A_i = S_i / a_i``, ``B_i = S_i / (a_i (1 - a_i))``, ``C_i = S_i a_{i+1}``, hidden map i is::
+Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (``s_{-1} = 1``)
+and the matrix entries ``A_i = S_i / a_i``, ``B_i = S_i / (a_i (1 - a_i))``,
+``C_i = S_i a_{i+1}``, hidden map i is::
 
     M_i = [[1, sigma A_i, -sigma B_i,    0],
            [0,       A_i,       -B_i,    0],
@@ -22,31 +23,33 @@ Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (`
 
 Network of depth d (d ReLU layers, "4 x d" in the paper):
 
-1. input layer 1 -> 4: ``W = (1, 1, 1, 0) / (hi - lo)``, ``b = (B - u, -u, -a_0 - u, 1)`` with
-   ``u = lo / (hi - lo)``, so that after the ReLU the hidden state is
-   ``[x' + B, x', ReLU(x' - a_0), 1]`` for ``x' = (x - lo) / (hi - lo)`` in [0, 1];
+1. input layer 1 -> 4: ``W = (1, 1, 1, 0) / (hi - lo)``, ``b = (offset - u, -u, -a_0 - u, 1)``
+   with ``u = lo / (hi - lo)``, so that after the ReLU the hidden state is
+   ``[x' + offset, x', ReLU(x' - a_0), 1]`` for ``x' = (x - lo) / (hi - lo)`` in [0, 1];
 2. hidden layers 4 -> 4, ``M_0 .. M_{d-2}``, zero biases;
-3. output 4 -> 1: ``alpha * (row 0 of M_{d-1})``, bias ``beta - alpha B``.
+3. output 4 -> 1: ``alpha * (row 0 of M_{d-1})``, bias ``beta - alpha * offset``. (Only row 0
+   of the last map is needed, so ``C_{d-1}`` is never used: ``C`` has d - 1 entries.)
 
 The network computes ``alpha (x' + sigma F(x')) + beta`` with ``F = sum_i s_i W_i``, and has
 exactly 2^d linear pieces on [lo, hi].
 
 **The ReLU on ``sum``** [choice]: with ``sigma = -1`` the running sum ``x' - sum_{j<i} s_j W_j``
 could become negative (then the ReLU would clip it and the network would no longer be
-``x' - F``). The input layer therefore gives ``sum`` the constant offset
-``B = sum_j s_j >= sum_j s_j W_j`` (waves are <= 1), and the output bias takes ``alpha B``
-back out. With ``sigma = +1`` the sum never falls below ``x' >= 0`` and ``B = 0``. ``B`` is a
-function of the scales and its gradient is carried exactly (it cancels in the output, so
-the loss does not depend on it, and the backward pass shows this to rounding).
+``x' - F``). The input layer therefore gives ``sum`` the constant ``offset = sum_j s_j``
+(waves are <= 1, so the neuron stays >= 0), and the output bias takes ``alpha * offset`` back
+out. With ``sigma = +1`` the sum never falls below ``x' >= 0`` and the offset is 0. The offset
+is a function of the scales and its gradient is carried exactly (it cancels in the output,
+so the loss does not depend on it, and the backward pass shows this to rounding).
 
 **Inputs on [lo, hi]** [choice]: the affine map onto [0, 1] is folded into the input layer.
 """
 import numpy as np
 
 from .checks import check_interval
-from .triangle import check_peaks, scale_ratios_theorem31
+from .triangle import check_peaks, theorem31_ratios
 
-NEURONS = ("sum", "t1", "t2", "bias")
+PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
+MIN_SCALE = 1e-12      # [choice] s_0 (and the free ratios S_i) are kept >= MIN_SCALE
 
 
 def check_sigma(sigma):
@@ -69,8 +72,16 @@ def default_s0(a):
     return a[..., 0] * a[..., 1]
 
 
-def shape_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
-    """Build a shape-parameter dict (copies, safe to train in place).
+def uses_free_scales(params):
+    """True for the free-scale variant (key ``"S"``), False under Theorem 3.1 (key ``"s0"``)."""
+    if ("S" in params) == ("s0" in params):
+        raise ValueError("params must hold exactly one of 's0' (Theorem 3.1) and 'S' (free "
+                         f"scale ratios); got keys {sorted(params)}")
+    return "S" in params
+
+
+def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
+    """Build the parameter dict of the construction (copies, safe to train in place).
 
     Parameters
     ----------
@@ -87,36 +98,92 @@ def shape_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
     a = check_peaks(a).copy()
     lead = a.shape[:-1]
     s0 = default_s0(a) if s0 is None else np.broadcast_to(np.asarray(s0, np.float64), lead)
+    ratios = theorem31_ratios(a, s0)              # also checks s0 > 0
     params = {"a": a}
     if free_scales:
-        params["S"] = scale_ratios_theorem31(a, s0)
+        params["S"] = ratios
     else:
         params["s0"] = np.array(s0, dtype=np.float64)
-        scale_ratios_theorem31(a, s0)  # validates s0
     params["alpha"] = np.array(np.broadcast_to(np.asarray(alpha, np.float64), lead))
     params["beta"] = np.array(np.broadcast_to(np.asarray(beta, np.float64), lead))
     return params
 
 
 def scales(params):
-    """The scale ratios ``S`` and the scales ``s`` of a shape-parameter dict.
+    """The scale ratios ``S`` and the scales ``s`` of a parameter dict.
 
     Returns
     -------
     S : (..., d) float64, ``S_i = s_i / s_{i-1}``
-    s : (..., d) float64, ``s_0 .. s_{d-1}``
+    s : (..., d) float64, ``s_0 .. s_{d-1}``, the cumulative product of ``S``
     """
-    if "S" in params:
+    if uses_free_scales(params):
         S = np.asarray(params["S"], dtype=np.float64)
         if not np.all(np.isfinite(S)) or np.any(S <= 0):
             raise ValueError("every free scale ratio S_i must be finite and > 0")
     else:
-        S = scale_ratios_theorem31(params["a"], params["s0"])
+        S = theorem31_ratios(params["a"], params["s0"])
     return S, np.cumprod(S, axis=-1)
 
 
+def project_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
+    """Keep the parameters valid after a training step, in place [choice].
+
+    Peaks are clipped into ``[margin, 1 - margin]`` (inside (0, 1), where the construction is
+    defined), ``s_0`` or the free ratios ``S_i`` to ``>= min_scale``.
+    """
+    np.clip(params["a"], margin, 1.0 - margin, out=params["a"])
+    key = "S" if uses_free_scales(params) else "s0"
+    np.maximum(params[key], min_scale, out=params[key])
+
+
+# --- forward: parameters -> entries -> layers -------------------------------------------
+
+def matrix_entries(a, S):
+    """The entries of the hidden maps: ``A_i = S_i / a_i``, ``B_i = S_i / (a_i (1 - a_i))``,
+    ``C_i = S_i a_{i+1}``.
+
+    a : (..., d + 1) peaks; S : (..., d) scale ratios.
+    Returns A, B : (..., d) and C : (..., d - 1) (the last map only needs row 0, without C).
+    """
+    d = a.shape[-1] - 1
+    ai = a[..., :d]
+    A = S / ai
+    B = S / (ai * (1.0 - ai))
+    C = S[..., : d - 1] * a[..., 1:d]
+    return A, B, C
+
+
+def assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi):
+    """Place the entries into the ``(W, b)`` list: input layer, ``M_0 .. M_{d-2}``, output row.
+
+    Shapes as in :func:`weight_map_forward`; ``offset`` : (...) the sum neuron's offset.
+    """
+    lead, d = a.shape[:-1], a.shape[-1] - 1
+    scale = 1.0 / (hi - lo)
+    u = lo * scale
+    W_in = np.zeros(lead + (4, 1))
+    W_in[..., :3, 0] = scale
+    b_in = np.stack(np.broadcast_arrays(offset - u, -u, -a[..., 0] - u, 1.0), axis=-1)
+    layers = [(W_in, b_in)]
+    for i in range(d - 1):
+        M = np.zeros(lead + (4, 4))
+        M[..., 0, 0] = 1.0
+        M[..., 0, 1], M[..., 0, 2] = sigma * A[..., i], -sigma * B[..., i]
+        M[..., 1, 1], M[..., 1, 2] = A[..., i], -B[..., i]
+        M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A[..., i], -B[..., i], -C[..., i]
+        M[..., 3, 3] = S[..., i]
+        layers.append((M, np.zeros(lead + (4,))))
+    W_out = np.zeros(lead + (1, 4))
+    W_out[..., 0, 0] = alpha
+    W_out[..., 0, 1] = alpha * sigma * A[..., d - 1]
+    W_out[..., 0, 2] = -alpha * sigma * B[..., d - 1]
+    layers.append((W_out, (beta - alpha * offset)[..., None]))
+    return layers
+
+
 def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
-    """Shape parameters -> the ``(W, b)`` list of the depth-d constructed network.
+    """Parameters -> the ``(W, b)`` list of the depth-d constructed network.
 
     Parameters
     ----------
@@ -143,58 +210,30 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
     if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
         raise ValueError("alpha and beta must be finite")
 
-    ai = a[..., :d]
-    A = S / ai
-    B = S / (ai * (1.0 - ai))
-    C = S[..., : d - 1] * a[..., 1:d]
+    A, B, C = matrix_entries(a, S)
     offset = s.sum(axis=-1) if sigma < 0 else np.zeros(lead)
-
-    scale = 1.0 / (hi - lo)
-    u = lo * scale
-    W_in = np.zeros(lead + (4, 1))
-    W_in[..., :3, 0] = scale
-    b_in = np.stack(np.broadcast_arrays(offset - u, -u, -a[..., 0] - u, 1.0), axis=-1)
-    layers = [(W_in, b_in)]
-    for i in range(d - 1):
-        M = np.zeros(lead + (4, 4))
-        M[..., 0, 0] = 1.0
-        M[..., 0, 1], M[..., 0, 2] = sigma * A[..., i], -sigma * B[..., i]
-        M[..., 1, 1], M[..., 1, 2] = A[..., i], -B[..., i]
-        M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A[..., i], -B[..., i], -C[..., i]
-        M[..., 3, 3] = S[..., i]
-        layers.append((M, np.zeros(lead + (4,))))
-    W_out = np.zeros(lead + (1, 4))
-    W_out[..., 0, 0] = alpha
-    W_out[..., 0, 1] = alpha * sigma * A[..., d - 1]
-    W_out[..., 0, 2] = -alpha * sigma * B[..., d - 1]
-    layers.append((W_out, (beta - alpha * offset)[..., None]))
-
+    layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
-                 free=("S" in params))
+                 free_scales=uses_free_scales(params))
     return layers, cache
 
 
-def weight_map_backward(grads, cache):
-    """Carry weight gradients back to the shape parameters ("tilt the triangles").
+# --- backward: the same stages in reverse ("tilt the triangles") ------------------------
 
-    Parameters
-    ----------
-    grads : list of ``(dW, db)``, dL/dW and dL/db for every layer of
-        :func:`weight_map_forward` (same shapes). Gradients of entries the map holds fixed
-        (input-layer weights, hidden biases, structural zeros) are ignored.
-    cache : from :func:`weight_map_forward`
+def entries_backward(grads, cache):
+    """Stage 1: dL/dW, dL/db of every layer -> dL/d of the entries and of alpha, beta.
 
-    Returns
-    -------
-    dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``S``
-        (..., d), ``alpha`` (...), ``beta`` (...)
+    With ``G = dL/dM_i`` (SPEC section 5): ``dL/dA_i = sigma G[0,1] + G[1,1] + G[2,1]``,
+    ``dL/dB_i = -(sigma G[0,2] + G[1,2] + G[2,2])``, ``dL/dC_i = -G[2,3]``,
+    ``dL/dS_i = G[3,3]``; the output row gives the last ``A``, ``B`` and alpha, beta; the
+    input layer's biases give the offset and ``a_0`` (the bias of ``t2`` is ``-a_0``).
+
+    Returns a dict of arrays: ``A``, ``B``, ``S`` (..., d), ``C`` (..., d - 1), ``alpha``,
+    ``beta``, ``offset`` (...) and ``a`` (..., d + 1) (only ``a_0`` is non-zero here).
     """
-    a, S, s, A, B = (cache[k] for k in ("a", "S", "s", "A", "B"))
+    a, S, A, B = (cache[k] for k in ("a", "S", "A", "B"))
     alpha, offset, sigma = cache["alpha"], cache["offset"], cache["sigma"]
     d = a.shape[-1] - 1
-    ai = a[..., :d]
-
-    # 1. weights -> the entries A_i, B_i, C_i, S_i of every M_i (SPEC section 5)
     gA, gB, gS = np.zeros_like(S), np.zeros_like(S), np.zeros_like(S)
     gC = np.zeros(S.shape[:-1] + (d - 1,))
     for i in range(d - 1):
@@ -208,36 +247,90 @@ def weight_map_backward(grads, cache):
     gB[..., d - 1] = -alpha * sigma * G_out[..., 2]
     g_alpha = (G_out[..., 0] + sigma * A[..., d - 1] * G_out[..., 1]
                - sigma * B[..., d - 1] * G_out[..., 2] - offset * db_out)
-    g_beta = db_out
     db_in = grads[0][1]
-    g_offset = db_in[..., 0] - alpha * db_out
     g_a = np.zeros_like(a)
-    g_a[..., 0] -= db_in[..., 2]  # the input-layer bias of t2 is -a_0
+    g_a[..., 0] -= db_in[..., 2]
+    return dict(A=gA, B=gB, C=gC, S=gS, alpha=g_alpha, beta=db_out,
+                offset=db_in[..., 0] - alpha * db_out, a=g_a)
 
-    # 2. A_i = S_i / a_i,  B_i = S_i / (a_i (1 - a_i)),  C_i = S_i a_{i+1}
+
+def entries_to_ratios_backward(g, a, S):
+    """Stage 2: ``A_i = S_i / a_i``, ``B_i = S_i / q_i`` with ``q_i = a_i (1 - a_i)``,
+    ``C_i = S_i a_{i+1}`` -> add their gradients to ``g["S"]`` and ``g["a"]`` (in place).
+
+    dA/dS = 1/a, dB/dS = 1/q, dC/dS = a_{i+1}; dA/da_i = -S/a_i^2,
+    dB/da_i = -S q'/q^2 with q' = 1 - 2 a_i, dC/da_{i+1} = S_i.
+    """
+    d = a.shape[-1] - 1
+    ai = a[..., :d]
     q = ai * (1.0 - ai)
-    gS += gA / ai + gB / q
-    gS[..., : d - 1] += gC * a[..., 1:d]
-    g_a[..., :d] += -gA * S / ai**2 - gB * S * (1.0 - 2.0 * ai) / q**2
-    g_a[..., 1:d] += gC * S[..., : d - 1]
+    dq = 1.0 - 2.0 * ai
+    g["S"] += g["A"] / ai + g["B"] / q
+    g["S"][..., : d - 1] += g["C"] * a[..., 1:d]
+    g["a"][..., :d] += -g["A"] * S / ai**2 - g["B"] * S * dq / q**2
+    g["a"][..., 1:d] += g["C"] * S[..., : d - 1]
 
-    # 3. the offset B = sum_j s_j of the sum neuron (sigma = -1 only)
+
+def offset_backward(g_offset, s, sigma):
+    """Stage 3: ``offset = sum_j s_j`` (sigma = -1; 0 for sigma = +1) -> dL/ds, (..., d)."""
     g_s = np.zeros_like(s)
     if sigma < 0:
         g_s += g_offset[..., None]
+    return g_s
 
-    # s_j = prod_{k<=j} S_k, so ds_j/dS_k = s_j / S_k for k <= j
-    gS += np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
 
-    # 4. scale ratios -> parameters
-    out = {"a": g_a, "alpha": g_alpha, "beta": g_beta}
-    if cache["free"]:
+def cumprod_backward(g_s, S, s):
+    """Stage 4: ``s_j = S_0 S_1 ... S_j`` -> dL/dS, (..., d).
+
+    ``ds_j/dS_k = s_j / S_k`` for ``k <= j``, so ``dL/dS_k = (sum_{j>=k} g_j s_j) / S_k``: a
+    suffix sum, written as flip, cumulative sum, flip.
+    """
+    return np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
+
+
+def theorem31_backward(gS, g_a, a):
+    """Stage 5: ``S_0 = s_0``, ``S_i = (1 - a_i) a_{i+1}`` (i >= 1) -> dL/ds_0, and more
+    dL/da added to ``g_a`` (in place).
+
+    Returns g_s0 : (...).
+    """
+    d = a.shape[-1] - 1
+    g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]
+    g_a[..., 2:] += gS[..., 1:] * (1.0 - a[..., 1:d])
+    return gS[..., 0]
+
+
+def weight_map_backward(grads, cache):
+    """Carry weight gradients back to the parameters ("tilt the triangles").
+
+    The five stages, each the backward of one step of :func:`weight_map_forward`:
+    weights -> entries (:func:`entries_backward`), entries -> ratios and peaks
+    (:func:`entries_to_ratios_backward`), the offset -> scales (:func:`offset_backward`),
+    scales -> ratios (:func:`cumprod_backward`), ratios -> peaks and ``s_0`` under Theorem 3.1
+    (:func:`theorem31_backward`).
+
+    Parameters
+    ----------
+    grads : list of ``(dW, db)``, dL/dW and dL/db for every layer of
+        :func:`weight_map_forward` (same shapes). Gradients of entries the map holds fixed
+        (input-layer weights, hidden biases, structural zeros) are ignored.
+    cache : from :func:`weight_map_forward`
+
+    Returns
+    -------
+    dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``S``
+        (..., d), ``alpha`` (...), ``beta`` (...)
+    """
+    a, S, s = cache["a"], cache["S"], cache["s"]
+    g = entries_backward(grads, cache)
+    entries_to_ratios_backward(g, a, S)
+    g_s = offset_backward(g["offset"], s, cache["sigma"])
+    gS = g["S"] + cumprod_backward(g_s, S, s)
+    out = {"a": g["a"], "alpha": g["alpha"], "beta": g["beta"]}
+    if cache["free_scales"]:
         out["S"] = gS
     else:
-        # Theorem 3.1: S_0 = s_0,  S_i = (1 - a_i) a_{i+1}  (i >= 1)
-        out["s0"] = gS[..., 0]
-        g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]
-        g_a[..., 2:] += gS[..., 1:] * (1.0 - a[..., 1:d])
+        out["s0"] = theorem31_backward(gS, g["a"], a)
     return out
 
 
@@ -260,5 +353,5 @@ def triangle_network(a, s0=None, sigma=-1.0, alpha=1.0, beta=0.0, lo=0.0, hi=1.0
     a = check_peaks(a)
     if a.ndim != 1:
         raise ValueError(f"a must be one vector of peaks (d + 1,); got shape {a.shape}")
-    layers, _ = weight_map_forward(shape_params(a, s0, alpha, beta), sigma, lo, hi)
+    layers, _ = weight_map_forward(construction_params(a, s0, alpha, beta), sigma, lo, hi)
     return layers

@@ -7,21 +7,21 @@ phase 1. Randomness comes from seeds derived from ``Config.seed`` and the block'
 the table, so a block gives the same numbers whichever process runs it.
 """
 import json
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
 
 import numpy as np
 
 from .checks import check_budget
-from .construction import shape_params, weight_map_forward
+from .construction import construction_params, weight_map_forward
 from .init import init_kaiming, init_raai
 from .mlp import mlp_predict
+from .readout import fit_alpha_beta
+from .runner import run_blocks
 from .targets import dense_points, get_target, sparse_points
-from .training import (History, copy_layers, fit_alpha_beta, train_shape, train_weights)
+from .training import History, copy_layers, train_constrained, train_raw
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -68,6 +68,17 @@ class Config:
         """Raise a clear ``ValueError`` for an impossible configuration."""
         return check_budget(self)
 
+    def with_overrides(self, runs=None, epochs=None, seed=None, lr=None):
+        """This configuration with the command line's changes (None: keep), checked.
+
+        A new ``epochs`` keeps the default share of phase 1: one tenth.
+        """
+        changes = {k: v for k, v in (("runs", runs), ("epochs", epochs), ("seed", seed),
+                                     ("lr", lr)) if v is not None}
+        if epochs is not None:
+            changes["pretrain_epochs"] = epochs // 10
+        return replace(self, **changes).check()
+
 
 QUICK = Config(epochs=3000, pretrain_epochs=500, runs=6, record_every=250)
 
@@ -105,14 +116,14 @@ def block_data(config, table, target):
     return x, tgt.f(x), x_test, tgt.f(x_test)
 
 
-def initial_shape_params(config, target, x, y, rng, free_scales=False):
+def initial_params(config, target, x, y, rng, free_scales=False):
     """Random peaks U(peak_low, peak_high), ``s_0 = a_0 a_1``, least-squares alpha, beta.
 
     Returns params : dict with a runs axis ``(R,)``.
     """
     tgt = get_target(target)
     a = rng.uniform(config.peak_low, config.peak_high, size=(config.runs, config.depth + 1))
-    params = shape_params(a, free_scales=free_scales)
+    params = construction_params(a, free_scales=free_scales)
     g = mlp_predict(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0], x)
     params["alpha"][:], params["beta"][:] = fit_alpha_beta(g, y)
     return params
@@ -136,16 +147,16 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     if method in ("kaiming", "raai"):
         init = init_kaiming if method == "kaiming" else init_raai
         layers = init(widths, rng, runs=config.runs)
-        train_weights(layers, x, y, config.epochs, **common)
+        train_raw(layers, x, y, config.epochs, **common)
         return layers, history
     if config.width != 4:
         raise ValueError(f"the construction has width 4; got width={config.width}")
-    params = initial_shape_params(config, target, x, y, rng,
-                                  free_scales=(method == "pretrain_free_scales"))
+    params = initial_params(config, target, x, y, rng,
+                            free_scales=(method == "pretrain_free_scales"))
     pretrain = 0 if method == "skip_pretraining" else config.pretrain_epochs
-    train_shape(params, x, y, tgt.sigma, pretrain, **common)
+    train_constrained(params, x, y, tgt.sigma, pretrain, **common)
     layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
-    train_weights(layers, x, y, config.epochs - pretrain, **common)
+    train_raw(layers, x, y, config.epochs - pretrain, **common)
     return layers, history
 
 
@@ -154,8 +165,9 @@ def run_block(config, table, target, method):
 
     Returns
     -------
-    dict with ``train_mse`` (R,), ``test_mse`` (R,) or None, ``median_loss`` (steps,),
-    ``region_steps`` (K,), ``regions`` (K, R), ``switch`` (the phase-2 start step),
+    dict with ``train_mse`` (R,), ``test_mse`` (R,) or None, ``score`` (R,) (the table's
+    statistic: test MSE where there is a test set, else training MSE), ``median_loss``
+    (steps,), ``region_steps`` (K,), ``regions`` (K, R), ``switch`` (the phase-2 start step),
     ``grid`` (G,), ``best_fit`` (G,), ``seconds``
     """
     start = time.perf_counter()
@@ -173,11 +185,12 @@ def run_block(config, table, target, method):
         table=table, target=target, method=method,
         train_mse=train_mse.tolist(),
         test_mse=None if test_mse is None else test_mse.tolist(),
+        score=score.tolist(),
         median_loss=np.median(loss, axis=1).tolist(),
         region_steps=list(history.region_steps),
         regions=np.array(history.regions).tolist(),
         regions_flagged=int(np.sum(history.regions_flagged)),
-        switch=history.phase.count("shape"),
+        switch=history.phase.count("constrained"),
         grid=grid.tolist(),
         best_fit=mlp_predict([(W[best], b[best]) for W, b in layers], grid).tolist(),
         seconds=time.perf_counter() - start,
@@ -204,7 +217,13 @@ def _block_work(config, table):
     return config.runs * config.epochs * (n + 50)  # + a per-step overhead, in points
 
 
-def run_tables(tables, config, jobs=1, progress=print):
+def describe_block(res):
+    """The progress line of a finished block."""
+    return (f"table {res['table']} {res['target']:>8s} {METHODS[res['method']]:<31s} "
+            f"min MSE {min(res['score']):.2e}")
+
+
+def run_tables(tables, config, jobs=1, progress=print, initializer=None):
     """Run every block of the tables, ``jobs`` processes at once; same numbers for any jobs.
 
     Returns
@@ -212,32 +231,30 @@ def run_tables(tables, config, jobs=1, progress=print):
     results : dict table -> table summary (see :func:`summarise_table`)
     """
     config.check()
-    blocks = [(t, tgt, m) for t in tables for tgt in TABLES[t]["targets"]
+    blocks = [(config, t, tgt, m) for t in tables for tgt in TABLES[t]["targets"]
               for m in TABLES[t]["methods"]]
-    total = sum(_block_work(config, t) for t, _, _ in blocks)
-    done, start, out = 0, time.perf_counter(), {}
-    if jobs > 1:
-        # spawn, not fork: safe whatever threads the parent holds (numbers do not depend on it)
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-        futures = [pool.submit(run_block, config, *b) for b in blocks]
-        results = (f.result() for f in futures)
-    else:
-        pool = None
-        results = (run_block(config, *b) for b in blocks)
-    try:
-        for i, res in enumerate(results, 1):
-            done += _block_work(config, res["table"])
-            elapsed = time.perf_counter() - start
-            left = elapsed * (total - done) / done
-            score = res["test_mse"] or res["train_mse"]
-            progress(f"[{i:2d}/{len(blocks)}] table {res['table']} {res['target']:>8s} "
-                     f"{METHODS[res['method']]:<31s} min MSE {min(score):.2e}  "
-                     f"({elapsed:5.0f} s elapsed, about {left:4.0f} s left)")
-            out.setdefault(res["table"], []).append(res)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    return {t: summarise_table(t, config, out[t]) for t in tables}
+    done = run_blocks(run_block, blocks, jobs, describe_block,
+                      weights=[_block_work(config, t) for _, t, _, _ in blocks],
+                      progress=progress, initializer=initializer)
+    return {t: summarise_table(t, config, [b for b in done if b["table"] == t])
+            for t in tables}
+
+
+def summarise_blocks(blocks):
+    """What every results file holds: per-run scores and their min and mean, per cell.
+
+    Returns
+    -------
+    dict with ``runs[method][target]`` (the per-run statistic), ``mse[method][target] =
+    {"min": ..., "mean": ...}`` and ``seconds`` (training time summed over the blocks)
+    """
+    runs, mse, seconds = {}, {}, 0.0
+    for b in blocks:
+        runs.setdefault(b["method"], {})[b["target"]] = b["score"]
+        mse.setdefault(b["method"], {})[b["target"]] = {
+            "min": float(np.min(b["score"])), "mean": float(np.mean(b["score"]))}
+        seconds += b["seconds"]
+    return dict(runs=runs, mse=mse, seconds=seconds)
 
 
 def summarise_table(table, config, blocks):
@@ -251,14 +268,10 @@ def summarise_table(table, config, blocks):
     summary = dict(table=table, title=spec["title"], config=asdict(config),
                    statistic="test MSE" if spec["data"] == "sparse" else "training MSE",
                    methods=list(spec["methods"]), targets=list(spec["targets"]),
-                   runs={}, train_runs={}, mse={}, seconds=0.0, blocks=blocks)
+                   **summarise_blocks(blocks), blocks=blocks)
+    summary["train_runs"] = {}
     for b in blocks:
-        score = b["test_mse"] or b["train_mse"]
-        summary["runs"].setdefault(b["method"], {})[b["target"]] = score
         summary["train_runs"].setdefault(b["method"], {})[b["target"]] = b["train_mse"]
-        summary["mse"].setdefault(b["method"], {})[b["target"]] = {
-            "min": float(np.min(score)), "mean": float(np.mean(score))}
-        summary["seconds"] += b["seconds"]
     return summary
 
 
@@ -275,19 +288,17 @@ def paper_cell(table, method, target, stat):
     return None
 
 
-def write_results(results, out_dir):
-    """Write ``tableN.json`` for each table (without the bulky per-block curves).
+def write_json(summary, path):
+    """Write a summary as JSON, without the bulky per-block curves (``"blocks"``)."""
+    with open(path, "w") as fh:
+        json.dump({k: v for k, v in summary.items() if k != "blocks"}, fh, indent=1)
+    return path
 
-    Returns the list of paths written.
-    """
-    paths = []
-    for t, summary in results.items():
-        slim = {k: v for k, v in summary.items() if k != "blocks"}
-        path = os.path.join(out_dir, f"table{t}.json")
-        with open(path, "w") as fh:
-            json.dump(slim, fh, indent=1)
-        paths.append(path)
-    return paths
+
+def write_results(results, out_dir):
+    """Write ``tableN.json`` for each table. Returns the list of paths written."""
+    return [write_json(summary, os.path.join(out_dir, f"table{t}.json"))
+            for t, summary in results.items()]
 
 
 def format_report(results, command="", machine=""):
@@ -334,8 +345,3 @@ def order_check(summary):
         notes.append(f"{tgt}: best mean {METHODS[best]}, worst {METHODS[worst]}"
                      + (f", gap {np.log10(mean[worst] / mean[best]):.1f} orders of magnitude"))
     return "Order of the means: " + "; ".join(notes) + "."
-
-
-def quick_config(**changes):
-    """The small configuration behind ``make reproduce QUICK=1`` (about a minute)."""
-    return replace(QUICK, **changes)

@@ -1,16 +1,22 @@
-"""Dense layer, ReLU, mean squared error and softmax cross-entropy as forward/backward pairs.
+"""Dense layer, ReLU and mean squared error as forward/backward pairs.
 
-Every ``*_forward`` returns ``(out, cache)``; the matching ``*_backward`` takes the upstream
-gradient and that cache and returns the gradients of its inputs (the CS231n pattern).
+**The contract**, the same for every pair in the package (losses included)::
+
+    out, cache = thing_forward(inputs ...)
+    grads      = thing_backward(dout, cache)
+
+``*_backward`` takes the upstream gradient ``dout = dL/dout`` (shaped like ``out``) and the
+cache, and returns the gradients of the inputs. For a loss, ``out`` is the loss itself and
+``dout = dL/dloss`` is 1 when the loss is what you differentiate (the CS231n pattern).
 
 Points are stored as **columns**: a batch of N inputs to a layer is ``x`` of shape
 ``(fan_in, N)``, so a layer is literally ``W x + b`` with the paper's matrix ``W`` of shape
-``(fan_out, fan_in)``. (This layout also keeps the long axis, N, contiguous, which makes
-NumPy fast on these narrow networks.)
+``(fan_out, fan_in)``.
 
 All arrays are float64. A leading *runs* axis is allowed everywhere: ``x`` may be
 ``(R, fan_in, N)`` and ``W`` ``(R, fan_out, fan_in)`` for R independent networks trained at
-once. The maths is the same; the runs axis is only a batch axis.
+once. The maths is the same; the runs axis is only a batch axis (which is why the transposes
+are written ``np.swapaxes(W, -1, -2)``: ``W.T`` would also swap the runs axis).
 """
 import numpy as np
 
@@ -30,7 +36,7 @@ def dense_forward(x, W, b):
     cache : tuple (x, W), kept for :func:`dense_backward`
     """
     out = W @ x
-    out += b[..., None]
+    out += b[..., None]          # in place: one array fewer per layer
     return out, (x, W)
 
 
@@ -46,7 +52,7 @@ def dense_backward(dout, cache):
     -------
     dx : (..., fan_in, N) float64, ``W^T dout``
     dW : (..., fan_out, fan_in) float64, ``dout x^T`` (summed over the N points)
-    db : (..., fan_out) float64
+    db : (..., fan_out) float64, ``dout`` summed over the N points
     """
     x, W = cache
     dx = np.swapaxes(W, -1, -2) @ dout
@@ -56,7 +62,17 @@ def dense_backward(dout, cache):
 
 
 def relu_forward(z):
-    """ReLU, ``max(z, 0)`` elementwise. ``z`` : any shape. Returns ``(out, cache)``."""
+    """ReLU, ``max(z, 0)`` elementwise.
+
+    Parameters
+    ----------
+    z : array of any shape, float64
+
+    Returns
+    -------
+    out : array shaped like ``z``
+    cache : bool array shaped like ``z``, True where the neuron is on (``z > 0``)
+    """
     on = z > 0
     return np.maximum(z, 0.0), on
 
@@ -65,9 +81,19 @@ def relu_backward(dout, cache):
     """Backward of :func:`relu_forward`: the gradient passes where the neuron is on.
 
     At ``z == 0`` exactly the derivative is taken as 0 (the neuron counts as off).
+
+    Parameters
+    ----------
+    dout : array shaped like ``z``, dL/dout
+    cache : from :func:`relu_forward`
+
+    Returns
+    -------
+    dz : array shaped like ``z``
     """
     on = cache
-    return dout * on
+    dz = dout * on
+    return dz
 
 
 def mse_forward(pred, y):
@@ -81,57 +107,27 @@ def mse_forward(pred, y):
     Returns
     -------
     loss : (...) float64, one MSE per network (a float for one network)
-    cache : tuple (residual, N)
+    cache : tuple (residual ``pred - y`` (..., N), N)
     """
     r = pred - y
     return np.mean(r * r, axis=-1), (r, r.shape[-1])
 
 
-def mse_backward(cache, dloss=1.0):
+def mse_backward(dloss, cache):
     """Backward of :func:`mse_forward`: ``dL/dpred = dloss * 2 (pred - y) / N``.
 
     With several networks each gets the gradient of its own loss (the sum of the losses is
     what is differentiated, and the networks do not share parameters).
+
+    Parameters
+    ----------
+    dloss : float or (...) float64, dL/dloss (1.0 to differentiate the loss itself)
+    cache : from :func:`mse_forward`
 
     Returns
     -------
     dpred : (..., N) float64
     """
     r, n = cache
-    return np.asarray(dloss)[..., None] * 2.0 * r / n
-
-
-def softmax_cross_entropy_forward(logits, labels):
-    """Mean cross-entropy of a softmax over the classes.
-
-    Parameters
-    ----------
-    logits : (..., C, N) float64, one column per point
-    labels : (N,) int in [0, C)
-
-    Returns
-    -------
-    loss : (...) float64, ``-mean_n log softmax(logits)[labels_n, n]``
-    cache : (probabilities (..., C, N), one-hot (C, N))
-    """
-    labels = np.asarray(labels)
-    C, N = logits.shape[-2], logits.shape[-1]
-    if labels.shape != (N,) or labels.min() < 0 or labels.max() >= C:
-        raise ValueError(f"labels must be (N,) = ({N},) integers in [0, {C}); "
-                         f"got shape {labels.shape}")
-    z = logits - logits.max(axis=-2, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=-2, keepdims=True))
-    onehot = np.arange(C)[:, None] == labels[None, :]          # (C, N)
-    loss = -np.sum(logp * onehot, axis=(-2, -1)) / N
-    return loss, (np.exp(logp), onehot)
-
-
-def softmax_cross_entropy_backward(cache):
-    """Backward of :func:`softmax_cross_entropy_forward`: ``(p - onehot) / N``, (..., C, N)."""
-    p, onehot = cache
-    return (p - onehot) / p.shape[-1]
-
-
-def error_rate(logits, labels):
-    """Fraction of points whose largest logit is not their label. logits (..., C, N) -> (...)."""
-    return np.mean(np.argmax(logits, axis=-2) != np.asarray(labels), axis=-1)
+    dpred = np.asarray(dloss)[..., None] * 2.0 * r / n
+    return dpred

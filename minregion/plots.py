@@ -1,13 +1,16 @@
-"""Figures for the region demonstration and the tables (matplotlib, Agg-safe)."""
-import matplotlib
+"""Figures for the region demonstration and the tables (matplotlib, Agg-safe).
 
-matplotlib.use(matplotlib.get_backend())  # respect MPLBACKEND; Agg in tests and make
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+:func:`save_figure` and :data:`COLORS` are the one figure saver and palette of the package
+(the extensions' figures use them too).
+"""
+import os
 
-from .experiments import METHODS  # noqa: E402
-from .targets import get_target  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .experiments import METHODS
+from .targets import get_target
 
 COLORS = {"kaiming": "tab:red", "raai": "tab:orange", "skip_pretraining": "tab:purple",
           "pretrain_free_scales": "tab:blue", "pretrain_theorem_3_1": "tab:green"}
@@ -29,7 +32,7 @@ def plot_regions_vs_depth(depths, constructed, kaiming, raai, path=None):
     ax.legend()
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_best_fits(summary, path=None):
@@ -53,7 +56,7 @@ def plot_best_fits(summary, path=None):
         axes[1, j].set_ylabel("|fit - target|")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_training_curves(summary, path=None):
@@ -73,7 +76,7 @@ def plot_training_curves(summary, path=None):
         ax.set_xlabel("Adam step (dotted: end of pretraining)")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_region_history(summary, path=None, depth=None):
@@ -99,11 +102,27 @@ def plot_region_history(summary, path=None, depth=None):
         ax.set_ylabel(f"exact pieces (dotted: 2^{depth})")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
-def _finish(fig, path):
+def write_table_figures(results, out_dir):
+    """The figures of every table, as ``out_dir/tableN_<name>.png``; returns the paths.
+
+    ``fits``: best fit of each method; ``curves``: median training curves; ``regions``:
+    exact region counts through both phases.
+    """
+    paths = []
+    for t, summary in results.items():
+        for name, plot in (("fits", plot_best_fits), ("curves", plot_training_curves),
+                           ("regions", plot_region_history)):
+            paths.append(os.path.join(out_dir, f"table{t}_{name}.png"))
+            plot(summary, paths[-1])
+    return paths
+
+
+def save_figure(fig, path, dpi=120):
+    """Save ``fig`` to ``path`` and close it (when ``path`` is given); return the figure."""
     if path is not None:
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=dpi)
         plt.close(fig)
     return fig

@@ -86,7 +86,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import check_interval
-from .mlp import check_layers as mlp_check_layers
+from .mlp import check_layers
 
 RESOLUTION_FACTOR = 2.0 ** -44   # default resolution = RESOLUTION_FACTOR * max(|lo|, |hi|)
 SLOPE_RTOL = 1e-13               # slope_tol = SLOPE_RTOL * max|slope| on [lo, hi]
@@ -138,39 +138,22 @@ class RegionReport:
 # Checking the input
 # ---------------------------------------------------------------------------------------
 
-def check_layers(layers):
-    """Check a one-input, one-output network and return it as float64 ``(W, b)`` pairs.
+def check_scalar_network(layers):
+    """Check a one-input, one-output network without a runs axis; float64 ``(W, b)`` pairs.
 
     Parameters
     ----------
     layers : list of ``(W, b)`` with ``W : (fan_out, fan_in)`` and ``b : (fan_out,)``;
-        ``layers[0]`` has ``fan_in = 1`` and ``layers[-1]`` has ``fan_out = 1``; no runs axis
-
-    Returns
-    -------
-    layers : list of ``(W, b)`` float64 arrays
+        ``layers[0]`` has ``fan_in = 1`` and ``layers[-1]`` has ``fan_out = 1``
 
     Raises
     ------
-    ValueError naming the layer index, the shape received and the shape expected (the
-    general checks are :func:`minregion.mlp.check_layers`).
+    ValueError naming the layer index, the shape received and the shape expected (see
+    :func:`minregion.mlp.check_layers`).
     """
-    if isinstance(layers, np.ndarray):
-        raise ValueError("layers must be a non-empty list of (W, b) pairs")
-    if mlp_check_layers(layers) != ():
-        raise ValueError(f"the counter takes one network; layers[0]'s W has shape "
-                         f"{np.shape(layers[0][0])}, with a runs axis: pick one run, "
-                         f"[(W[r], b[r]) for W, b in layers]")
-    checked = [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
-               for W, b in layers]
-    if checked[0][0].shape[1] != 1:
-        raise ValueError(f"layers[0]: W has shape {checked[0][0].shape}; a network with one "
-                         f"input needs shape (width, 1)")
-    if checked[-1][0].shape[0] != 1:
-        raise ValueError(f"layers[{len(checked) - 1}] (the output layer): W has shape "
-                         f"{checked[-1][0].shape}; the counter needs one output, shape "
-                         f"(1, {checked[-1][0].shape[1]})")
-    return checked
+    check_layers(layers, n_in=1, n_out=1, one_network=True)
+    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
+            for W, b in layers]
 
 
 def default_resolution(lo, hi):
@@ -191,20 +174,22 @@ def times_transpose(h, W):
     """
     return np.einsum("pi,oi->po", h, W)
 
-def split_into_pieces(layers, lo, hi):
-    """Cut [lo, hi] at every zero of every preactivation, layer by layer.
+
+def split_at_zeros(layers, lo, hi):
+    """Cut [lo, hi] at every zero of every preactivation, layer by layer, into *cells*.
 
     Parameters
     ----------
-    layers : list of float64 ``(W, b)``, already checked by :func:`check_layers`
+    layers : list of float64 ``(W, b)``, already checked by :func:`check_scalar_network`
     lo, hi : float
 
     Returns
     -------
-    xs : (P + 1,) sorted breakpoints, ``xs[0] = lo``, ``xs[-1] = hi``
-    patterns : (P, bytes) uint8, the on/off bits of all hidden neurons on each piece,
+    xs : (P + 1,) sorted breakpoints, ``xs[0] = lo``, ``xs[-1] = hi``; cell p is
+        ``[xs[p], xs[p + 1]]``
+    patterns : (P, bytes) uint8, the on/off bits of all hidden neurons on each cell,
         packed 8 per byte (``np.packbits``); equal rows mean equal activation patterns
-    slope : (P,) output slope on each piece
+    slope : (P,) output slope on each cell
     """
     xs = np.array([lo, hi])
     m = np.ones((1, 1))                  # h(x) = x on the single piece: slope 1,
@@ -247,7 +232,7 @@ def breakpoints(layers, lo=0.0, hi=1.0):
     x : (K,) float64, sorted; ``K + 1`` is the number of raw activation regions
     """
     lo, hi = check_interval(lo, hi)
-    xs, patterns, _ = split_into_pieces(check_layers(layers), lo, hi)
+    xs, patterns, _ = split_at_zeros(check_scalar_network(layers), lo, hi)
     changes = np.any(patterns[:-1] != patterns[1:], axis=1)
     return xs[1:-1][changes]
 
@@ -274,10 +259,10 @@ def _resolve(layers, lo, hi, resolution):
     whether each starts a new affine piece (K,) bools.
     """
     lo, hi = check_interval(lo, hi)
-    layers = check_layers(layers)
+    layers = check_scalar_network(layers)
     resolution, default = _check_resolution(resolution, lo, hi)
 
-    xs, patterns, slope = split_into_pieces(layers, lo, hi)
+    xs, patterns, slope = split_at_zeros(layers, lo, hi)
 
     # Raw activation regions: join the pieces whose patterns are equal.
     changes = np.flatnonzero(np.any(patterns[:-1] != patterns[1:], axis=1))
@@ -418,7 +403,7 @@ def activation_patterns(layers, x):
     on : (N, H) bool, ``H`` = number of hidden neurons (all layers but the last, in
         order); True where the preactivation is > 0
     """
-    layers = check_layers(layers)
+    layers = check_scalar_network(layers)
     h = np.asarray(x, dtype=np.float64).reshape(-1, 1)      # (N, 1)
     on = []
     for W, b in layers[:-1]:
@@ -428,7 +413,7 @@ def activation_patterns(layers, x):
     return np.concatenate(on, axis=1) if on else np.zeros((len(h), 0), dtype=bool)
 
 
-def count_regions_sampled(layers, lo=0.0, hi=1.0, n=1000):
+def count_activation_regions_sampled(layers, lo=0.0, hi=1.0, n=1000):
     """Count activation regions by sampling: pattern changes on a grid, plus 1.
 
     Shown only to compare with the exact counters: sampling misses every region narrower

@@ -1,34 +1,34 @@
 """The two training phases, for many independent runs at once.
 
-Phase 1 (pretraining) trains the *shape parameters* through the weight map::
+Phase 1, **constrained** (the paper's pretraining) trains the construction's parameters
+through the weight map::
 
     peaks a, s_0, alpha, beta -> weight map -> network forward -> MSE
         -> network backward -> weight map backward -> Adam -> new peaks
 
-so the network keeps exactly 2^d linear regions at every step. Phase 2 releases the
-network: the same loop on the raw ``(W, b)`` list, with a fresh Adam.
+so the network keeps exactly 2^d linear regions at every step. Phase 2, **raw**, releases
+the network: the same loop on the raw ``(W, b)`` list, with a fresh Adam.
 
 Runs are a leading axis ``R`` on every parameter: R networks trained at once in one set of
 arrays. Adam is elementwise and each run's loss depends only on its own parameters, so this
 is exactly R separate trainings (a test checks it), just faster.
 
 Data: ``x`` of shape ``(N,)`` (the same points for every run) or ``(R, N)`` (each run its own),
-``y`` of shape ``(R, N)`` or ``(N,)``.
+``y`` of shape ``(R, N)`` or ``(N,)`` (see :func:`minregion.mlp.prepare_data`).
 """
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .construction import weight_map_backward, weight_map_forward
+from .checks import check_epochs
+from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
-from .memory import keep_freed_memory
-from .mlp import check_layers, mlp_backward, mlp_forward
+from .mlp import check_layers, mlp_backward, mlp_forward, prepare_data
 from .optim import Adam
 from .regions import RegionResolutionWarning, count_regions
 
-PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] after each step
-MIN_SCALE = 1e-12      # [choice] s_0 (and the free ratios S_i) are kept >= MIN_SCALE
+PHASES = ("constrained", "raw")   # the labels of phase 1 and phase 2, everywhere
 DIVERGED_MSE = 1e10    # [choice] an MSE above this (or NaN/inf) stops training with an error
 
 
@@ -42,13 +42,13 @@ class History:
 
     Attributes
     ----------
-    loss : list of (R,) arrays, the training MSE of every run before each Adam step
-    phase : list of str, ``"shape"`` or ``"weights"`` for each entry of ``loss``
+    loss : list of (R,) arrays, the training loss of every run before each Adam step
+    phase : list of str, ``"constrained"`` or ``"raw"`` for each entry of ``loss``
     region_steps : list of int, the global step at which regions were counted
     regions : list of (R,) int arrays, the exact affine-piece counts on [lo, hi] then
     regions_flagged : list of (R,) bool arrays, True where the counter warned that the count
-        depends on its floating-point resolution (pieces near 1e-14 wide, see
-        :mod:`minregion.regions`); such counts are kept, and flagged, never hidden
+        depends on its floating-point resolution (see :mod:`minregion.regions`); such counts
+        are kept, and flagged, never hidden
     """
     loss: list = field(default_factory=list)
     phase: list = field(default_factory=list)
@@ -66,40 +66,27 @@ class History:
         return np.array(self.loss)
 
 
-def prepare_data(x, y, runs=None):
-    """Validate training data and bring it to the column layout of the network.
+def count_flagged(layers, lo, hi):
+    """Exact affine pieces of one network, and whether the counter flagged the count.
 
-    Parameters
-    ----------
-    x : (N,) or (R, N) inputs; y : (N,) or (R, N) targets; runs : R, or None for one
-        network without a runs axis (then x and y must be (N,))
-
-    Returns
-    -------
-    X : (1, N) for one network, (1, 1, N) or (R, 1, N) with runs: inputs as columns
-    Y : (N,) or (R, N) float64
+    Returns (pieces, flagged) : (int, bool); flagged means a ``RegionResolutionWarning``
+    was issued (the count depends on float64's resolution), caught and noted here.
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    for name, v in (("x", x), ("y", y)):
-        if v.ndim not in (1, 2) or v.shape[-1] == 0:
-            raise ValueError(f"{name} must have shape (N,) or (R, N) with N >= 1; got {v.shape}")
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be finite; found NaN or inf")
-    if x.shape[-1] != y.shape[-1]:
-        raise ValueError(f"x and y must hold the same number of points; got {x.shape} and {y.shape}")
-    for name, v in (("x", x), ("y", y)):
-        if runs is None and v.ndim != 1:
-            raise ValueError(f"{name} must have shape (N,) for one network; got {v.shape}")
-        if runs is not None and v.ndim == 2 and v.shape[0] != runs:
-            raise ValueError(f"{name} has {v.shape[0]} rows but there are {runs} runs")
-    if runs is None:
-        return x[None, :], y             # (1, N): one input row, N points as columns
-    X = x[None, None, :] if x.ndim == 1 else x[:, None, :]
-    return X, y
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RegionResolutionWarning)
+        pieces = count_regions(layers, lo, hi)
+    return pieces, any(issubclass(w.category, RegionResolutionWarning) for w in caught)
 
 
-def _runs_of(shape):
-    return shape[0] if len(shape) else None
+def record_regions(history, layers, step, lo, hi):
+    """Count every run's exact pieces into ``history``; note the counts the counter flags."""
+    W0 = layers[0][0]
+    nets = [layers] if W0.ndim == 2 else [[(W[r], b[r]) for W, b in layers]
+                                          for r in range(W0.shape[0])]
+    counted = [count_flagged(net, lo, hi) for net in nets]
+    history.region_steps.append(step)
+    history.regions.append(np.array([c for c, _ in counted]))
+    history.regions_flagged.append(np.array([f for _, f in counted]))
 
 
 def _check_loss(loss, step, phase, lr):
@@ -111,44 +98,14 @@ def _check_loss(loss, step, phase, lr):
             f"{np.atleast_1d(loss)[r]:.3g} (lr={lr}); lower the learning rate")
 
 
-def _record_regions(history, layers, step, lo, hi):
-    """Count every run's exact pieces; note the counts the counter flags as uncertain."""
-    W0 = layers[0][0]
-    nets = [layers] if W0.ndim == 2 else [[(W[r], b[r]) for W, b in layers]
-                                          for r in range(W0.shape[0])]
-    counts, flagged = [], []
-    for net in nets:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RegionResolutionWarning)
-            counts.append(count_regions(net, lo, hi))
-        flagged.append(any(issubclass(w.category, RegionResolutionWarning) for w in caught))
-    history.region_steps.append(step)
-    history.regions.append(np.array(counts))
-    history.regions_flagged.append(np.array(flagged))
-
-
-def _due(t, epochs, every):
-    return every and (t % every == 0 or t == epochs)
-
-
-def project_shape_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
-    """Keep the shape parameters valid after a step, in place [choice].
-
-    Peaks are clipped into ``[margin, 1 - margin]`` (inside (0, 1), where the construction is
-    defined), ``s_0`` or the free ratios ``S_i`` to ``>= min_scale``.
-    """
-    np.clip(params["a"], margin, 1.0 - margin, out=params["a"])
-    key = "S" if "S" in params else "s0"
-    np.maximum(params[key], min_scale, out=params[key])
-
-
-def shape_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
-    """One pass of the phase-1 loop: loss and gradients with respect to the shape parameters.
+def constrained_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
+    """One pass of the phase-1 loop: loss and gradients with respect to the parameters.
 
     Parameters
     ----------
-    params : dict of shape parameters, leading runs axis ``(R,)`` or none
-    X : (R or 1, 1, N) inputs, from :func:`prepare_data`; Y : (R, N) or (N,) targets
+    params : dict of the construction's parameters, leading runs axis ``(R,)`` or none
+    X : (1, N) or (R, 1, N) inputs, from :func:`minregion.mlp.prepare_data`;
+    Y : (R, N) or (N,) targets
     sigma : -1 or +1; lo, hi : the input interval
 
     Returns
@@ -159,11 +116,11 @@ def shape_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
     layers, wcache = weight_map_forward(params, sigma, lo, hi)
     out, caches = mlp_forward(layers, X)
     loss, mcache = mse_forward(out[..., 0, :], Y)
-    wgrads, _ = mlp_backward(mse_backward(mcache)[..., None, :], caches)
+    wgrads, _ = mlp_backward(mse_backward(1.0, mcache)[..., None, :], caches)
     return loss, weight_map_backward(wgrads, wcache)
 
 
-def weights_loss_and_grads(layers, X, Y):
+def raw_loss_and_grads(layers, X, Y):
     """One pass of the phase-2 loop: loss and gradients with respect to every ``(W, b)``.
 
     Returns
@@ -172,7 +129,7 @@ def weights_loss_and_grads(layers, X, Y):
     """
     out, caches = mlp_forward(layers, X)
     loss, mcache = mse_forward(out[..., 0, :], Y)
-    grads, _ = mlp_backward(mse_backward(mcache)[..., None, :], caches)
+    grads, _ = mlp_backward(mse_backward(1.0, mcache)[..., None, :], caches)
     return loss, grads
 
 
@@ -187,10 +144,11 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     epochs : int >= 0, the number of Adam steps
     lr : Adam's learning rate
     history : :class:`History`, receives the loss before every step and the ``phase`` label
-    phase : str, ``"shape"`` (phase 1) or ``"weights"`` (phase 2)
+    phase : str, ``"constrained"`` (phase 1) or ``"raw"`` (phase 2)
     project : callable run after every step (phase 1 keeps the peaks valid), or None
-    record : callable ``record(t)`` run before step ``t = 0 .. epochs - 1`` and once more
-        after the last step with ``t = epochs`` (region counts are taken there), or None
+    record : callable ``record(step, done)`` run before every step with the global step
+        ``step = history.steps`` and ``done = False``, and once after the last step with
+        ``done = True`` (region counts are taken there), or None
     verbose : print a progress line every this many steps (0: silent)
 
     Returns
@@ -201,14 +159,13 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     ------
     TrainingDiverged when a loss is NaN, infinite or above ``DIVERGED_MSE``.
     """
-    _check_epochs(epochs)
+    epochs = check_epochs(epochs)
     opt = Adam(arrays, lr=lr)
-    start = history.steps
-    for t in range(int(epochs)):
+    for t in range(epochs):
         if record is not None:
-            record(t)
+            record(history.steps, False)
         loss, grads = loss_and_grads()
-        _check_loss(loss, start + t, phase, lr)
+        _check_loss(loss, history.steps, phase, lr)
         history.loss.append(np.atleast_1d(loss))
         history.phase.append(phase)
         opt.step(grads)
@@ -217,19 +174,26 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
         if verbose and (t + 1) % verbose == 0:
             print(f"  {phase} step {t + 1:6d}/{epochs}: median loss {np.median(loss):.3e}")
     if record is not None:
-        record(int(epochs))
+        record(history.steps, True)
     return history
 
 
-def train_shape(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
-                history=None, verbose=0):
-    """Phase 1: Adam on the shape parameters, through the weight map. Updates ``params``.
+def every(n, start):
+    """A ``record`` test: due at ``start``, every ``n`` steps after it, and at the end."""
+    return lambda step, done: bool(n) and ((step - start) % n == 0 or done)
+
+
+def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
+                      history=None, verbose=0):
+    """Phase 1: Adam on the construction's parameters, through the weight map.
+
+    Updates ``params`` in place.
 
     Parameters
     ----------
-    params : dict from :func:`minregion.construction.shape_params`, leading runs axis (R,)
-        or none; Theorem 3.1 (``"s0"``) or free scale ratios (``"S"``)
-    x, y : training data, see :func:`prepare_data`
+    params : dict from :func:`minregion.construction.construction_params`, leading runs axis
+        (R,) or none; Theorem 3.1 (``"s0"``) or free scale ratios (``"S"``)
+    x, y : training data, see :func:`minregion.mlp.prepare_data`
     sigma : -1 or +1
     epochs : int >= 0, full-batch Adam steps
     lr : Adam learning rate
@@ -242,85 +206,58 @@ def train_shape(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, record_eve
     -------
     history : :class:`History`
     """
-    keep_freed_memory()
-    _check_epochs(epochs)
+    check_epochs(epochs)
     history = History() if history is None else history
-    X, Y = prepare_data(x, y, _runs_of(np.shape(params["alpha"])))
+    runs = np.shape(params["alpha"])
+    X, Y = prepare_data(x, y, runs[0] if runs else None)
     keys = sorted(params)
-    start = history.steps
+    due = every(record_every, history.steps)
 
     def loss_and_grads():
-        loss, grads = shape_loss_and_grads(params, X, Y, sigma, lo, hi)
+        loss, grads = constrained_loss_and_grads(params, X, Y, sigma, lo, hi)
         return loss, [grads[k] for k in keys]
 
-    def record(t):
-        if _due(t, epochs, record_every):
-            _record_regions(history, weight_map_forward(params, sigma, lo, hi)[0], start + t,
-                            lo, hi)
+    def record(step, done):
+        if due(step, done):
+            record_regions(history, weight_map_forward(params, sigma, lo, hi)[0], step, lo, hi)
 
-    return adam_loop([params[k] for k in keys], loss_and_grads, epochs, lr, history, "shape",
-                     project=lambda: project_shape_params(params), record=record,
+    return adam_loop([params[k] for k in keys], loss_and_grads, epochs, lr, history,
+                     "constrained", project=lambda: project_params(params), record=record,
                      verbose=verbose)
 
 
-def train_weights(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0,
-                  history=None, verbose=0):
+def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, history=None,
+              verbose=0):
     """Phase 2: Adam, fresh, on the raw weights and biases. Updates ``layers`` in place.
 
     Parameters
     ----------
     layers : list of (W, b), ``W`` : ``(R, fan_out, fan_in)`` (or no runs axis)
-    x, y, epochs, lr, record_every, history, verbose : as :func:`train_shape`
+    x, y, epochs, lr, record_every, history, verbose : as :func:`train_constrained`
     lo, hi : the interval on which regions are counted
 
     Returns
     -------
     history : :class:`History`
     """
-    keep_freed_memory()
-    _check_epochs(epochs)
+    check_epochs(epochs)
     runs = check_layers(layers)
     history = History() if history is None else history
-    X, Y = prepare_data(x, y, _runs_of(runs))
-    start = history.steps
+    X, Y = prepare_data(x, y, runs[0] if runs else None)
+    due = every(record_every, history.steps)
 
     def loss_and_grads():
-        loss, grads = weights_loss_and_grads(layers, X, Y)
+        loss, grads = raw_loss_and_grads(layers, X, Y)
         return loss, [g for pair in grads for g in pair]
 
-    def record(t):
-        if _due(t, epochs, record_every):
-            _record_regions(history, layers, start + t, lo, hi)
+    def record(step, done):
+        if due(step, done):
+            record_regions(history, layers, step, lo, hi)
 
     return adam_loop([p for pair in layers for p in pair], loss_and_grads, epochs, lr, history,
-                     "weights", record=record, verbose=verbose)
-
-
-def fit_alpha_beta(g, y):
-    """Least-squares output scale and shift: ``min |alpha g + beta - y|^2`` per run [choice].
-
-    Parameters
-    ----------
-    g : (R, N) or (N,) the construction's output with alpha = 1, beta = 0
-    y : (R, N) or (N,) targets
-
-    Returns
-    -------
-    alpha, beta : (R,) float64 arrays (floats for 1-D input)
-    """
-    g, y = np.broadcast_arrays(np.asarray(g, np.float64), np.asarray(y, np.float64))
-    gc = g - g.mean(axis=-1, keepdims=True)
-    yc = y - y.mean(axis=-1, keepdims=True)
-    alpha = np.sum(gc * yc, axis=-1) / np.maximum(np.sum(gc * gc, axis=-1), 1e-300)
-    beta = y.mean(axis=-1) - alpha * g.mean(axis=-1)
-    return alpha, beta
+                     "raw", record=record, verbose=verbose)
 
 
 def copy_layers(layers):
     """A deep copy of a ``(W, b)`` list (phase 2 trains in place)."""
     return [(W.copy(), b.copy()) for W, b in layers]
-
-
-def _check_epochs(epochs):
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0; got {epochs}")

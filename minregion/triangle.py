@@ -9,7 +9,8 @@ SPEC section 2:
            = (1 - y) / (1 - a)   for a <= y <= 1
     W_{-1}(x) = x,   W_i = T_{a_i} o W_{i-1},   F(x) = sum_i s_i W_i(x)
 
-W_i has exactly 2^(i+1) linear pieces on [0, 1].
+W_i has exactly 2^(i+1) linear pieces on [0, 1]. The paper writes the waves W_i; in code
+they are ``wave[i]``, because ``W`` is a weight matrix everywhere else.
 """
 import numpy as np
 
@@ -59,15 +60,16 @@ def waves(x, a):
 
     Returns
     -------
-    W : (K, N) float64, ``W[i] = T_{a_i}(W[i-1])`` with ``W[-1] = x``
+    wave : (K, N) float64, ``wave[i] = T_{a_i}(wave[i-1])`` with ``wave[-1] = x``: the paper's
+        W_i
     """
     a = np.asarray(a, dtype=np.float64)
-    out = np.empty((len(a),) + np.shape(x))
+    wave = np.empty((len(a),) + np.shape(x))
     w = np.asarray(x, dtype=np.float64)
     for i, ai in enumerate(a):
         w = tent(w, ai)
-        out[i] = w
-    return out
+        wave[i] = w
+    return wave
 
 
 def theorem31_scales(a, s0):
@@ -85,11 +87,11 @@ def theorem31_scales(a, s0):
     s : (..., d) float64
     """
     a = check_peaks(a)
-    S = scale_ratios_theorem31(a, s0)
+    S = theorem31_ratios(a, s0)
     return np.cumprod(S, axis=-1)
 
 
-def scale_ratios_theorem31(a, s0):
+def theorem31_ratios(a, s0):
     """Ratios S_i = s_i / s_{i-1} under Theorem 3.1: S_0 = s_0, S_i = (1 - a_i) a_{i+1}.
 
     Parameters

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from minregion import count_regions, mlp_predict, triangle_network
-from minregion.construction import shape_params, weight_map_backward, weight_map_forward
+from minregion.construction import (construction_params, weight_map_backward,
+                                    weight_map_forward)
 from minregion.gradcheck import (directional_check, numerical_gradient, rel_error,
                                  vector_rel_error)
 from minregion.layers import mse_backward, mse_forward
@@ -135,7 +136,7 @@ def _random_functional_check(params, sigma, rng):
 @pytest.mark.parametrize("free_scales", [False, True])
 def test_weight_map_backward_matches_centred_differences(rng, sigma, free_scales):
     for d in (1, 2, 5):
-        params = shape_params(rng.uniform(0.2, 0.8, size=d + 1), s0=rng.uniform(0.05, 0.3),
+        params = construction_params(rng.uniform(0.2, 0.8, size=d + 1), s0=rng.uniform(0.05, 0.3),
                               alpha=rng.uniform(0.5, 2), beta=rng.normal(),
                               free_scales=free_scales)
         _random_functional_check(params, sigma, rng)
@@ -146,7 +147,7 @@ def test_weight_map_backward_matches_centred_differences(rng, sigma, free_scales
 @pytest.mark.parametrize("free_scales", [False, True])
 def test_loss_gradient_through_network_and_weight_map(rng, sigma, free_scales):
     """The whole chain: MSE -> network backward -> weight map backward -> peaks."""
-    params = shape_params(rng.uniform(0.3, 0.7, size=6), s0=0.15, alpha=1.2, beta=-0.1,
+    params = construction_params(rng.uniform(0.3, 0.7, size=6), s0=0.15, alpha=1.2, beta=-0.1,
                           free_scales=free_scales)
     x = rng.uniform(size=(1, 50))  # 50 points as columns
     y = x[0] ** 3
@@ -158,7 +159,7 @@ def test_loss_gradient_through_network_and_weight_map(rng, sigma, free_scales):
     layers, cache = weight_map_forward(params, sigma)
     out, caches = mlp_forward(layers, x)
     _, mcache = mse_forward(out[0], y)
-    wgrads, _ = mlp_backward(mse_backward(mcache)[None, :], caches)
+    wgrads, _ = mlp_backward(mse_backward(1.0, mcache)[None, :], caches)
     grads = weight_map_backward(wgrads, cache)
     for k in params:
         # a step small enough that no breakpoint moves across one of the 50 points; the
@@ -169,7 +170,7 @@ def test_loss_gradient_through_network_and_weight_map(rng, sigma, free_scales):
 @ch04
 def test_batched_weight_map_equals_one_network_at_a_time(rng):
     a = rng.uniform(0.2, 0.8, size=(3, 5))
-    params = shape_params(a, s0=np.array([0.1, 0.2, 0.05]), alpha=[1.0, 2.0, 0.5])
+    params = construction_params(a, s0=np.array([0.1, 0.2, 0.05]), alpha=[1.0, 2.0, 0.5])
     layers, _ = weight_map_forward(params, 1.0)
     for r in range(3):
         one = triangle_network(a[r], params["s0"][r], 1.0, params["alpha"][r], 0.0)

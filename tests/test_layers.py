@@ -45,7 +45,7 @@ def test_mse_value_and_backward(rng):
     def f():
         return float(mse_forward(pred, y)[0])
 
-    assert rel_error(mse_backward(cache), numerical_gradient(f, pred)) < 1e-8
+    assert rel_error(mse_backward(1.0, cache), numerical_gradient(f, pred)) < 1e-8
 
 
 def test_mlp_backward_matches_centred_differences(rng):
@@ -54,7 +54,7 @@ def test_mlp_backward_matches_centred_differences(rng):
     x, y = rng.normal(size=(2, 30)), rng.normal(size=30)  # 30 points as columns
     out, caches = mlp_forward(layers, x)
     loss, mcache = mse_forward(out[0], y)
-    grads, _ = mlp_backward(mse_backward(mcache)[None, :], caches)
+    grads, _ = mlp_backward(mse_backward(1.0, mcache)[None, :], caches)
 
     def f():
         return float(mse_forward(mlp_forward(layers, x)[0][0], y)[0])

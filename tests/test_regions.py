@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minregion.regions import (RegionResolutionWarning, activation_patterns, breakpoints,
-                               count_regions, count_regions_sampled, region_report)
+                               count_regions, count_activation_regions_sampled, region_report)
 
 
 # ---------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_exact_count_agrees_with_a_very_fine_grid_on_small_random_networks():
     for seed in range(50):
         layers = random_network(np.random.default_rng(seed), [1, 3, 3, 1])
         report = region_report(layers, lo, hi)
-        sampled = count_regions_sampled(layers, lo, hi, n)
+        sampled = count_activation_regions_sampled(layers, lo, hi, n)
         assert report.activation_regions >= sampled, f"seed {seed}"
         assert report.pieces <= report.activation_regions, f"seed {seed}"
         wide_enough = report.min_width > 10 * (hi - lo) / (n - 1)
@@ -213,7 +213,7 @@ def test_exact_count_agrees_with_a_very_fine_grid_on_small_random_networks():
 def test_sampling_misses_narrow_pieces_and_saturates():
     d = 10
     layers = constructed_network(np.random.default_rng(2).uniform(0.3, 0.7, size=d + 1))
-    sampled = count_regions_sampled(layers, n=100)
+    sampled = count_activation_regions_sampled(layers, n=100)
     exact = count_regions(layers)
     assert sampled <= 100 < exact == 2 ** d, f"sampled {sampled}, exact {exact}"
 
@@ -310,4 +310,4 @@ def test_bad_resolution_and_sample_count():
     with pytest.raises(ValueError, match="resolution"):
         region_report(good_network(), resolution=2.0)   # wider than [0, 1]
     with pytest.raises(ValueError, match="n .*integer >= 2"):
-        count_regions_sampled(good_network(), n=1)
+        count_activation_regions_sampled(good_network(), n=1)

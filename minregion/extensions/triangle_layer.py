@@ -7,15 +7,16 @@ The 1-D construction becomes a *learned activation* for inputs of any dimension 
       -> y_k = g_k(z_k), k = 1..K     (..., K, N)   K depth-d width-4 constructions
       -> out = V y + e                (..., n_out, N)  a linear combination
 
-Each ``g_k`` is the network of ``construction.weight_map_forward`` with its own peaks
+Each ``g_k`` is the network of :func:`minregion.construction.weight_map_forward` with its own peaks
 ``a_k`` and first scale ``s_0k`` (Theorem 3.1), ``alpha = 1`` and ``beta = 0`` [choice: the
 combination ``V, e`` carries the scale and the shift, so the sub-networks' ``alpha, beta``
 would only duplicate it]. The K networks are batched along an axis of length K: the weight
 map and ``mlp_forward`` already take leading axes, so ``W`` of hidden layer i has shape
 ``(..., K, 4, 4)``, the K blocks ``M_i^(k)``. Written as one dense layer of 4K neurons this
-is a block-diagonal matrix with 4x4 blocks (:func:`triangle_net_as_mlp` builds it), which
-is how the construction replaces a dense layer. Layers can be stacked: a *triangle net* is
-a list of layers, the outputs of one being the inputs of the next.
+is a block-diagonal matrix with 4x4 blocks (:func:`triangle_stack_as_mlp` builds it), which
+is how the construction replaces a dense layer. Layers can be stacked: a *triangle stack* is
+a list of layers, the outputs of one being the inputs of the next. (Not to be confused with
+:func:`minregion.triangle_network`, the 1-D construction itself.)
 
 Mapping each projection into [0, 1] [choice]: at initialisation ``P`` and ``c`` are rescaled
 so that the projections of the layer's training inputs span exactly [0, 1] (affine
@@ -24,12 +25,12 @@ lo = 0, hi = 1). After that ``P`` and ``c`` are trained like any weight, with no
 a projection that leaves [0, 1] meets the sub-network's ReLU extension, affine on each side
 (every wave is off there) and constant where the ``sum`` neuron has fallen to 0.
 
-Two phases, as in 1-D (``training.py``): phase 1 trains the shape parameters ``a, s0``
-through the weight map, and ``P, c, V, e`` directly (they are not part of the
-construction); phase 2 releases every weight: ``P, c``, each sub-network's ``(W, b)`` list
-and ``V, e``.
+Two phases, as in 1-D (:mod:`minregion.training`): phase 1 (constrained) trains the peaks
+and first scales ``a, s0`` through the weight map, and ``P, c, V, e`` directly (they are not
+part of the construction); phase 2 (raw) releases every weight: ``P, c``, each
+sub-network's ``(W, b)`` list and ``V, e``.
 
-Shape parameters of a layer (a dict; ``...`` is an optional runs axis R):
+Constrained parameters of a layer (a dict; ``...`` is an optional runs axis R):
 ``P`` (..., K, D), ``c`` (..., K), ``a`` (..., K, d + 1), ``s0`` (..., K),
 ``V`` (..., n_out, K), ``e`` (..., n_out).
 Raw parameters (phase 2): ``P, c, V, e`` and ``layers``, the K sub-networks' ``(W, b)`` list
@@ -37,25 +38,14 @@ Raw parameters (phase 2): ``P, c, V, e`` and ``layers``, the K sub-networks' ``(
 """
 import numpy as np
 
-from .checks import check_count
-from .construction import check_sigma, default_s0, weight_map_backward, weight_map_forward
-from .difference import check_depth
-from .layers import dense_backward, dense_forward
-from .mlp import mlp_backward, mlp_forward
-from .training import project_shape_params
+from ..checks import check_count, check_depth, check_peak_range
+from ..construction import (check_sigma, default_s0, project_params, weight_map_backward,
+                            weight_map_forward)
+from ..layers import dense_backward, dense_forward
+from ..mlp import check_columns, mlp_backward, mlp_forward
+from ..readout import lstsq_readout
 
-SHAPE_KEYS = ("P", "c", "a", "s0", "V", "e")
-
-
-def check_inputs(x, n_in, name="x"):
-    """Finite float64 inputs ``(..., n_in, N)`` in the column layout, or a clear ``ValueError``."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim < 2 or x.shape[-2] != n_in:
-        raise ValueError(f"{name} has shape {x.shape}; the layer takes D = {n_in} input "
-                         f"dimension(s), so {name} must be (..., {n_in}, N) (points as columns)")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return x
+CONSTRAINED_KEYS = ("P", "c", "a", "s0", "V", "e")
 
 
 def triangle_layer_parameter_count(n_in, K, n_out, depth):
@@ -91,20 +81,19 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
         D = 2, K directions equally spaced around the whole circle (angles
         ``2 pi (k + u) / K``, one random offset u per run); otherwise Kaiming-uniform. Each
         sub-network ``x' - F(x')`` carries a linear part ``x' = p_k . x + c_k``; around the
-        whole circle these cancel in the sum, so the start is not tilted (measured on r^3:
-        median MSE 6e-5 against 2.4e-4 with random directions).
+        whole circle these cancel in the sum, so the start is not tilted (it trained better
+        on r^3 than random directions; the README's choices give the numbers).
     """
     K, n_out, depth = check_count(K, "K"), check_count(n_out, "n_out"), check_depth(depth)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (2, 3):
         raise ValueError(f"x must be (D, N) or (R, D, N) columns; got shape {x.shape}")
-    x = check_inputs(x, x.shape[-2])
+    x = check_columns(x, x.shape[-2])
     D = x.shape[-2]
     lead = () if runs is None else (check_count(runs, "runs"),)
     if x.ndim == 3 and (not lead or x.shape[0] != lead[0]):
         raise ValueError(f"x has shape {x.shape}, a runs axis of {x.shape[0]}, but runs={runs}")
-    if not 0 < peak_low < peak_high < 1:
-        raise ValueError(f"peaks must be drawn inside (0, 1); got [{peak_low}, {peak_high}]")
+    check_peak_range(peak_low, peak_high)
     if D == 2:   # [choice] K directions equally spaced around the circle, random offset
         theta = 2 * np.pi * (np.arange(K) + rng.uniform(0.0, 1.0, size=lead + (1,))) / K
         P = np.stack([np.cos(theta), np.sin(theta)], axis=-1)
@@ -122,23 +111,18 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
 def fit_combination(params, x, y, sigma=-1.0):
     """Least-squares ``V, e`` of a one-output layer for its current projections [choice].
 
-    The multi-dimensional ``training.fit_alpha_beta``: with everything else fixed the output
-    ``V g + e`` is linear in ``V, e``. Updates ``params["V"]`` (..., 1, K) and ``params["e"]``
-    (..., 1) in place.
+    With everything else fixed the output ``V g + e`` is linear in ``V, e``: the read-out of
+    :func:`minregion.readout.lstsq_readout` with the K sub-networks' outputs as features.
+    Updates ``params["V"]`` (..., 1, K) and ``params["e"]`` (..., 1) in place.
 
     x : (..., D, N) the layer's inputs; y : (N,) or (R, N) targets.
     """
     if np.shape(params["V"])[-2] != 1:
         raise ValueError("fit_combination fits a layer with one output (n_out = 1)")
-    layers, _ = weight_map_forward(sub_network_shapes(params), check_sigma(sigma))
-    z, _ = dense_forward(check_inputs(x, np.shape(params["P"])[-1]), params["P"], params["c"])
+    layers, _ = weight_map_forward(sub_network_params(params), check_sigma(sigma))
+    z, _ = dense_forward(check_columns(x, np.shape(params["P"])[-1]), params["P"], params["c"])
     g = mlp_forward(layers, z[..., None, :])[0][..., 0, :]          # (..., K, N)
-    A = np.concatenate([g, np.ones_like(g[..., :1, :])], axis=-2)   # (..., K + 1, N)
-    AAt = A @ np.swapaxes(A, -1, -2) + 1e-12 * np.eye(A.shape[-2])  # a whisper of ridge
-    y = np.broadcast_to(np.asarray(y, np.float64), A.shape[:-2] + A.shape[-1:])
-    coef = np.linalg.solve(AAt, A @ y[..., None])[..., 0]          # (..., K + 1)
-    params["V"][..., 0, :] = coef[..., :-1]
-    params["e"][..., 0] = coef[..., -1]
+    params["V"][..., 0, :], params["e"][..., 0] = lstsq_readout(g, y)
 
 
 # --- the layer, forward and backward --------------------------------------------------
@@ -159,7 +143,7 @@ def triangle_layer_forward(x, P, c, layers, V, e):
     out : (..., n_out, N)
     cache : for :func:`triangle_layer_backward`
     """
-    x = check_inputs(x, np.shape(P)[-1])
+    x = check_columns(x, np.shape(P)[-1])
     z, proj_cache = dense_forward(x, P, c)                   # (..., K, N)
     g, net_cache = mlp_forward(layers, z[..., None, :])      # (..., K, 1, N)
     out, comb_cache = dense_forward(g[..., 0, :], V, e)      # (..., n_out, N)
@@ -179,38 +163,38 @@ def triangle_layer_backward(dout, cache):
     return dx, dP, dc, dlayers, dV, de
 
 
-def sub_network_shapes(params):
-    """The sub-networks' shape dict for the weight map (alpha = 1, beta = 0 [choice])."""
+def sub_network_params(params):
+    """The sub-networks' parameter dict for the weight map (alpha = 1, beta = 0 [choice])."""
     lead = np.shape(params["s0"])
     return dict(a=params["a"], s0=params["s0"], alpha=np.ones(lead), beta=np.zeros(lead))
 
 
-def shape_layer_forward(x, params, sigma=-1.0):
-    """Phase 1 forward: shape parameters -> weight map -> :func:`triangle_layer_forward`.
+def constrained_layer_forward(x, params, sigma=-1.0):
+    """Phase 1 forward: parameters -> weight map -> :func:`triangle_layer_forward`.
 
     x : (..., D, N); params : dict with keys ``P, c, a, s0, V, e``; sigma : -1 or +1 for all
     K sub-networks. Returns out : (..., n_out, N), cache.
     """
-    layers, wcache = weight_map_forward(sub_network_shapes(params), check_sigma(sigma))
+    layers, wcache = weight_map_forward(sub_network_params(params), check_sigma(sigma))
     out, cache = triangle_layer_forward(x, params["P"], params["c"], layers, params["V"],
                                         params["e"])
     return out, (cache, wcache)
 
 
-def shape_layer_backward(dout, cache):
-    """Backward of :func:`shape_layer_forward`: through the layer, then the weight map.
+def constrained_layer_backward(dout, cache):
+    """Backward of :func:`constrained_layer_forward`: through the layer, then the weight map.
 
     Returns dx : (..., D, N) and dparams : dict shaped like ``params`` (``P, c, a, s0, V, e``).
     """
     cache, wcache = cache
     dx, dP, dc, dlayers, dV, de = triangle_layer_backward(dout, cache)
-    dshape = weight_map_backward(dlayers, wcache)
-    return dx, dict(P=dP, c=dc, a=dshape["a"], s0=dshape["s0"], V=dV, e=de)
+    dsub = weight_map_backward(dlayers, wcache)
+    return dx, dict(P=dP, c=dc, a=dsub["a"], s0=dsub["s0"], V=dV, e=de)
 
 
 def release_layer(params, sigma=-1.0):
     """Phase 1 -> phase 2: the layer's raw parameters (copies), keys ``P, c, layers, V, e``."""
-    layers, _ = weight_map_forward(sub_network_shapes(params), check_sigma(sigma))
+    layers, _ = weight_map_forward(sub_network_params(params), check_sigma(sigma))
     return dict(P=params["P"].copy(), c=params["c"].copy(),
                 layers=[(W.copy(), b.copy()) for W, b in layers],
                 V=params["V"].copy(), e=params["e"].copy())
@@ -227,9 +211,9 @@ def raw_layer_backward(dout, cache):
     return dx, dict(P=dP, c=dc, layers=dlayers, V=dV, e=de)
 
 
-# --- triangle nets: stacked layers ----------------------------------------------------
+# --- triangle stacks: stacked layers --------------------------------------------------
 
-def init_triangle_net(x, sizes, depth, rng, runs=None, **peaks):
+def init_triangle_stack(x, sizes, depth, rng, runs=None, **peaks):
     """A stack of triangle layers, each normalised on the previous layer's training outputs.
 
     Parameters
@@ -240,86 +224,88 @@ def init_triangle_net(x, sizes, depth, rng, runs=None, **peaks):
 
     Returns
     -------
-    net : list of shape-parameter dicts, one per layer
+    stack : list of parameter dicts, one per layer
     """
     if len(sizes) < 1:
         raise ValueError("sizes must list at least one (K, n_out) pair")
-    net, h = [], np.asarray(x, dtype=np.float64)
+    stack, h = [], np.asarray(x, dtype=np.float64)
     for K, n_out in sizes:
         params = init_triangle_layer(h, K, n_out, depth, rng, runs=runs, **peaks)
-        net.append(params)
-        h = shape_layer_forward(h, params)[0]
-    return net
+        stack.append(params)
+        h = constrained_layer_forward(h, params)[0]
+    return stack
 
 
-def shape_net_forward(net, x, sigma=-1.0):
-    """Phase 1 forward of a stack: x (..., D, N) -> out (..., n_out, N), caches."""
+def chain_forward(layer_forward, stack, x):
+    """Run ``layer_forward(x, params)`` through the layers of a stack, keeping the caches."""
     caches = []
-    for params in net:
-        x, cache = shape_layer_forward(x, params, sigma)
+    for params in stack:
+        x, cache = layer_forward(x, params)
         caches.append(cache)
     return x, caches
 
 
-def shape_net_backward(dout, caches):
-    """Backward of :func:`shape_net_forward`: a list of dparams dicts, one per layer."""
+def chain_backward(layer_backward, dout, caches):
+    """Backward of :func:`chain_forward`: one gradient dict per layer, in layer order."""
     grads = []
     for cache in reversed(caches):
-        dout, dparams = shape_layer_backward(dout, cache)
+        dout, dparams = layer_backward(dout, cache)
         grads.append(dparams)
     return grads[::-1]
 
 
-def release_net(net, sigma=-1.0):
+def constrained_stack_forward(stack, x, sigma=-1.0):
+    """Phase 1 forward of a stack: x (..., D, N) -> out (..., n_out, N), caches."""
+    return chain_forward(lambda h, params: constrained_layer_forward(h, params, sigma), stack, x)
+
+
+def constrained_stack_backward(dout, caches):
+    """Backward of :func:`constrained_stack_forward`: a list of dparams dicts, one per layer."""
+    return chain_backward(constrained_layer_backward, dout, caches)
+
+
+def release_stack(stack, sigma=-1.0):
     """Phase 1 -> phase 2 for a stack: a list of raw dicts."""
-    return [release_layer(params, sigma) for params in net]
+    return [release_layer(params, sigma) for params in stack]
 
 
-def raw_net_forward(raw_net, x):
+def raw_stack_forward(raw_stack, x):
     """Phase 2 forward of a stack: x (..., D, N) -> out (..., n_out, N), caches."""
-    caches = []
-    for raw in raw_net:
-        x, cache = raw_layer_forward(x, raw)
-        caches.append(cache)
-    return x, caches
+    return chain_forward(raw_layer_forward, raw_stack, x)
 
 
-def raw_net_backward(dout, caches):
-    """Backward of :func:`raw_net_forward`: a list of raw gradient dicts, one per layer."""
-    grads = []
-    for cache in reversed(caches):
-        dout, draw = raw_layer_backward(dout, cache)
-        grads.append(draw)
-    return grads[::-1]
+def raw_stack_backward(dout, caches):
+    """Backward of :func:`raw_stack_forward`: a list of raw gradient dicts, one per layer."""
+    return chain_backward(raw_layer_backward, dout, caches)
 
 
-def shape_arrays(net):
+def constrained_arrays(stack):
     """Every array phase 1 trains, in a fixed order (for ``optim.Adam``)."""
-    return [params[k] for params in net for k in SHAPE_KEYS]
+    return [params[k] for params in stack for k in CONSTRAINED_KEYS]
 
 
-def raw_arrays(raw_net):
+def raw_arrays(raw_stack):
     """Every array phase 2 trains, in a fixed order (``P, c``, the sub-networks, ``V, e``)."""
     out = []
-    for raw in raw_net:
+    for raw in raw_stack:
         out += [raw["P"], raw["c"]] + [p for pair in raw["layers"] for p in pair]
         out += [raw["V"], raw["e"]]
     return out
 
 
-def project_net(net):
+def project_stack(stack):
     """Keep the peaks inside (0, 1) and ``s0 > 0`` after a phase-1 step (in place)."""
-    for params in net:
-        project_shape_params(params)
+    for params in stack:
+        project_params(params)
 
 
-def triangle_net_parameter_count(raw_net):
+def triangle_stack_parameter_count(raw_stack):
     """Raw parameters of one model of a stack (the runs axis, if any, not counted)."""
-    runs = np.shape(raw_net[0]["e"])[:-1]
-    return sum(int(p.size // max(1, int(np.prod(runs)))) for p in raw_arrays(raw_net))
+    runs = np.shape(raw_stack[0]["e"])[:-1]
+    return sum(int(p.size // max(1, int(np.prod(runs)))) for p in raw_arrays(raw_stack))
 
 
-def triangle_net_as_mlp(raw_net, run=None):
+def triangle_stack_as_mlp(raw_stack, run=None):
     """A stack of triangle layers written as one plain ReLU network ``(W, b)`` list.
 
     Each layer becomes d ReLU layers of 4K neurons: the first is ``blockdiag(W_in^(k)) P``,
@@ -327,12 +313,12 @@ def triangle_net_as_mlp(raw_net, run=None):
     multiplied into ``V``. Linear maps with no ReLU between them (``V`` of one layer and ``P``
     of the next) are multiplied into one.
 
-    raw_net : list of raw dicts; run : which run to take when they carry a runs axis.
+    raw_stack : list of raw dicts; run : which run to take when they carry a runs axis.
     Returns layers : list of ``(W, b)`` (``W`` : (fan_out, fan_in)), for
     ``mlp.mlp_predict`` or ``regions2d.region_partition``.
     """
     affine = []                                     # (W, b, relu) in order
-    for raw in raw_net:
+    for raw in raw_stack:
         pick = (lambda v: v) if run is None else (lambda v: v[run])
         P, c, V, e = (pick(raw[k]) for k in ("P", "c", "V", "e"))
         if P.ndim != 2:

@@ -6,6 +6,7 @@ rather than with 2^depth (Hanin & Rolnick 2019).
 """
 import numpy as np
 
+from .checks import check_count, check_depth
 from .construction import triangle_network
 from .init import init_kaiming, init_raai
 from .regions import count_regions
@@ -26,13 +27,11 @@ def regions_by_depth(max_depth, rng, samples=50, peak_low=0.3, peak_high=0.7):
     dict of (max_depth,) arrays: ``depth``, ``constructed``, ``kaiming_median``,
     ``raai_median``, ``kaiming_max``, ``raai_max``
     """
-    if int(max_depth) != max_depth or max_depth < 1:
-        raise ValueError(f"depth must be an integer >= 1; got {max_depth}")
-    if samples < 1:
-        raise ValueError(f"samples must be >= 1; got {samples}")
+    max_depth = check_depth(max_depth)
+    samples = check_count(samples, "samples")
     out = {k: [] for k in ("depth", "constructed", "kaiming_median", "raai_median",
                            "kaiming_max", "raai_max")}
-    for d in range(1, int(max_depth) + 1):
+    for d in range(1, max_depth + 1):
         widths = [1] + [4] * d + [1]
         a = rng.uniform(peak_low, peak_high, size=d + 1)
         out["depth"].append(d)

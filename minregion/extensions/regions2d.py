@@ -21,14 +21,14 @@ say "activation regions" everywhere.)
 Floating point [choice]: a vertex counts as *on* the line when ``|z_j|`` at it is below
 ``TOL_REL`` times the size of the terms summed, ``|A_j,x| |x| + |A_j,y| |y| + |c_j|``. Such
 vertices go to both halves, and a polygon with no vertex clearly on each side is not cut.
-This absorbs the rounding slivers that 1-D counting meets (see ``regions.py``) when a
+This absorbs the rounding slivers that 1-D counting meets (see :mod:`minregion.regions`) when a
 preactivation should only touch 0.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-from .mlp import check_layers
+from ..mlp import check_layers
 
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
@@ -60,16 +60,9 @@ class Partition:
 def check_layers_2d(layers):
     """float64 ``(W, b)`` pairs of one network with two inputs, or a ``ValueError``.
 
-    The general checks (pairs, shapes that fit, finite values) are
-    :func:`minregion.mlp.check_layers`.
+    The checks themselves are :func:`minregion.mlp.check_layers`.
     """
-    if isinstance(layers, np.ndarray):
-        raise ValueError("layers must be a non-empty list of (W, b) pairs")
-    runs = check_layers(layers)
-    W0 = np.shape(layers[0][0])
-    if runs != () or W0[-1] != 2:
-        raise ValueError(f"layers[0]: W has shape {W0}; expected (fan_out, 2): a network with "
-                         f"2 inputs, no runs axis")
+    check_layers(layers, n_in=2, one_network=True)
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for W, b in layers]
 

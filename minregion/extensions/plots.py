@@ -2,40 +2,38 @@
 
 The non-convex fits, the 2-D fit and its error as images, the exact linear regions of 2-D
 networks drawn as polygons, and the spirals' decision maps and curves. Each function takes
-the summary written by :func:`minregion.extensions.summarise_ext`.
+the summary written by :func:`minregion.extensions.experiments.summarise_ext`. The figure
+saver and the palette are the core's (:mod:`minregion.plots`).
 """
-import numpy as np
+import os
 
-from .extensions import EXT_METHODS, ExtConfig, spiral_data
-from .init import init_kaiming
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import PolyCollection
+
+from ..init import init_kaiming
+from ..plots import COLORS, save_figure
+from .experiments import EXT_METHODS, ExtConfig, spiral_data
 from .regions2d import region_partition
 from .targets import grid_2d, nonconvex_target, r_cubed
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use(matplotlib.get_backend())
-    import matplotlib.pyplot as plt
-    return plt
+def write_ext_figures(summary, out_dir):
+    """Every figure of the extensions, as ``out_dir/ext_<name>.png``; returns the paths."""
+    paths = []
+    for name, plot in (("nonconvex", plot_nonconvex), ("r3", plot_r3),
+                       ("regions2d", plot_regions2d), ("spirals", plot_spirals)):
+        paths.append(os.path.join(out_dir, f"ext_{name}.png"))
+        plot(summary, paths[-1])
+    return paths
 
 
 def _blocks(summary, target):
     return {b["method"]: b for b in summary["blocks"] if b["target"] == target}
 
 
-COLORS = {"kaiming": "tab:red", "pretrain_theorem_3_1": "tab:green"}
-
-
-def _finish(fig, path):
-    if path is not None:
-        fig.savefig(path, dpi=110)
-        _plt().close(fig)
-    return fig
-
-
 def plot_nonconvex(summary, path=None):
     """The best fit of each method on each 1-D target, the two halves, and |error|."""
-    plt = _plt()
     targets = [t for t in summary["targets"] if t not in ("r^3", "spirals")]
     fig, axes = plt.subplots(2, len(targets), figsize=(5 * len(targets), 6), squeeze=False,
                              gridspec_kw=dict(height_ratios=[2, 1]), sharex="col")
@@ -55,12 +53,11 @@ def plot_nonconvex(summary, path=None):
         axes[1, j].set_ylabel("|fit - target|")
         axes[0, j].legend(fontsize=7)
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_r3(summary, path=None):
     """r^3, the best constructed fit, and both methods' |error| as images."""
-    plt = _plt()
     n = summary["config"]["grid_n"]
     blocks = _blocks(summary, "r^3")
     x = grid_2d(n)
@@ -82,13 +79,11 @@ def plot_r3(summary, path=None):
                      f"(MSE {np.mean(errs[m] ** 2):.1e})")
         fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_partition(ax, partition, rng=None, title=""):
     """Draw a :class:`~minregion.regions2d.Partition` as coloured polygons on ``ax``."""
-    from matplotlib.collections import PolyCollection
-    plt = _plt()
     rng = np.random.default_rng(0) if rng is None else rng
     colors = plt.cm.tab20(rng.integers(0, 20, size=len(partition)))
     ax.add_collection(PolyCollection(partition.polygons, facecolors=colors, edgecolors="k",
@@ -103,7 +98,6 @@ def plot_partition(ax, partition, rng=None, title=""):
 
 def plot_regions2d(summary, path=None):
     """Exact activation regions of the r^3 models: constructed and Kaiming, same size."""
-    plt = _plt()
     blocks = _blocks(summary, "r^3")
     ours, dense = blocks["pretrain_theorem_3_1"], blocks["kaiming"]
     widths = ours["widths"]
@@ -117,12 +111,11 @@ def plot_regions2d(summary, path=None):
         part = region_partition(layers)
         plot_partition(ax, part, title=f"{title}\n{len(part)} activation regions")
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_spirals(summary, path=None):
     """Spirals: test error and loss curves, and the best run's decision regions per method."""
-    plt = _plt()
     cfg = ExtConfig(**summary["config"])
     (x, labels), _ = spiral_data(cfg)
     blocks = _blocks(summary, "spirals")
@@ -154,4 +147,4 @@ def plot_spirals(summary, path=None):
                      f"{min(blocks[m]['test_error']):.3f}", fontsize=9)
         ax.set_aspect("equal")
     fig.tight_layout()
-    return _finish(fig, path)
+    return save_figure(fig, path)

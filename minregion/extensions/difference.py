@@ -1,6 +1,6 @@
 """A non-convex 1-D model: the difference of two constructed networks (SPEC section 8).
 
-One construction fits convex (or concave) shapes only: ``alpha (x' + sigma F(x')) + beta``
+One construction fits convex (or concave) functions only: ``alpha (x' + sigma F(x')) + beta``
 with ``F`` concave. Any function with a bounded second derivative is a difference of two
 convex functions (add ``c x^2 / 2`` to it with ``c >= max(-f'')``, then subtract it again),
 so the model is
@@ -8,7 +8,7 @@ so the model is
 .. math::  f(x) = g_1(x) - g_2(x),
            \\qquad g_k(x) = \\alpha_k (x' + \\sigma_k F_k(x')) + \\beta_k,
 
-two depth-d width-4 constructions (``construction.weight_map_forward``), each with its own
+two depth-d width-4 constructions (:func:`minregion.construction.weight_map_forward`), each with its own
 peaks ``a``, first scale ``s_0`` (Theorem 3.1 ties the other scales to the peaks), ``alpha``
 and ``beta``, on the same interval [lo, hi] (``x' = (x - lo) / (hi - lo)``).
 
@@ -19,35 +19,29 @@ turns negative. Since both ``alpha_k`` are free, the two choices span the same f
 
     f = (alpha_1 - alpha_2) x' + sigma_1 alpha_1 F_1 - sigma_2 alpha_2 F_2 + beta_1 - beta_2,
 
-and differ only in the signs the ``alpha_k`` must take. Measured with the least-squares start
-below (x^3 - x, 10 runs), (-1, -1) trained to a lower error than (-1, +1) (median MSE
-2.8e-6 against 4.0e-5), so it is the default; ``sigmas`` takes any pair.
+and differ only in the signs the ``alpha_k`` must take. (-1, -1) trained to a lower error in
+our trials (the README's choices give the numbers), so it is the default; ``sigmas`` takes
+any pair.
 
 Initial ``alpha_1, alpha_2, beta`` [choice]: one joint least-squares fit of
 ``alpha_1 h_1 - alpha_2 h_2 + beta`` to the data, where ``h_k`` is half k with alpha = 1,
-beta = 0 (the two-half version of ``training.fit_alpha_beta``); ``beta_2`` starts at 0
+beta = 0 (:func:`minregion.readout.lstsq_readout` with two features); ``beta_2`` starts at 0
 (only ``beta_1 - beta_2`` matters).
 
-Every function takes a leading runs axis ``R`` like the core (shape parameters ``(R, d + 1)``
-etc.); the two halves are the keys ``"g1"`` and ``"g2"`` of a dict.
+Every function takes a leading runs axis ``R`` like the core (peaks ``(R, d + 1)`` etc.);
+the two halves are the keys ``"g1"`` and ``"g2"`` of a dict.
 """
 import numpy as np
 
-from .construction import check_interval, check_sigma, shape_params, weight_map_backward, \
-    weight_map_forward
-from .layers import mse_backward, mse_forward
-from .mlp import check_layers, mlp_backward, mlp_forward
-from .training import prepare_data
+from ..checks import check_depth, check_interval, check_peak_range
+from ..construction import (check_sigma, construction_params, weight_map_backward,
+                            weight_map_forward)
+from ..layers import mse_backward, mse_forward
+from ..mlp import check_layers, mlp_backward, mlp_forward, prepare_data, to_columns
+from ..readout import lstsq_readout
 
 HALVES = ("g1", "g2")
 DEFAULT_SIGMAS = (-1.0, -1.0)
-
-
-def check_depth(depth):
-    """Raise a clear ``ValueError`` unless ``depth`` is an integer >= 1; return it as int."""
-    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
-        raise ValueError(f"depth must be an integer >= 1 (one ReLU layer at least); got {depth!r}")
-    return int(depth)
 
 
 def check_sigmas(sigmas):
@@ -73,13 +67,13 @@ def difference_parameter_count(depth):
 # --- the weight map of both halves ----------------------------------------------------
 
 def difference_weight_map_forward(params, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0):
-    """Both halves' shape parameters -> both halves' ``(W, b)`` lists.
+    """Both halves' parameters -> both halves' ``(W, b)`` lists.
 
     Parameters
     ----------
-    params : dict ``{"g1": shape dict, "g2": shape dict}``, each as in
-        :func:`minregion.construction.shape_params` (``a`` : (..., d + 1), ``s0`` : (...),
-        ``alpha``, ``beta`` : (...))
+    params : dict ``{"g1": dict, "g2": dict}``, each as in
+        :func:`minregion.construction.construction_params` (``a`` : (..., d + 1), ``s0`` :
+        (...), ``alpha``, ``beta`` : (...))
     sigmas : pair of -1 / +1
     lo, hi : the input interval
 
@@ -98,7 +92,8 @@ def difference_weight_map_forward(params, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0)
 
 
 def difference_weight_map_backward(grads, cache):
-    """Backward of :func:`difference_weight_map_forward`: weight gradients -> shape gradients.
+    """Backward of :func:`difference_weight_map_forward`: weight gradients -> parameter
+    gradients.
 
     grads : two lists of ``(dW, db)``; cache : from the forward.
     Returns dparams : ``{"g1": dict, "g2": dict}`` shaped like ``params``.
@@ -114,7 +109,7 @@ def difference_forward(nets, X):
     Parameters
     ----------
     nets : two lists of ``(W, b)`` with one input and one output, runs axis optional
-    X : (..., 1, N) inputs as columns (see ``training.prepare_data``)
+    X : (..., 1, N) inputs as columns (see :func:`minregion.mlp.prepare_data`)
 
     Returns
     -------
@@ -130,6 +125,7 @@ def difference_backward(dout, cache):
     """Backward of :func:`difference_forward`.
 
     dout : (..., N) dL/df. Returns grads : two lists of ``(dW, db)`` (half 2 gets ``-dout``).
+    
     """
     g1, _ = mlp_backward(dout[..., None, :], cache[0])
     g2, _ = mlp_backward(-dout[..., None, :], cache[1])
@@ -145,9 +141,7 @@ def difference_predict(nets, x):
     runs = check_layers(nets[0])
     if check_layers(nets[1]) != runs:
         raise ValueError("the two halves must have the same runs axis")
-    x = np.asarray(x, dtype=np.float64)
-    X, _ = prepare_data(x, np.zeros(x.shape[-1]), runs[0] if runs else None)
-    return difference_forward(nets, X)[0]
+    return difference_forward(nets, to_columns(x, 1, runs))[0]
 
 
 def difference_as_mlp(nets):
@@ -182,26 +176,13 @@ def difference_as_mlp(nets):
 
 # --- initialisation and the two losses ------------------------------------------------
 
-def fit_difference_readout(h1, h2, y):
-    """Least squares ``min |alpha_1 h_1 - alpha_2 h_2 + beta - y|^2`` per run [choice].
-
-    h1, h2 : (R, N) or (N,) the halves with alpha = 1, beta = 0; y : like them.
-    Returns alpha1, alpha2, beta : (R,) arrays (floats for 1-D input).
-    """
-    h1, h2, y = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (h1, h2, y)))
-    A = np.stack([h1, -h2, np.ones_like(h1)], axis=-1)           # (..., N, 3)
-    AtA = np.swapaxes(A, -1, -2) @ A + 1e-12 * np.eye(3)         # a whisper of ridge
-    coef = np.linalg.solve(AtA, (np.swapaxes(A, -1, -2) @ y[..., None]))[..., 0]
-    return coef[..., 0], coef[..., 1], coef[..., 2]
-
-
 def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0,
                     peak_low=0.25, peak_high=0.75):
     """Random peaks for both halves, ``s_0 = a_0 a_1``, least-squares alphas and beta.
 
     Parameters
     ----------
-    x, y : training data, (N,) or (R, N) (see ``training.prepare_data``)
+    x, y : training data, (N,) or (R, N) (see :func:`minregion.mlp.prepare_data`)
     depth : int >= 1, ReLU layers of each half
     rng : numpy.random.Generator
     runs : int or None, how many independent models (leading axis)
@@ -210,44 +191,43 @@ def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, 
 
     Returns
     -------
-    params : ``{"g1": shape dict, "g2": shape dict}``, arrays ``(R, d + 1)``, ``(R,)`` ...
+    params : ``{"g1": dict, "g2": dict}``, arrays ``(R, d + 1)``, ``(R,)`` ...
     """
     depth = check_depth(depth)
     check_interval(lo, hi)
-    if not 0 < peak_low < peak_high < 1:
-        raise ValueError(f"peaks must be drawn inside (0, 1); got [{peak_low}, {peak_high}]")
+    check_peak_range(peak_low, peak_high)
     X, Y = prepare_data(x, y, runs)
     lead = () if runs is None else (int(runs),)
-    params = {h: shape_params(rng.uniform(peak_low, peak_high, size=lead + (depth + 1,)))
+    params = {h: construction_params(rng.uniform(peak_low, peak_high, size=lead + (depth + 1,)))
               for h in HALVES}
     nets, _ = difference_weight_map_forward(params, sigmas, lo, hi)
     h1, h2 = (mlp_forward(net, X)[0][..., 0, :] for net in nets)
-    a1, a2, beta = fit_difference_readout(h1, h2, Y)
-    params["g1"]["alpha"][...], params["g2"]["alpha"][...] = a1, a2
+    coef, beta = lstsq_readout(np.stack(np.broadcast_arrays(h1, -h2), axis=-2), Y)
+    params["g1"]["alpha"][...], params["g2"]["alpha"][...] = coef[..., 0], coef[..., 1]
     params["g1"]["beta"][...] = beta
     return params
 
 
-def difference_shape_loss_and_grads(params, X, Y, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0):
-    """Phase 1: the MSE and its gradients with respect to both halves' shape parameters.
+def difference_constrained_loss_and_grads(params, X, Y, sigmas=DEFAULT_SIGMAS, lo=0.0, hi=1.0):
+    """Phase 1: the MSE and its gradients with respect to both halves' parameters.
 
     weight map (both halves) -> f = g_1 - g_2 -> MSE -> backward -> weight map backward.
 
-    X : (..., 1, N) columns, Y : (..., N) (from ``training.prepare_data``).
+    X : (..., 1, N) columns, Y : (..., N) (from :func:`minregion.mlp.prepare_data`).
     Returns loss : (R,) or float; dparams : ``{"g1": dict, "g2": dict}``.
     """
     nets, wcache = difference_weight_map_forward(params, sigmas, lo, hi)
     out, cache = difference_forward(nets, X)
     loss, mcache = mse_forward(out, Y)
-    grads = difference_backward(mse_backward(mcache), cache)
+    grads = difference_backward(mse_backward(1.0, mcache), cache)
     return loss, difference_weight_map_backward(grads, wcache)
 
 
-def difference_weights_loss_and_grads(nets, X, Y):
+def difference_raw_loss_and_grads(nets, X, Y):
     """Phase 2: the MSE and its gradients with respect to both halves' raw ``(W, b)``.
 
     Returns loss : (R,) or float; grads : two lists of ``(dW, db)``.
     """
     out, cache = difference_forward(nets, X)
     loss, mcache = mse_forward(out, Y)
-    return loss, difference_backward(mse_backward(mcache), cache)
+    return loss, difference_backward(mse_backward(1.0, mcache), cache)

@@ -1,13 +1,15 @@
-"""Keep freed memory in the process, so NumPy's temporaries do not page-fault every step.
+"""Speed only: keep freed memory in the process, so NumPy's temporaries do not page-fault.
 
 Every NumPy operation allocates a fresh output array. glibc's ``malloc`` hands blocks above
 its *mmap threshold* (128 KiB at start) straight from the operating system and gives them
 back on ``free``; a training step of 30 networks on 500 points makes dozens of arrays of
 about 480 KiB, so every one of them pays fresh page faults. Raising the threshold (and the
-trim threshold) keeps those blocks in the heap for reuse. Measured on the 2-core machine:
-a training step of 30 runs x 500 points went from 2.8 ms to 1.1 ms (``make bench``).
+trim threshold) keeps those blocks in the heap for reuse (``make bench`` measures the gain).
 
-This changes speed only, never a number. On a system without glibc it does nothing.
+This changes speed only, never a number. It changes the **whole process**, for good, so no
+library function calls it: only processes that minregion owns opt in (the command line
+``python -m minregion`` and its worker processes, and the benchmark). On a system without
+glibc it does nothing.
 """
 import ctypes
 
