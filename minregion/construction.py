@@ -154,6 +154,36 @@ def matrix_entries(a, S):
     return A, B, C
 
 
+def hidden_matrix(A_i, B_i, C_i, S_i, sigma):
+    """The hidden map ``M_i`` from its entries (rows and columns: sum, t1, t2, bias)::
+
+        M_i = [[1, sigma A_i, -sigma B_i,    0],
+               [0,       A_i,       -B_i,    0],
+               [0,       A_i,       -B_i, -C_i],
+               [0,         0,          0,  S_i]]
+
+    Row 1 is the two-ReLU tent (``triangle.tent_from_relus``) scaled by ``S_i``; row 2 is the
+    same shifted down by ``C_i = S_i a_{i+1}`` (the next tent's second ReLU); row 0 adds
+    ``sigma`` times row 1 to the running sum; row 3 carries the scale.
+
+    Parameters
+    ----------
+    A_i, B_i, C_i, S_i : (...) float64 arrays (one entry per run)
+    sigma : -1 or +1
+
+    Returns
+    -------
+    M : (..., 4, 4) float64
+    """
+    M = np.zeros(np.shape(A_i) + (4, 4))
+    M[..., 0, 0] = 1.0
+    M[..., 0, 1], M[..., 0, 2] = sigma * A_i, -sigma * B_i
+    M[..., 1, 1], M[..., 1, 2] = A_i, -B_i
+    M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A_i, -B_i, -C_i
+    M[..., 3, 3] = S_i
+    return M
+
+
 def assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi):
     """Place the entries into the ``(W, b)`` list: input layer, ``M_0 .. M_{d-2}``, output row.
 
@@ -167,12 +197,7 @@ def assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi):
     b_in = np.stack(np.broadcast_arrays(offset - u, -u, -a[..., 0] - u, 1.0), axis=-1)
     layers = [(W_in, b_in)]
     for i in range(d - 1):
-        M = np.zeros(lead + (4, 4))
-        M[..., 0, 0] = 1.0
-        M[..., 0, 1], M[..., 0, 2] = sigma * A[..., i], -sigma * B[..., i]
-        M[..., 1, 1], M[..., 1, 2] = A[..., i], -B[..., i]
-        M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A[..., i], -B[..., i], -C[..., i]
-        M[..., 3, 3] = S[..., i]
+        M = hidden_matrix(A[..., i], B[..., i], C[..., i], S[..., i], sigma)
         layers.append((M, np.zeros(lead + (4,))))
     W_out = np.zeros(lead + (1, 4))
     W_out[..., 0, 0] = alpha

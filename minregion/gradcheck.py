@@ -7,10 +7,25 @@ and expect a relative error of about 1e-7 or better.
 import numpy as np
 
 
-def rel_error(a, b):
-    """Largest relative error ``|a - b| / max(1e-12, |a| + |b|)`` over all entries."""
+def check_same_shape(a, b, name="a and b"):
+    """Both arrays as float64, or a ``ValueError`` that says which shapes differ.
+
+    Broadcasting would hide the typical bug (``db`` summed over the wrong axis has the
+    shape of the points, not of ``b``), so the comparisons below refuse it.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))))
+    if a.shape != b.shape:
+        raise ValueError(f"{name}: shapes differ, {a.shape} against {b.shape}")
+    return a, b
+
+
+def rel_error(a, b):
+    """Largest relative error ``|a - b| / max(1e-12, |a| + |b|)`` over all entries.
+
+    a, b : arrays of the same shape (a ``ValueError`` names both shapes otherwise).
+    """
+    a, b = check_same_shape(a, b, "rel_error(a, b)")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)), initial=0.0))
 
 
 def vector_rel_error(a, b):
@@ -20,8 +35,33 @@ def vector_rel_error(a, b):
     difference carries an absolute rounding error of about ``1e-16 |f| / h``, which swamps the
     elementwise relative error of a tiny entry but not the error of the vector.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = check_same_shape(a, b, "vector_rel_error(a, b)")
     return float(np.linalg.norm(a - b) / max(1e-300, np.linalg.norm(a) + np.linalg.norm(b)))
+
+
+def compare(name, got, expected, rtol=1e-7):
+    """Print one line comparing your array with a reference, and return whether it is close.
+
+    ``name | exact: True/False | close: True/False | max difference: 1.2e-16`` (in the spirit
+    of nn-zero-to-hero's ``cmp``): *exact* means bit for bit, *close* means
+    ``vector_rel_error(got, expected) <= rtol``.
+
+    Parameters
+    ----------
+    name : str, what is compared (``"dW"``, ``"dL/da"`` ...)
+    got, expected : arrays of the same shape (a ``ValueError`` names both shapes otherwise)
+    rtol : float, the tolerance of *close*
+
+    Returns
+    -------
+    close : bool
+    """
+    got, expected = check_same_shape(got, expected, f"{name}: got and expected")
+    exact = bool(np.array_equal(got, expected))
+    close = exact or vector_rel_error(got, expected) <= rtol
+    diff = float(np.max(np.abs(got - expected), initial=0.0))
+    print(f"{name:<14s} | exact: {exact!s:5} | close: {close!s:5} | max difference: {diff:.1e}")
+    return close
 
 
 def numerical_gradient(f, x, h=1e-6):

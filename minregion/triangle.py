@@ -50,6 +50,27 @@ def tent(y, a):
     return np.where(y <= a, y / a, (1.0 - y) / (1.0 - a))
 
 
+def tent_from_relus(y, a):
+    """T_a written with two ReLUs, as a network computes it (SPEC section 2).
+
+    ``T_a(y) = ReLU(y) / a - ReLU(y - a) / (a (1 - a))`` on [0, 1]: the first ReLU climbs with
+    slope 1/a, the second switches on at the peak and turns the slope into
+    ``1/a - 1/(a (1 - a)) = -1/(1 - a)``.
+
+    Parameters
+    ----------
+    y : array of any shape, values in [0, 1]
+    a : float in (0, 1)
+
+    Returns
+    -------
+    T_a(y) : array of the shape of ``y`` (equal to :func:`tent` up to rounding)
+    """
+    check_peaks([a, 0.5])
+    y = np.asarray(y, dtype=np.float64)
+    return np.maximum(y, 0.0) / a - np.maximum(y - a, 0.0) / (a * (1.0 - a))
+
+
 def waves(x, a):
     """The waves W_0 .. W_{K-1} for peaks a_0 .. a_{K-1}.
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minregion.triangle import F, tent, theorem31_scales, waves
+from minregion.triangle import F, tent, tent_from_relus, theorem31_scales, waves
 
 pytestmark = pytest.mark.ch02
 
@@ -61,3 +61,13 @@ def test_bad_peaks_are_rejected():
         theorem31_scales([0.5, 0.5], -1.0)
     with pytest.raises(ValueError, match="NaN"):
         waves(np.zeros(3), [0.5, np.nan])
+
+
+def test_tent_from_two_relus_equals_the_tent(rng):
+    y = np.concatenate([[0.0, 1.0], rng.uniform(size=200)])
+    for a in (0.2, 0.5, 0.77):
+        got = tent_from_relus(y, a)
+        assert got.shape == y.shape, f"tent_from_relus: shape {got.shape}, expected {y.shape}"
+        np.testing.assert_allclose(got, tent(y, a), atol=1e-14,
+                                   err_msg=f"tent_from_relus(y, {a}) against tent(y, {a})")
+    assert tent_from_relus(0.3, 0.3) == pytest.approx(1.0, abs=1e-15)
