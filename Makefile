@@ -11,9 +11,9 @@ RUNS   ?=
 export MPLBACKEND := Agg
 
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
-TABLE_ARGS := --tables 1,2,3,ext --out $(OUT) $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
+TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce test regions bench tutorials notebooks clean
+.PHONY: reproduce reproduce-long calibrate test regions bench tutorials notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## make reproduce [QUICK=1] [RUNS=N] [OUT=results]: region table, Tables 1-3, extensions
+## make reproduce [QUICK=1] [RUNS=N] [OUT=results]: region table; Tables 1-3 and the
+## extensions under the paper protocol, 5 seeds
 reproduce: $(STAMP)
 	$(PY) -m minregion regions --depth 12 --out $(OUT)
-	$(PY) -m minregion reproduce $(TABLE_ARGS)
+	$(PY) -m minregion reproduce --protocol paper $(TABLE_ARGS) --out $(OUT)
+
+## make reproduce-long [OUT=results]: the same under the long protocol (15,000 steps), 1 seed,
+## into OUT/long
+reproduce-long: $(STAMP)
+	$(PY) -m minregion reproduce --protocol long $(TABLE_ARGS) --out $(OUT)/long
+
+## make calibrate [OUT=results]: the Kaiming minimum against the step budget, on the
+## calibration seeds: the evidence for the paper protocol's budget
+calibrate: $(STAMP)
+	$(PY) -m minregion calibrate --out $(OUT)
 
 ## make test: every test, tutorials included
 test: $(STAMP)

@@ -45,14 +45,20 @@ def check_peak_range(peak_low, peak_high):
 
 
 def check_budget(config):
-    """The training budget of a configuration (``epochs``, ``pretrain_epochs``, ``lr``,
-    ``peak_low``, ``peak_high``, ``depth``, ``runs``), or a ``ValueError`` naming what is wrong."""
+    """The training budget of a configuration (``epochs``, ``pretrain_epochs``,
+    ``pretrain_in_budget``, ``lr``, ``peak_low``, ``peak_high``, ``depth``, ``runs``,
+    ``seeds``), or a ``ValueError`` naming what is wrong."""
     check_depth(config.depth)
     check_count(config.runs, "runs")
     check_count(config.epochs, "epochs")
-    if not 0 <= config.pretrain_epochs <= config.epochs:
-        raise ValueError(f"pretrain_epochs must lie in [0, epochs={config.epochs}]; "
-                         f"got {config.pretrain_epochs}")
+    check_epochs(config.pretrain_epochs, "pretrain_epochs")
+    if config.pretrain_in_budget and config.pretrain_epochs > config.epochs:
+        raise ValueError(f"pretrain_epochs must lie in [0, epochs={config.epochs}] when phase 1 "
+                         f"is part of the budget; got {config.pretrain_epochs}")
+    seeds = list(config.seeds)
+    if (not seeds or len(set(seeds)) != len(seeds)
+            or any(isinstance(s, bool) or int(s) != s or s < 0 for s in seeds)):
+        raise ValueError(f"seeds must be distinct integers >= 0, at least one; got {seeds}")
     if not (np.isfinite(config.lr) and config.lr > 0):
         raise ValueError(f"lr must be > 0; got {config.lr}")
     check_peak_range(config.peak_low, config.peak_high)

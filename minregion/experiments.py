@@ -1,10 +1,19 @@
-"""The paper's experiments: the five methods of Table 1 and Tables 1-3.
+"""The paper's experiments: the five methods of Table 1 and Tables 1-3, on several seeds.
 
-A *block* is one (table, target, method) cell: ``runs`` networks trained at once. Every
-method of a table sees the same data and the same total number of Adam steps
-(``Config.epochs``); the pretraining methods spend ``Config.pretrain_epochs`` of them in
-phase 1. Randomness comes from seeds derived from ``Config.seed`` and the block's place in
-the table, so a block gives the same numbers whichever process runs it.
+A *block* is one (table, target, method, seed) cell: ``runs`` networks trained at once.
+Every method of a table sees the same data. Two named **protocols** fix the step budget:
+
+- ``paper``: every method trains its raw weights for ``epochs`` Adam steps, the budget at
+  which the random-init baseline reproduces the paper's numbers (measured by
+  ``python -m minregion calibrate`` on seeds that are not reported); the pretraining
+  methods first spend ``pretrain_epochs`` steps in phase 1 (the paper's "about 1000
+  epochs" of pretraining, then training) [choice];
+- ``long``: every method gets the same total of 15,000 steps, the pretraining methods
+  spending 1,500 of them in phase 1 [choice], to show what longer training does.
+
+Randomness comes from seeds derived from the seed and the block's place in the table, so a
+block gives the same numbers whichever process runs it, and each seed is an independent
+repetition of the whole table.
 """
 import json
 import os
@@ -20,8 +29,9 @@ from .init import init_kaiming, init_raai
 from .mlp import mlp_predict
 from .readout import fit_alpha_beta
 from .runner import run_blocks
+from .summary import summarise_blocks, write_json
 from .targets import dense_points, get_target, sparse_points
-from .training import History, copy_layers, train_constrained, train_raw
+from .training import History, copy_layers, count_runs, train_constrained, train_raw
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -42,45 +52,93 @@ TABLES = {
 }
 
 
+PRETRAINING = ("pretrain_free_scales", "pretrain_theorem_3_1")   # methods with a phase 1
+FROM_CONSTRUCTION = ("skip_pretraining",) + PRETRAINING          # start from the construction
+
+PROTOCOLS = {
+    "paper": dict(epochs=2_000, pretrain_epochs=1_000, pretrain_in_budget=False,
+                  seeds=(0, 1, 2, 3, 4)),
+    "long": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,)),
+}
+
+
 @dataclass(frozen=True)
 class Config:
-    """Everything that decides a table's numbers. Defaults reproduce the paper's setting.
+    """Everything that decides a table's numbers (defaults: the ``paper`` protocol).
 
-    ``epochs`` is the total number of full-batch Adam steps of every method [choice];
-    ``pretrain_epochs`` of them are phase 1 for the pretraining methods (the paper: "about
-    1000"; we take 1,500 of 15,000 [choice], chosen on seed 1 so that the reported seed 0 is
-    not tuned on). ``peak_low``, ``peak_high``: where the initial peaks are drawn [choice].
+    ``epochs`` : raw-weight Adam steps of every method (phase 2; the whole training of the
+    random-init methods and of skipping pretraining).
+    ``pretrain_epochs`` : phase-1 steps of the pretraining methods; with
+    ``pretrain_in_budget`` they are taken out of ``epochs`` (same total for every method),
+    otherwise they come before the ``epochs`` raw steps [choice].
+    ``seeds`` : the independent repetitions of the table, ``runs`` networks per cell each.
+    ``peak_low``, ``peak_high`` : where the initial peaks are drawn [choice].
     """
+    protocol: str = "paper"
     depth: int = 5
     width: int = 4
-    epochs: int = 15_000
-    pretrain_epochs: int = 1_500
+    epochs: int = 2_000
+    pretrain_epochs: int = 1_000
+    pretrain_in_budget: bool = False
     lr: float = 1e-3
     runs: int = 30
+    seeds: tuple = (0, 1, 2, 3, 4)
     record_every: int = 250
     peak_low: float = 0.25
     peak_high: float = 0.75
     dense_n: int = 500
     sparse_n: int = 10
-    seed: int = 0
 
     def check(self):
         """Raise a clear ``ValueError`` for an impossible configuration."""
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; "
+                             f"got {self.protocol!r}")
         return check_budget(self)
 
-    def with_overrides(self, runs=None, epochs=None, seed=None, lr=None):
+    @classmethod
+    def for_protocol(cls, protocol="paper", **changes):
+        """The configuration of a named protocol, with ``changes`` on top, checked."""
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; "
+                             f"got {protocol!r}")
+        return replace(cls(protocol=protocol, **PROTOCOLS[protocol]), **changes).check()
+
+    def with_overrides(self, runs=None, epochs=None, seeds=None, first_seed=None, lr=None,
+                       pretrain_epochs=None):
         """This configuration with the command line's changes (None: keep), checked.
 
-        A new ``epochs`` keeps the default share of phase 1: one tenth.
+        A new ``epochs`` without a new ``pretrain_epochs`` keeps the protocol's ratio of
+        phase-1 steps to raw steps. ``seeds`` is a count (K seeds from ``first_seed``, which
+        defaults to the first seed of the configuration).
         """
-        changes = {k: v for k, v in (("runs", runs), ("epochs", epochs), ("seed", seed),
-                                     ("lr", lr)) if v is not None}
-        if epochs is not None:
-            changes["pretrain_epochs"] = epochs // 10
+        changes = {k: v for k, v in (("runs", runs), ("epochs", epochs), ("lr", lr),
+                                     ("pretrain_epochs", pretrain_epochs)) if v is not None}
+        if epochs is not None and pretrain_epochs is None:
+            changes["pretrain_epochs"] = epochs * self.pretrain_epochs // self.epochs
+        if seeds is not None or first_seed is not None:
+            start = self.seeds[0] if first_seed is None else int(first_seed)
+            count = len(self.seeds) if seeds is None else int(seeds)
+            changes["seeds"] = tuple(range(start, start + count))
         return replace(self, **changes).check()
 
+    def steps(self, method):
+        """``(phase-1 steps, raw-weight steps)`` of a method under this configuration."""
+        if method not in PRETRAINING:
+            return 0, self.epochs
+        raw = self.epochs - self.pretrain_epochs if self.pretrain_in_budget else self.epochs
+        return self.pretrain_epochs, raw
 
-QUICK = Config(epochs=3000, pretrain_epochs=500, runs=6, record_every=250)
+
+QUICK_CHANGES = dict(runs=6, epochs=600, pretrain_epochs=300, seeds=(0, 1), record_every=100)
+
+
+def quick(config):
+    """The small version behind ``--quick`` (``make reproduce QUICK=1``): a first look."""
+    changes = dict(QUICK_CHANGES)
+    if config.pretrain_in_budget:
+        changes["epochs"] += changes["pretrain_epochs"]
+    return replace(config, **changes).check()
 
 
 def paper_numbers():
@@ -91,14 +149,14 @@ def paper_numbers():
 
 # --- one block ------------------------------------------------------------------------
 
-def block_seeds(config, table, target, method):
-    """Seeds of a block: data depend on (table, target), initial networks on the method too."""
+def block_seeds(seed, table, target, method):
+    """Seeds of a block: data depend on (seed, table, target), networks on the method too."""
     t = list(TABLES[table]["targets"]).index(target)
     m = list(METHODS).index(method)
-    return [config.seed, int(table), t], [config.seed, int(table), t, m]
+    return [seed, int(table), t], [seed, int(table), t, m]
 
 
-def block_data(config, table, target):
+def block_data(config, seed, table, target):
     """Training (and test) data of a table's target, the same for every method.
 
     Returns
@@ -106,7 +164,7 @@ def block_data(config, table, target):
     x : (N,) or (R, N); y : like x; x_test, y_test : (R, n) or None
     """
     tgt = get_target(target)
-    data_seed, _ = block_seeds(config, table, target, "kaiming")
+    data_seed, _ = block_seeds(seed, table, target, "kaiming")
     if TABLES[table]["data"] == "dense":
         x = dense_points(config.dense_n, tgt.lo, tgt.hi)
         return x, tgt.f(x), None, None
@@ -130,12 +188,14 @@ def initial_params(config, target, x, y, rng, free_scales=False):
 
 
 def train_method(method, config, target, x, y, rng, verbose=0):
-    """Train ``config.runs`` networks of one method; the same total Adam steps for all.
+    """Train ``config.runs`` networks of one method, with the budget of ``config.steps``.
 
     Returns
     -------
     layers : list of (W, b) with runs axis, the trained networks
     history : :class:`~minregion.training.History`
+    switch : (pieces (R,) int array, flagged (R,) bool array) at the switch to the raw phase
+        (after phase 1) for the methods that start from the construction, else None
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
@@ -144,48 +204,56 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     history = History()
     common = dict(lr=config.lr, lo=tgt.lo, hi=tgt.hi, record_every=config.record_every,
                   history=history, verbose=verbose)
-    if method in ("kaiming", "raai"):
+    phase1, raw = config.steps(method)
+    if method not in FROM_CONSTRUCTION:
         init = init_kaiming if method == "kaiming" else init_raai
         layers = init(widths, rng, runs=config.runs)
-        train_raw(layers, x, y, config.epochs, **common)
-        return layers, history
+        train_raw(layers, x, y, raw, **common)
+        return layers, history, None
     if config.width != 4:
         raise ValueError(f"the construction has width 4; got width={config.width}")
     params = initial_params(config, target, x, y, rng,
                             free_scales=(method == "pretrain_free_scales"))
-    pretrain = 0 if method == "skip_pretraining" else config.pretrain_epochs
-    train_constrained(params, x, y, tgt.sigma, pretrain, **common)
+    train_constrained(params, x, y, tgt.sigma, phase1, **common)
     layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
-    train_raw(layers, x, y, config.epochs - pretrain, **common)
-    return layers, history
+    switch = count_runs(layers, tgt.lo, tgt.hi)
+    train_raw(layers, x, y, raw, **common)
+    return layers, history, switch
 
 
-def run_block(config, table, target, method):
+def run_block(config, seed, table, target, method):
     """Train one block and summarise it (picklable, so a worker process can return it).
 
     Returns
     -------
     dict with ``train_mse`` (R,), ``test_mse`` (R,) or None, ``score`` (R,) (the table's
-    statistic: test MSE where there is a test set, else training MSE), ``median_loss``
-    (steps,), ``region_steps`` (K,), ``regions`` (K, R), ``switch`` (the phase-2 start step),
-    ``grid`` (G,), ``best_fit`` (G,), ``seconds``
+    statistic: test MSE where there is a test set, else training MSE), ``pieces_switch``
+    (R,) or None and ``pieces_end`` (R,) (exact affine pieces at the switch to the raw phase
+    and at the end), ``flagged`` (how many of those counts the counter flagged),
+    ``median_loss`` (steps,), ``region_steps`` (K,), ``regions`` (K, R), ``switch`` (the
+    phase-2 start step), ``grid`` (G,), ``best_fit`` (G,), ``seconds``
     """
     start = time.perf_counter()
-    x, y, x_test, y_test = block_data(config, table, target)
-    _, init_seed = block_seeds(config, table, target, method)
-    layers, history = train_method(method, config, target, x, y, np.random.default_rng(init_seed))
+    x, y, x_test, y_test = block_data(config, seed, table, target)
+    _, init_seed = block_seeds(seed, table, target, method)
+    layers, history, switch = train_method(method, config, target, x, y,
+                                           np.random.default_rng(init_seed))
     train_mse = np.mean((mlp_predict(layers, x) - y) ** 2, axis=-1)
     test_mse = None if x_test is None else np.mean((mlp_predict(layers, x_test) - y_test) ** 2, -1)
     score = train_mse if test_mse is None else test_mse
     best = int(np.argmin(score))
     tgt = get_target(target)
+    end, end_flagged = count_runs(layers, tgt.lo, tgt.hi)
+    flagged = int(np.sum(end_flagged)) + (0 if switch is None else int(np.sum(switch[1])))
     grid = np.linspace(tgt.lo, tgt.hi, 400)
     loss = history.loss_array()
     return dict(
-        table=table, target=target, method=method,
+        table=table, target=target, method=method, seed=seed,
         train_mse=train_mse.tolist(),
         test_mse=None if test_mse is None else test_mse.tolist(),
         score=score.tolist(),
+        pieces_switch=None if switch is None else switch[0].tolist(),
+        pieces_end=end.tolist(), flagged=flagged,
         median_loss=np.median(loss, axis=1).tolist(),
         region_steps=list(history.region_steps),
         regions=np.array(history.regions).tolist(),
@@ -200,7 +268,7 @@ def run_block(config, table, target, method):
 # --- tables ---------------------------------------------------------------------------
 
 def parse_tables(spec):
-    """``"1,2,3"`` -> ``["1", "2", "3"]``, with a clear error for an unknown table.
+    """``"1,2,3"`` -> ``["1", "2", "3"]`` (each once, in order), or a clear ``ValueError``.
 
     ``"ext"`` names the extensions (:mod:`minregion.extensions`), run beside the tables.
     """
@@ -209,70 +277,64 @@ def parse_tables(spec):
     if not names or unknown:
         raise ValueError(f"unknown table(s) {unknown or spec!r}; choose from "
                          f"{', '.join(TABLES)}, ext")
-    return names
+    return list(dict.fromkeys(names))
 
 
-def _block_work(config, table):
+def _block_work(config, table, method):
     n = config.dense_n if TABLES[table]["data"] == "dense" else config.sparse_n
-    return config.runs * config.epochs * (n + 50)  # + a per-step overhead, in points
+    return config.runs * sum(config.steps(method)) * (n + 50)  # + a per-step overhead
 
 
 def describe_block(res):
     """The progress line of a finished block."""
-    return (f"table {res['table']} {res['target']:>8s} {METHODS[res['method']]:<31s} "
-            f"min MSE {min(res['score']):.2e}")
+    return (f"table {res['table']} seed {res['seed']} {res['target']:>8s} "
+            f"{METHODS[res['method']]:<31s} min MSE {min(res['score']):.2e}")
 
 
 def run_tables(tables, config, jobs=1, progress=print, initializer=None):
-    """Run every block of the tables, ``jobs`` processes at once; same numbers for any jobs.
+    """Run every block of the tables on every seed, ``jobs`` processes at once.
+
+    The numbers do not depend on ``jobs``.
 
     Returns
     -------
     results : dict table -> table summary (see :func:`summarise_table`)
     """
     config.check()
-    blocks = [(config, t, tgt, m) for t in tables for tgt in TABLES[t]["targets"]
-              for m in TABLES[t]["methods"]]
+    blocks = [(config, seed, t, tgt, m) for seed in config.seeds for t in tables
+              for tgt in TABLES[t]["targets"] for m in TABLES[t]["methods"]]
     done = run_blocks(run_block, blocks, jobs, describe_block,
-                      weights=[_block_work(config, t) for _, t, _, _ in blocks],
+                      weights=[_block_work(config, t, m) for _, _, t, _, m in blocks],
                       progress=progress, initializer=initializer)
     return {t: summarise_table(t, config, [b for b in done if b["table"] == t])
             for t in tables}
 
 
-def summarise_blocks(blocks):
-    """What every results file holds: per-run scores and their min and mean, per cell.
-
-    Returns
-    -------
-    dict with ``runs[method][target]`` (the per-run statistic), ``mse[method][target] =
-    {"min": ..., "mean": ...}`` and ``seconds`` (training time summed over the blocks)
-    """
-    runs, mse, seconds = {}, {}, 0.0
-    for b in blocks:
-        runs.setdefault(b["method"], {})[b["target"]] = b["score"]
-        mse.setdefault(b["method"], {})[b["target"]] = {
-            "min": float(np.min(b["score"])), "mean": float(np.mean(b["score"]))}
-        seconds += b["seconds"]
-    return dict(runs=runs, mse=mse, seconds=seconds)
-
-
 def summarise_table(table, config, blocks):
-    """The JSON summary of a table: configuration, per-run MSEs and min/mean per cell.
+    """The JSON summary of a table (see :mod:`minregion.summary` for its layout).
 
-    ``mse[method][target] = {"min": ..., "mean": ...}`` holds the table's statistic (training
-    MSE for Tables 1-2, test MSE for Table 3), with the method keys and target names of
-    ``paper_numbers.json``.
+    ``mse[method][target]`` holds the table's statistic (training MSE for Tables 1-2, test
+    MSE for Table 3) as ``{"min", "mean", "min_range", "mean_range"}``: the median over the
+    seeds of each seed's minimum and mean over its runs, and their lowest and highest seed;
+    method keys and target names are those of ``paper_numbers.json``.
     """
     spec = TABLES[table]
-    summary = dict(table=table, title=spec["title"], config=asdict(config),
+    summary = dict(table=table, title=spec["title"], protocol=config.protocol,
+                   config=asdict(config),
                    statistic="test MSE" if spec["data"] == "sparse" else "training MSE",
                    methods=list(spec["methods"]), targets=list(spec["targets"]),
                    **summarise_blocks(blocks), blocks=blocks)
     summary["train_runs"] = {}
     for b in blocks:
-        summary["train_runs"].setdefault(b["method"], {})[b["target"]] = b["train_mse"]
+        summary["train_runs"].setdefault(b["method"], {}).setdefault(
+            b["target"], []).append(b["train_mse"])
     return summary
+
+
+def write_results(results, out_dir):
+    """Write ``tableN.json`` for each table. Returns the list of paths written."""
+    return [write_json(summary, os.path.join(out_dir, f"table{t}.json"))
+            for t, summary in results.items()]
 
 
 def paper_cell(table, method, target, stat):
@@ -286,62 +348,3 @@ def paper_cell(table, method, target, stat):
     except KeyError:
         return None
     return None
-
-
-def write_json(summary, path):
-    """Write a summary as JSON, without the bulky per-block curves (``"blocks"``)."""
-    with open(path, "w") as fh:
-        json.dump({k: v for k, v in summary.items() if k != "blocks"}, fh, indent=1)
-    return path
-
-
-def write_results(results, out_dir):
-    """Write ``tableN.json`` for each table. Returns the list of paths written."""
-    return [write_json(summary, os.path.join(out_dir, f"table{t}.json"))
-            for t, summary in results.items()]
-
-
-def format_report(results, command="", machine=""):
-    """A Markdown report: each table beside the paper's numbers, with the ratio ours/paper."""
-    lines = ["# Reproduction of the paper's tables", ""]
-    if command:
-        lines += [f"Command: `{command}`" + (f" on {machine}" if machine else ""), ""]
-    for t, s in results.items():
-        cfg = s["config"]
-        lines += [f"## {s['title']}", "",
-                  f"{cfg['runs']} runs per cell, {cfg['epochs']} Adam steps per run "
-                  f"({cfg['pretrain_epochs']} of them pretraining where the method pretrains), "
-                  f"lr {cfg['lr']}, network 1-{'-'.join(['4'] * cfg['depth'])}-1; "
-                  f"statistic: {s['statistic']}; {s['seconds']:.0f} s of training summed over the cells.", ""]
-        for stat in ("min", "mean"):
-            head = ["method"]
-            for tgt in s["targets"]:
-                head += [f"{tgt} ours", f"{tgt} paper", "ratio"]
-            lines += [f"**{stat} {s['statistic']}**", "", "| " + " | ".join(head) + " |",
-                      "|" + "---|" * len(head)]
-            for m in s["methods"]:
-                row = [METHODS[m]]
-                for tgt in s["targets"]:
-                    ours = s["mse"][m][tgt][stat]
-                    ref = paper_cell(t, m, tgt, stat)
-                    row += [f"{ours:.2e}", "-" if ref is None else f"{ref:.2e}",
-                            "-" if ref is None else f"{ours / ref:.2g}"]
-                lines.append("| " + " | ".join(row) + " |")
-            lines.append("")
-        counted = sum(np.size(b["regions"]) for b in s["blocks"])
-        flagged = sum(b["regions_flagged"] for b in s["blocks"])
-        lines += [order_check(s), "",
-                  f"Exact region counts recorded during training: {counted}; flagged by the "
-                  f"counter as depending on its floating-point resolution: {flagged}.", ""]
-    return "\n".join(lines)
-
-
-def order_check(summary):
-    """One honest line: do the methods land in the paper's order on every target?"""
-    notes = []
-    for tgt in summary["targets"]:
-        mean = {m: summary["mse"][m][tgt]["mean"] for m in summary["methods"]}
-        best, worst = min(mean, key=mean.get), max(mean, key=mean.get)
-        notes.append(f"{tgt}: best mean {METHODS[best]}, worst {METHODS[worst]}"
-                     + (f", gap {np.log10(mean[worst] / mean[best]):.1f} orders of magnitude"))
-    return "Order of the means: " + "; ".join(notes) + "."

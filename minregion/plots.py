@@ -35,17 +35,31 @@ def plot_regions_vs_depth(depths, constructed, kaiming, raai, path=None):
     return save_figure(fig, path)
 
 
+def first_seed_blocks(summary, target):
+    """The blocks of the first seed for one target (curves are drawn for one seed)."""
+    first = summary["config"]["seeds"][0]
+    return [b for b in summary["blocks"] if b["target"] == target and b["seed"] == first]
+
+
+def best_blocks(summary, target):
+    """For each method, the block (of any seed) that holds the best run on ``target``."""
+    best = {}
+    for b in summary["blocks"]:
+        if b["target"] == target and (b["method"] not in best
+                                      or min(b["score"]) < min(best[b["method"]]["score"])):
+            best[b["method"]] = b
+    return [best[m] for m in summary["methods"] if m in best]
+
+
 def plot_best_fits(summary, path=None):
-    """The best run of every method against the target, one panel per target."""
+    """The best run of every method (over all seeds) against the target, one panel each."""
     targets = summary["targets"]
     fig, axes = plt.subplots(2, len(targets), figsize=(4 * len(targets), 6), sharex=True,
                              gridspec_kw=dict(height_ratios=[2, 1]), squeeze=False)
     for j, tgt in enumerate(targets):
         target = get_target(tgt)
         f = target.f
-        for b in summary["blocks"]:
-            if b["target"] != tgt:
-                continue
+        for b in best_blocks(summary, tgt):
             grid, fit = np.array(b["grid"]), np.array(b["best_fit"])
             axes[0, j].plot(grid, fit, color=COLORS[b["method"]], lw=1, label=METHODS[b["method"]])
             axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, color=COLORS[b["method"]], lw=1)
@@ -53,6 +67,7 @@ def plot_best_fits(summary, path=None):
         axes[0, j].plot(grid, f(grid), "k--", lw=1, label="target")
         axes[0, j].set_title(f"{tgt}: best run of each method")
         axes[1, j].set_xlabel("x")
+        axes[0, j].set_ylabel("y")
         axes[1, j].set_ylabel("|fit - target|")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
@@ -65,15 +80,15 @@ def plot_training_curves(summary, path=None):
     fig, axes = plt.subplots(1, len(targets), figsize=(4.5 * len(targets), 3.8), squeeze=False)
     for j, tgt in enumerate(targets):
         ax = axes[0, j]
-        for b in summary["blocks"]:
-            if b["target"] == tgt:
-                ax.semilogy(b["median_loss"], color=COLORS[b["method"]], lw=1,
-                            label=METHODS[b["method"]])
-                if 0 < b["switch"] < len(b["median_loss"]):
-                    ax.axvline(b["switch"], color="gray", ls=":", lw=0.8)
+        for b in first_seed_blocks(summary, tgt):
+            ax.semilogy(b["median_loss"], color=COLORS[b["method"]], lw=1,
+                        label=METHODS[b["method"]])
+            if 0 < b["switch"] < len(b["median_loss"]):
+                ax.axvline(b["switch"], color="gray", ls=":", lw=0.8)
         ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.set_title(f"{tgt}: median training MSE")
-        ax.set_xlabel("Adam step (dotted: end of pretraining)")
+        ax.set_title(f"{tgt}: median training MSE (seed {summary['config']['seeds'][0]})")
+        ax.set_xlabel("Adam step (dotted: end of phase 1)")
+        ax.set_ylabel("median training MSE over the runs")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
@@ -86,8 +101,8 @@ def plot_region_history(summary, path=None, depth=None):
     fig, axes = plt.subplots(1, len(targets), figsize=(4.5 * len(targets), 3.8), squeeze=False)
     for j, tgt in enumerate(targets):
         ax = axes[0, j]
-        for b in summary["blocks"]:
-            if b["target"] != tgt or not b["regions"]:
+        for b in first_seed_blocks(summary, tgt):
+            if not b["regions"]:
                 continue
             r = np.array(b["regions"])
             steps = np.array(b["region_steps"])
@@ -105,16 +120,49 @@ def plot_region_history(summary, path=None, depth=None):
     return save_figure(fig, path)
 
 
+def plot_pieces_after_training(summary, path=None):
+    """Exact affine pieces of every run (all seeds) at the switch to the raw phase and at
+    the end, per method and target: where the 2^d regions survive training."""
+    targets, methods = summary["targets"], summary["methods"]
+    depth = summary["config"]["depth"]
+    fig, axes = plt.subplots(1, len(targets), figsize=(4.2 * len(targets), 3.9), squeeze=False,
+                             sharey=True)
+    rng = np.random.default_rng(0)          # horizontal jitter of the dots only
+    for j, tgt in enumerate(targets):
+        ax = axes[0, j]
+        for i, m in enumerate(methods):
+            blocks = [b for b in summary["blocks"] if b["target"] == tgt and b["method"] == m]
+            end = np.concatenate([b["pieces_end"] for b in blocks])
+            ax.scatter(i + 0.12 + 0.08 * rng.uniform(-1, 1, len(end)), end, s=6,
+                       color=COLORS[m], label="at the end" if i == 0 else None)
+            if blocks[0]["pieces_switch"] is not None:
+                sw = np.concatenate([b["pieces_switch"] for b in blocks])
+                ax.scatter(i - 0.12 + 0.08 * rng.uniform(-1, 1, len(sw)), sw, s=6,
+                           marker="x", color="k", alpha=0.5,
+                           label="at the switch" if m == "skip_pretraining" else None)
+        ax.axhline(2 ** depth, color="k", ls=":", lw=0.8)
+        ax.set_xticks(range(len(methods)))
+        ax.set_xticklabels([METHODS[m].replace(", ", ",\n").replace(" + ", " +\n")
+                            for m in methods], fontsize=7)
+        ax.set_title(f"{tgt}: pieces of every run (dotted: $2^{depth}$)")
+        ax.set_ylabel("exact affine pieces")
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
 def write_table_figures(results, out_dir):
     """The figures of every table, as ``out_dir/tableN_<name>.png``; returns the paths.
 
     ``fits``: best fit of each method; ``curves``: median training curves; ``regions``:
-    exact region counts through both phases.
+    exact region counts through both phases; ``pieces``: the exact pieces of every run at
+    the switch and at the end.
     """
     paths = []
     for t, summary in results.items():
         for name, plot in (("fits", plot_best_fits), ("curves", plot_training_curves),
-                           ("regions", plot_region_history)):
+                           ("regions", plot_region_history),
+                           ("pieces", plot_pieces_after_training)):
             paths.append(os.path.join(out_dir, f"table{t}_{name}.png"))
             plot(summary, paths[-1])
     return paths

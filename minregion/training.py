@@ -78,15 +78,27 @@ def count_flagged(layers, lo, hi):
     return pieces, any(issubclass(w.category, RegionResolutionWarning) for w in caught)
 
 
-def record_regions(history, layers, step, lo, hi):
-    """Count every run's exact pieces into ``history``; note the counts the counter flags."""
+def count_runs(layers, lo, hi):
+    """Exact affine pieces of every run of a ``(W, b)`` list (runs axis optional).
+
+    Returns
+    -------
+    pieces : (R,) int array (one entry without a runs axis)
+    flagged : (R,) bool array, True where the counter warned (see :func:`count_flagged`)
+    """
     W0 = layers[0][0]
     nets = [layers] if W0.ndim == 2 else [[(W[r], b[r]) for W, b in layers]
                                           for r in range(W0.shape[0])]
     counted = [count_flagged(net, lo, hi) for net in nets]
+    return np.array([c for c, _ in counted]), np.array([f for _, f in counted])
+
+
+def record_regions(history, layers, step, lo, hi):
+    """Count every run's exact pieces into ``history``; note the counts the counter flags."""
+    pieces, flagged = count_runs(layers, lo, hi)
     history.region_steps.append(step)
-    history.regions.append(np.array([c for c, _ in counted]))
-    history.regions_flagged.append(np.array([f for _, f in counted]))
+    history.regions.append(pieces)
+    history.regions_flagged.append(flagged)
 
 
 def _check_loss(loss, step, phase, lr):

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from minregion.cli import main
-from minregion.experiments import (METHODS, TABLES, Config, block_data, paper_numbers,
-                                   run_block, run_tables)
+from minregion.experiments import (METHODS, PROTOCOLS, TABLES, Config, block_data,
+                                   paper_numbers, parse_tables, run_block, run_tables)
+from minregion.summary import summarise_blocks
 
 pytestmark = pytest.mark.ch06
 
@@ -19,47 +20,94 @@ def test_the_paper_numbers_are_kept_as_data():
     assert ref["table3_sparse_10_train_10_test"]["test_mse"]["kaiming"]["tanh(3x)"] == 1.60e-4
 
 
-def test_every_method_of_a_table_sees_the_same_data():
+def test_every_method_of_a_table_sees_the_same_data_and_seeds_differ():
     cfg = Config(runs=3)
-    x1, y1, xt1, _ = block_data(cfg, "3", "sin(x)")
-    x2, y2, xt2, _ = block_data(cfg, "3", "sin(x)")
+    x1, y1, xt1, _ = block_data(cfg, 0, "3", "sin(x)")
+    x2, y2, xt2, _ = block_data(cfg, 0, "3", "sin(x)")
     np.testing.assert_array_equal(x1, x2)
     np.testing.assert_array_equal(xt1, xt2)
     assert x1.shape == (3, 10) and not np.array_equal(x1, xt1)
+    assert not np.array_equal(x1, block_data(cfg, 1, "3", "sin(x)")[0])
+
+
+def test_the_protocols():
+    """paper: pretraining comes before the same raw budget; long: inside the same total."""
+    paper, long = Config.for_protocol("paper"), Config.for_protocol("long")
+    assert paper.steps("kaiming") == (0, 2000) and paper.steps("skip_pretraining") == (0, 2000)
+    assert paper.steps("pretrain_theorem_3_1") == (1000, 2000)
+    assert long.steps("kaiming") == (0, 15000)
+    assert long.steps("pretrain_free_scales") == (1500, 13500)
+    assert paper.seeds == (0, 1, 2, 3, 4) and long.seeds == (0,)
+    assert set(PROTOCOLS) == {"paper", "long"}
+    assert paper.with_overrides(seeds=3, first_seed=10).seeds == (10, 11, 12)
+    assert paper.with_overrides(epochs=400).pretrain_epochs == 200   # keeps the ratio
+    with pytest.raises(ValueError, match="protocol"):
+        Config.for_protocol("short")
+    with pytest.raises(ValueError, match="seeds"):
+        Config(seeds=(1, 1)).check()
+
+
+def test_the_summary_keeps_every_seed_the_median_and_the_range():
+    blocks = [dict(method="m", target="t", seed=s, score=sc, pieces_end=[30, 32],
+                   pieces_switch=[32, 32], flagged=0)
+              for s, sc in ((0, [1.0, 3.0]), (1, [2.0, 4.0]), (2, [5.0, 7.0]))]
+    out = summarise_blocks(blocks)
+    assert out["seeds"]["1"]["m"]["t"] == {"min": 2.0, "mean": 3.0}
+    assert out["mse"]["m"]["t"] == {"min": 2.0, "min_range": [1.0, 5.0],
+                                    "mean": 3.0, "mean_range": [2.0, 6.0]}
+    assert out["runs"]["m"]["t"] == [[1.0, 3.0], [2.0, 4.0], [5.0, 7.0]]
+    assert out["regions"]["m"]["t"]["end"] == {"median": 31.0, "lowest": 30.0, "highest": 32.0}
+    assert out["regions"]["m"]["t"]["switch"]["lowest"] == 32.0
+
+
+def test_tables_named_twice_run_once():
+    assert parse_tables("3,1,3") == ["3", "1"]
 
 
 def test_pretraining_with_theorem_31_beats_kaiming_on_x3_by_a_wide_margin():
     """A small, seeded version of Table 1: 4 runs, 1500 Adam steps for both methods."""
-    cfg = Config(runs=4, epochs=1500, pretrain_epochs=300, record_every=0)
-    kaiming = run_block(cfg, "1", "x^3", "kaiming")
-    ours = run_block(cfg, "1", "x^3", "pretrain_theorem_3_1")
+    cfg = Config(runs=4, epochs=1200, pretrain_epochs=300, record_every=0)
+    kaiming = run_block(cfg, 0, "1", "x^3", "kaiming")
+    ours = run_block(cfg, 0, "1", "x^3", "pretrain_theorem_3_1")
     assert min(ours["train_mse"]) * 30 < min(kaiming["train_mse"])
     assert np.mean(ours["train_mse"]) * 100 < np.mean(kaiming["train_mse"])
 
 
 def test_a_block_gives_the_same_numbers_in_a_worker_process():
-    cfg = Config(runs=2, epochs=40, pretrain_epochs=20, record_every=0)
+    cfg = Config(runs=2, epochs=40, pretrain_epochs=20, record_every=0, seeds=(0, 1))
     here = run_tables(["3"], cfg, jobs=1, progress=lambda s: None)
     there = run_tables(["3"], cfg, jobs=2, progress=lambda s: None)
     assert here["3"]["runs"] == there["3"]["runs"]
+    assert here["3"]["regions"] == there["3"]["regions"]
 
 
 def test_reproduce_writes_tables_report_and_figures(tmp_path, capsys):
     out = tmp_path / "res"
-    assert main(["reproduce", "--tables", "3", "--runs", "2", "--epochs", "60",
-                 "--jobs", "1", "--out", str(out)]) == 0
+    argv = ["reproduce", "--tables", "3", "--runs", "2", "--epochs", "60", "--seeds", "2",
+            "--jobs", "1", "--out", str(out)]
+    assert main(argv) == 0
     table = json.loads((out / "table3.json").read_text())
     assert table["config"]["runs"] == 2 and table["statistic"] == "test MSE"
+    assert table["protocol"] == "paper" and table["config"]["seeds"] == [0, 1]
     for m in TABLES["3"]["methods"]:
         for t in TABLES["3"]["targets"]:
             cell = table["mse"][m][t]
-            assert cell["min"] == min(table["runs"][m][t])
-            assert cell["mean"] == pytest.approx(np.mean(table["runs"][m][t]))
+            mins = [min(r) for r in table["runs"][m][t]]
+            assert cell["min"] == pytest.approx(np.median(mins))
+            assert cell["min_range"] == [min(mins), max(mins)]
+            assert table["seeds"]["1"][m][t]["mean"] == pytest.approx(
+                np.mean(table["runs"][m][t][1]))
+            assert table["regions"][m][t]["end"]["lowest"] >= 1
     report = (out / "report.md").read_text()
     assert "5.65e-06" in report  # the paper's number for x^3, beside ours
-    for name in ("fits", "curves", "regions"):
+    assert "of 2 seeds" in report  # claims say on how many seeds they hold
+    for name in ("fits", "curves", "regions", "pieces"):
         assert (out / f"table3_{name}.png").stat().st_size > 1000
     assert "about" in capsys.readouterr().out  # the progress line estimates the time left
+    first = (out / "table3.json").read_bytes()
+    assert main(argv) == 0                       # same seeds, same bytes
+    assert (out / "table3.json").read_bytes() == first
+    assert "wall_seconds" in json.loads((out / "timings.json").read_text())
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -95,3 +143,13 @@ def test_regions_command_prints_the_table(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "constructed == 2^d at every depth: True" in text
     assert (tmp_path / "regions_vs_depth.png").exists()
+
+
+def test_calibration_reads_the_mse_after_exactly_T_steps():
+    """The loss history holds the MSE before each step: entry T is the MSE after T steps."""
+    from minregion.calibration import calibration_block
+    cfg = Config(runs=3)
+    both = calibration_block(cfg, 100, "x^3", "kaiming", (7, 12))
+    for T, got in zip((7, 12), both["min"]):
+        alone = calibration_block(cfg, 100, "x^3", "kaiming", (T,))
+        assert alone["min"] == [got], f"after {T} steps: {alone['min']} against {got}"

@@ -14,14 +14,14 @@ PACKAGE = os.path.join(ROOT, "minregion")
 
 # Each module imports only from modules on a lower floor (README: "Where each idea lives").
 FLOORS = {
-    "checks": 0, "speed": 0, "runner": 0,
+    "checks": 0, "speed": 0, "runner": 0, "summary": 0,
     "layers": 1, "optim": 1, "init": 1, "gradcheck": 1, "triangle": 1, "targets": 1,
     "readout": 1,
     "mlp": 2,
     "construction": 3, "regions": 3,
     "training": 4, "regions_vs_depth": 4,
     "experiments": 5,
-    "plots": 6,
+    "plots": 6, "report": 6, "calibration": 6,
     "cli": 9, "__main__": 10, "__init__": 10,
     "extensions.__init__": 0,
     "extensions.losses": 2, "extensions.targets": 2,
@@ -34,7 +34,7 @@ FLOORS = {
 # The model files: what a network computes, never how it is trained or reported.
 MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",
           "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
-TRAINING_AND_ABOVE = ("training", "runner", "experiments", "plots", "cli",
+TRAINING_AND_ABOVE = ("training", "runner", "experiments", "plots", "report", "cli",
                       "extensions.train", "extensions.experiments", "extensions.plots")
 
 

@@ -29,7 +29,10 @@ def write_ext_figures(summary, out_dir):
 
 
 def _blocks(summary, target):
-    return {b["method"]: b for b in summary["blocks"] if b["target"] == target}
+    """The blocks of the first seed for one target, by method."""
+    first = summary["config"]["seeds"][0]
+    return {b["method"]: b for b in summary["blocks"]
+            if b["target"] == target and b["seed"] == first}
 
 
 def plot_nonconvex(summary, path=None):
@@ -101,7 +104,7 @@ def plot_regions2d(summary, path=None):
     blocks = _blocks(summary, "r^3")
     ours, dense = blocks["pretrain_theorem_3_1"], blocks["kaiming"]
     widths = ours["widths"]
-    same_size = init_kaiming(widths, np.random.default_rng([summary["config"]["seed"], 99]))
+    same_size = init_kaiming(widths, np.random.default_rng([summary["config"]["seeds"][0], 99]))
     panels = [(ours["init_mlp"], f"constructed {'-'.join(map(str, widths))}, at init"),
               (ours["best_mlp"], "constructed, trained (best run)"),
               (same_size, f"Kaiming init, same network {'-'.join(map(str, widths))}"),
@@ -117,7 +120,7 @@ def plot_regions2d(summary, path=None):
 def plot_spirals(summary, path=None):
     """Spirals: test error and loss curves, and the best run's decision regions per method."""
     cfg = ExtConfig(**summary["config"])
-    (x, labels), _ = spiral_data(cfg)
+    (x, labels), _ = spiral_data(cfg, cfg.seeds[0])
     blocks = _blocks(summary, "spirals")
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
     for m, b in blocks.items():

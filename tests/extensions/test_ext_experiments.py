@@ -61,22 +61,22 @@ def test_a_diverging_loop_raises(rng):
 def test_same_seed_same_numbers():
     cfg = ExtConfig(runs=2, epochs=30, pretrain_epochs=10, record_every=10)
     for target in ("x^3-x", "spirals"):
-        one = run_ext_block(cfg, target, "pretrain_theorem_3_1")
-        two = run_ext_block(cfg, target, "pretrain_theorem_3_1")
+        one = run_ext_block(cfg, 0, target, "pretrain_theorem_3_1")
+        two = run_ext_block(cfg, 0, target, "pretrain_theorem_3_1")
         assert one["score"] == two["score"]
 
 
 def test_reproduce_ext_writes_json_report_and_figures(tmp_path):
     out = tmp_path / "res"
     assert main(["reproduce", "--tables", "ext", "--quick", "--runs", "2", "--epochs", "40",
-                 "--jobs", "1", "--out", str(out)]) == 0
+                 "--seeds", "1", "--jobs", "1", "--out", str(out)]) == 0
     ext = json.loads((out / "ext.json").read_text())
     assert ext["config"]["runs"] == 2 and ext["config"]["epochs"] == 40
     for m in ("kaiming", "pretrain_theorem_3_1"):
         for t in ("x^3-x", "r^3", "spirals"):
             cell = ext["mse"][m][t]
-            assert cell["min"] == min(ext["runs"][m][t])
-            assert cell["mean"] == pytest.approx(np.mean(ext["runs"][m][t]))
+            assert cell["min"] == min(ext["runs"][m][t][0])
+            assert cell["mean"] == pytest.approx(np.mean(ext["runs"][m][t][0]))
     assert "error rate" in ext["statistic"]["spirals"]
     assert ext["parameters"]["pretrain_theorem_3_1"]["x^3-x"] == 186
     assert "Extensions" in (out / "report.md").read_text()
