@@ -1,31 +1,51 @@
-"""Command line: ``python -m minregion regions | reproduce``.
+"""Command line: ``python -m minregion regions | reproduce | calibrate``.
 
 ``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
 opts into :func:`minregion.speed.keep_freed_memory`, for itself and for its worker
-processes (``main(own_process=True)``, from ``__main__.py``). Called as a function
-(``main([...])``, as the tests do), it leaves the process as it found it.
+processes, and that turns SIGTERM into a clean stop (``main(own_process=True)``, from
+``__main__.py``). Called as a function (``main([...])``, as the tests do), it leaves the
+process as it found it.
+
+What the commands promise:
+
+- a usage error (an unknown table, a negative seed, sizes out of reach) is one line and exit
+  code 2, before any work;
+- the files of a run are written under a temporary folder inside ``--out`` and moved into
+  place together at the end; an interrupted or failed run (Ctrl-C, SIGTERM, a diverging
+  run, a full disk) leaves ``--out`` as it was, and its worker processes end with it;
+- the results of an earlier run of the same command in ``--out`` are removed when the new
+  ones are published (and the command says which), so the folder never mixes two runs.
 """
 import argparse
+import fnmatch
+import json
 import os
 import platform
+import shutil
+import signal
 import sys
+import tempfile
 import time
 
 import numpy as np
 
+MAX_REGION_DEPTH = 26     # 2^26 pieces: about a minute; beyond, out of reach for a demo
+MAX_SAMPLES = 10_000
+REPRODUCE_FILES = ("table*.json", "table*_*.png", "ext.json", "ext_*.png", "report.md",
+                   "timings.json")
+REGIONS_FILES = ("regions_vs_depth.png",)
+CALIBRATE_FILES = ("calibration.json", "calibration.md")
 
-def _out_dir(parser, path):
-    """Create the output folder, or stop with a clear message if it cannot be written."""
-    try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, ".write-test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as err:
-        parser.error(f"--out {path!r} is not a writable folder ({err.strerror})")
-    return path
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an exception so that the run cleans up after itself."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+# --- arguments --------------------------------------------------------------------------
 
 def _positive(kind):
     def parse(text):
@@ -39,27 +59,6 @@ def _positive(kind):
     return parse
 
 
-def cmd_regions(args, parser):
-    """``regions``: print exact counts against depth and save the figure. Returns 0 if the
-    construction has exactly 2^d pieces at every depth, 1 otherwise."""
-    from .plots import plot_regions_vs_depth
-    from .regions_vs_depth import format_regions_table, regions_by_depth
-
-    out = _out_dir(parser, args.out)
-    start = time.perf_counter()
-    study = regions_by_depth(args.depth, np.random.default_rng(args.seed), samples=args.samples)
-    print(f"Exact linear pieces on [0, 1] of 1-4-...-4-1 networks (seed {args.seed}, "
-          f"{args.samples} random networks per depth and initialiser):")
-    print(format_regions_table(study))
-    ok = bool(np.all(study["constructed"] == 2 ** study["depth"]))
-    print(f"constructed == 2^d at every depth: {ok}")
-    path = os.path.join(out, "regions_vs_depth.png")
-    plot_regions_vs_depth(study["depth"], study["constructed"], study["kaiming_median"],
-                          study["raai_median"], path)
-    print(f"figure: {path}  ({time.perf_counter() - start:.1f} s)")
-    return 0 if ok else 1
-
-
 def _non_negative(text):
     try:
         value = int(text)
@@ -70,13 +69,127 @@ def _non_negative(text):
     return value
 
 
+def _human(n_bytes):
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n_bytes < 1000 or unit == "PB":
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1000
+
+
+def _memory():
+    """Physical memory of the machine in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(parser, what, need):
+    total = _memory()
+    if total is not None and need > total / 2:
+        parser.error(f"{what} would need about {_human(need)} of memory per process; this "
+                     f"machine has {_human(total)}")
+
+
+def _cap_jobs(jobs, blocks):
+    """At most one worker per core and per block: more cannot help."""
+    cap = max(1, min(os.cpu_count() or 1, blocks))
+    if jobs > cap:
+        print(f"note: --jobs {jobs} capped at {cap} ({os.cpu_count()} cores, {blocks} blocks: "
+              f"more processes cannot help)")
+    return min(jobs, cap)
+
+
 def _machine():
     return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
 
 
+# --- the output folder ------------------------------------------------------------------
+
+def _out_dir(parser, path):
+    """Create the output folder, or stop with a clear message if it cannot be written."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-")
+        probe.close()
+    except OSError as err:
+        parser.error(f"--out {path!r} is not a writable folder ({err.strerror})")
+    return path
+
+
+class Staging:
+    """A run's files, written under ``out/.partial-*`` and published together.
+
+    ``with Staging(out, patterns) as folder:`` write the files into ``folder``; then
+    :meth:`publish` removes the files of an earlier run that match ``patterns`` and moves the
+    new files into ``out`` (each move is an atomic rename). If the block raises, the staging
+    folder is removed and ``out`` is left as it was.
+    """
+
+    def __init__(self, out, patterns):
+        self.out, self.patterns = out, patterns
+        self.folder = None
+
+    def __enter__(self):
+        self.folder = tempfile.mkdtemp(prefix=".partial-", dir=self.out)
+        return self.folder
+
+    def __exit__(self, kind, value, tb):
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        return False
+
+    def publish(self):
+        """Move the staged files into place; returns (published paths, removed stale names)."""
+        new = sorted(os.listdir(self.folder))
+        stale = sorted(f for f in os.listdir(self.out) if f not in new and
+                       any(fnmatch.fnmatch(f, p) for p in self.patterns))
+        for f in stale:
+            os.remove(os.path.join(self.out, f))
+        for f in new:
+            os.replace(os.path.join(self.folder, f), os.path.join(self.out, f))
+        return [os.path.join(self.out, f) for f in new], stale
+
+
+def _published(paths, stale):
+    print("wrote " + ", ".join(paths))
+    if stale:
+        print("removed the files of an earlier run that this run does not rewrite: "
+              + ", ".join(stale))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def cmd_regions(args, parser):
+    """``regions``: print exact counts against depth and save the figure. Returns 0 if the
+    construction has exactly 2^d pieces at every depth, 1 otherwise."""
+    from .plots import plot_regions_vs_depth
+    from .regions_vs_depth import format_regions_table, regions_by_depth
+
+    if args.depth > MAX_REGION_DEPTH:
+        parser.error(f"argument --depth: must be <= {MAX_REGION_DEPTH}; a depth-d construction "
+                     f"has 2^d pieces, and 2^{args.depth} = {2 ** args.depth:.3g} is out of reach")
+    if args.samples > MAX_SAMPLES:
+        parser.error(f"argument --samples: must be <= {MAX_SAMPLES}; got {args.samples}")
+    out = _out_dir(parser, args.out)
+    start = time.perf_counter()
+    study = regions_by_depth(args.depth, np.random.default_rng(args.seed), samples=args.samples)
+    print(f"Exact linear pieces on [0, 1] of 1-4-...-4-1 networks (seed {args.seed}, "
+          f"{args.samples} random networks per depth and initialiser):")
+    print(format_regions_table(study))
+    ok = bool(np.all(study["constructed"] == 2 ** study["depth"]))
+    print(f"constructed == 2^d at every depth: {ok}")
+    stage = Staging(out, REGIONS_FILES)
+    with stage as folder:
+        plot_regions_vs_depth(study["depth"], study["constructed"], study["kaiming_median"],
+                              study["raai_median"], os.path.join(folder, "regions_vs_depth.png"))
+        _published(*stage.publish())
+    print(f"({time.perf_counter() - start:.1f} s)")
+    return 0 if ok else 1
+
+
 def _write_timings(path, blocks, seconds):
     """Wall-clock times go to their own file, so the tables are byte-identical per seed."""
-    import json
     with open(path, "w") as fh:
         json.dump(dict(wall_seconds=seconds, machine=_machine(), blocks=[
             {k: b[k] for k in ("table", "target", "method", "seed", "seconds") if k in b}
@@ -85,10 +198,34 @@ def _write_timings(path, blocks, seconds):
     return path
 
 
+def _configs(args, parser, tables, ext):
+    """The tables' and the extensions' configurations, checked, or a usage error."""
+    from .experiments import Config, quick
+
+    overrides = dict(runs=args.runs, epochs=args.epochs, seeds=args.seeds,
+                     first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
+    try:
+        base = Config.for_protocol(args.protocol)
+        config = (quick(base) if args.quick else base).with_overrides(**overrides)
+        ext_config = None
+        if ext:
+            from .extensions.experiments import ExtConfig
+            ext_base = ExtConfig.for_protocol(args.protocol)
+            ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(**overrides)
+    except ValueError as err:
+        parser.error(str(err))
+    # one block of the largest network: its caches, per process
+    width = max(config.width, 4 * ext_config.K_2d) if ext else config.width
+    points = max(config.dense_n, ext_config.grid_n ** 2) if ext else config.dense_n
+    _check_memory(parser, f"--runs {config.runs}",
+                  config.runs * points * width * (config.depth + 2) * 8 * 8)
+    return config, ext_config
+
+
 def cmd_reproduce(args, parser):
     """``reproduce``: run the tables, write JSON, figures and ``report.md``. Returns 0, or 1
-    when a run diverged (then no table is written)."""
-    from .experiments import Config, parse_tables, quick, run_tables, write_results
+    when a run diverged or the results could not be written (then nothing is written)."""
+    from .experiments import TABLES, parse_tables, run_tables, write_results
     from .plots import write_table_figures
     from .report import format_report
     from .summary import write_json
@@ -100,72 +237,86 @@ def cmd_reproduce(args, parser):
         parser.error(f"--tables: {err}")
     ext = "ext" in tables                    # the extensions: minregion.extensions
     tables = [t for t in tables if t != "ext"]
-    overrides = dict(runs=args.runs, epochs=args.epochs, seeds=args.seeds,
-                     first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
-    try:
-        base = Config.for_protocol(args.protocol)
-        config = (quick(base) if args.quick else base).with_overrides(**overrides)
-    except ValueError as err:
-        parser.error(str(err))
+    config, ext_config = _configs(args, parser, tables, ext)
+    n_blocks = len(config.seeds) * sum(len(TABLES[t]["targets"]) * len(TABLES[t]["methods"])
+                                       for t in tables) + (8 * len(ext_config.seeds) if ext else 0)
+    jobs = _cap_jobs(args.jobs, n_blocks)
     out = _out_dir(parser, args.out)
     if tables:
         print(f"Reproducing table(s) {', '.join(tables)} under the {config.protocol!r} "
               f"protocol: {config.runs} runs per cell, seeds {', '.join(map(str, config.seeds))}, "
-              f"{args.jobs} process(es)")
+              f"{jobs} process(es)")
     start = time.perf_counter()
     try:
-        results = (run_tables(tables, config, jobs=args.jobs, initializer=args.initializer)
+        results = (run_tables(tables, config, jobs=jobs, initializer=args.initializer)
                    if tables else {})
         if ext:
-            from .extensions.experiments import ExtConfig, format_ext_report, run_ext
+            from .extensions.experiments import format_ext_report, run_ext
             from .extensions.plots import write_ext_figures
-            ext_base = ExtConfig.for_protocol(args.protocol)
-            ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(
-                **overrides)
             print(f"Extensions: {ext_config.runs} runs per cell, seeds "
-                  f"{', '.join(map(str, ext_config.seeds))}, {args.jobs} process(es)")
-            ext_summary = run_ext(ext_config, jobs=args.jobs, initializer=args.initializer)
+                  f"{', '.join(map(str, ext_config.seeds))}, {jobs} process(es)")
+            ext_summary = run_ext(ext_config, jobs=jobs, initializer=args.initializer)
     except TrainingDiverged as err:
         print(f"error: {err}; no table was written", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
-    paths = write_results(results, out) + write_table_figures(results, out)
     blocks = [b for s in results.values() for b in s["blocks"]]
-    if ext:
-        paths.append(write_json(ext_summary, os.path.join(out, "ext.json")))
-        paths += write_ext_figures(ext_summary, out)
-        blocks += ext_summary["blocks"]
     command = "python -m minregion reproduce " + " ".join(sys.argv[2:])
     report = format_report(results, command.strip(), _machine())
     if ext:
         report += "\n" + format_ext_report(ext_summary)
+        blocks += ext_summary["blocks"]
     report += f"\nWall time: {seconds:.0f} s (per block: timings.json).\n"
-    path = os.path.join(out, "report.md")
-    with open(path, "w") as fh:
-        fh.write(report)
-    paths += [path, _write_timings(os.path.join(out, "timings.json"), blocks, seconds)]
+    stage = Staging(out, REPRODUCE_FILES)
+    try:
+        with stage as folder:
+            write_results(results, folder)
+            write_table_figures(results, folder)
+            if ext:
+                write_json(ext_summary, os.path.join(folder, "ext.json"))
+                write_ext_figures(ext_summary, folder)
+            with open(os.path.join(folder, "report.md"), "w") as fh:
+                fh.write(report)
+            _write_timings(os.path.join(folder, "timings.json"), blocks, seconds)
+            paths, stale = stage.publish()
+    except OSError as err:
+        print(f"error: could not write the results into {out!r} ({err.strerror or err}); "
+              f"{out!r} is as it was", file=sys.stderr)
+        return 1
     print(report)
-    print("wrote " + ", ".join(paths))
+    _published(paths, stale)
     return 0
 
 
 def cmd_calibrate(args, parser):
     """``calibrate``: the Kaiming minimum against the step budget, on the calibration seeds;
     writes ``calibration.json`` and ``calibration.md``. Returns 0."""
-    from .calibration import CALIBRATION_SEEDS, format_calibration, run_calibration
+    from .calibration import CALIBRATION_SEEDS, METHODS, TARGETS, format_calibration, \
+        run_calibration
     from .summary import write_json
 
-    out = _out_dir(parser, args.out)
+    if args.seeds is not None and args.seeds > len(CALIBRATION_SEEDS):
+        parser.error(f"argument --seeds: must be <= {len(CALIBRATION_SEEDS)} (the calibration "
+                     f"seeds are {', '.join(map(str, CALIBRATION_SEEDS))})")
+    _check_memory(parser, f"--runs {args.runs}", args.runs * 500 * 4 * 7 * 8 * 8)
     seeds = CALIBRATION_SEEDS[: args.seeds] if args.seeds else CALIBRATION_SEEDS
-    cal = run_calibration(seeds=seeds, runs=args.runs, jobs=args.jobs,
-                          initializer=args.initializer)
+    jobs = _cap_jobs(args.jobs, len(seeds) * len(METHODS) * len(TARGETS))
+    out = _out_dir(parser, args.out)
+    cal = run_calibration(seeds=seeds, runs=args.runs, jobs=jobs, initializer=args.initializer)
     text = format_calibration(cal)
-    write_json(cal, os.path.join(out, "calibration.json"))
-    with open(os.path.join(out, "calibration.md"), "w") as fh:
-        fh.write(f"Command: `python -m minregion calibrate {' '.join(sys.argv[2:])}`.\n\n"
-                 + text)
+    stage = Staging(out, CALIBRATE_FILES)
+    try:
+        with stage as folder:
+            write_json(cal, os.path.join(folder, "calibration.json"))
+            with open(os.path.join(folder, "calibration.md"), "w") as fh:
+                fh.write(f"Command: `python -m minregion calibrate {' '.join(sys.argv[2:])}`."
+                         f"\n\n{text}")
+            paths, stale = stage.publish()
+    except OSError as err:
+        print(f"error: could not write into {out!r} ({err.strerror or err})", file=sys.stderr)
+        return 1
     print(text)
-    print(f"wrote {os.path.join(out, 'calibration.json')}, {os.path.join(out, 'calibration.md')}")
+    _published(paths, stale)
     return 0
 
 
@@ -173,7 +324,8 @@ def main(argv=None, own_process=False):
     """Parse ``argv`` (default: the command line) and run the chosen command; its exit code.
 
     ``own_process=True`` (only from ``python -m minregion``) keeps freed memory in this
-    process and in the worker processes (:mod:`minregion.speed`).
+    process and in the worker processes (:mod:`minregion.speed`), and turns SIGTERM into a
+    clean stop. An interrupted command exits with 130 (Ctrl-C) or 143 (SIGTERM).
     """
     from .experiments import PROTOCOLS
 
@@ -182,7 +334,8 @@ def main(argv=None, own_process=False):
     sub = parser.add_subparsers(dest="command", required=True)
     jobs = min(2, os.cpu_count() or 1)
     p = sub.add_parser("regions", help="exact region counts against depth, with a figure")
-    p.add_argument("--depth", type=_positive(int), default=12, help="largest depth (>= 1)")
+    p.add_argument("--depth", type=_positive(int), default=12,
+                   help=f"largest depth (1 to {MAX_REGION_DEPTH})")
     p.add_argument("--seed", type=_non_negative, default=0)
     p.add_argument("--samples", type=_positive(int), default=50,
                    help="random networks per depth and initialiser")
@@ -219,6 +372,13 @@ def main(argv=None, own_process=False):
         from .speed import keep_freed_memory
         keep_freed_memory()
         args.initializer = keep_freed_memory
+        signal.signal(signal.SIGTERM, _on_sigterm)
     handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
                "calibrate": cmd_calibrate}[args.command]
-    return handler(args, parser)
+    try:
+        return handler(args, parser)
+    except KeyboardInterrupt as err:
+        name = "SIGTERM" if isinstance(err, Terminated) else "interrupt"
+        print(f"{name}: stopped; the worker processes have ended and {args.out!r} is as it was",
+              file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130

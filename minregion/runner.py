@@ -1,12 +1,40 @@
 """Run independent blocks of work, in worker processes, with one progress line per block.
 
-A *block* is one cell of a table (say, 30 runs of one method on one target). Blocks do not
-share anything, and each draws its randomness from its own seed, so the numbers do not
-depend on how many processes run them or in which order they finish.
+A *block* is one cell of a table (say, 30 runs of one method on one target and seed).
+Blocks do not share anything, and each draws its randomness from its own seed, so the
+numbers do not depend on how many processes run them or in which order they finish.
+
+Interruptions end the workers too: when the caller is interrupted (Ctrl-C, or SIGTERM
+turned into an exception by the command line) or a block fails, the pool is terminated
+at once; and every worker watches its parent, so that it exits within a second if the
+parent dies without cleaning up (killed outright). Workers ignore Ctrl-C themselves: the
+parent decides what an interrupt means.
 """
 import multiprocessing
+import os
+import signal
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+
+
+def _watch_parent(parent):
+    """Exit this (worker) process as soon as its parent is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _start_worker(parent, initializer):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if initializer is not None:
+        initializer()
+
+
+def _call(job):
+    work, block = job
+    return work(*block)
 
 
 def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
@@ -22,22 +50,25 @@ def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
     weights : list of floats, the relative cost of each block (for the estimate of the time
         left), or None for equal costs
     progress : callable taking one line of text (``print``; ``lambda s: None`` to be quiet)
-    initializer : callable run once in every worker process, or None
+    initializer : picklable callable run once in every worker process, or None
 
     Returns
     -------
     results : list, ``work(*block)`` for each block
+
+    Raises
+    ------
+    Whatever a block raises, after the workers have been terminated.
     """
     weights = [1.0] * len(blocks) if weights is None else list(weights)
     total, done, start = float(sum(weights)), 0.0, time.perf_counter()
+    pool = None
     if jobs > 1:
         # spawn, not fork: safe whatever threads the parent holds
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=initializer,
-                                   mp_context=multiprocessing.get_context("spawn"))
-        futures = [pool.submit(work, *block) for block in blocks]
-        results = (future.result() for future in futures)
+        pool = multiprocessing.get_context("spawn").Pool(
+            jobs, initializer=_start_worker, initargs=(os.getpid(), initializer))
+        results = pool.imap(_call, [(work, block) for block in blocks], chunksize=1)
     else:
-        pool = None
         results = (work(*block) for block in blocks)
     out = []
     try:
@@ -48,7 +79,12 @@ def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
             progress(f"[{i:2d}/{len(blocks)}] {describe(res)}  ({elapsed:5.0f} s elapsed, "
                      f"about {left:4.0f} s left)")
             out.append(res)
-    finally:
+    except BaseException:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.terminate()
+            pool.join()
+        raise
+    if pool is not None:
+        pool.close()
+        pool.join()
     return out

@@ -1,0 +1,150 @@
+"""Chapter 6: the command line under bad input, interruption and faults.
+
+Usage errors are one line and exit code 2, before any work; an interrupted run ends its
+worker processes and leaves ``--out`` as it was; a run's files appear together.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from minregion import cli
+from minregion.cli import main
+
+pytestmark = pytest.mark.ch06
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+
+
+def run(*argv, timeout=300):
+    """``python -m minregion ARGV`` in a fresh process: (return code, stdout, stderr)."""
+    out = subprocess.run([sys.executable, "-m", "minregion", *argv], cwd=ROOT, text=True,
+                         capture_output=True, timeout=timeout)
+    return out.returncode, out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["reproduce", "--seed", "-1"], "--seed: must be >= 0"),
+    (["regions", "--seed", "-1"], "--seed: must be >= 0"),
+    (["reproduce", "--runs", "1000000000", "--tables", "1"], "would need about"),
+    (["regions", "--depth", "100"], "--depth: must be <= 26"),
+    (["regions", "--samples", "1000000000"], "--samples: must be <="),
+    (["reproduce", "--tables", "9"], "unknown table"),
+    (["reproduce", "--lr", "nan", "--tables", "3"], "lr must be > 0"),
+    (["reproduce", "--protocol", "short"], "invalid choice"),
+    (["calibrate", "--seeds", "9"], "--seeds: must be <= 5"),
+])
+def test_usage_errors_are_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv + ["--out", str(tmp_path / "res")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert not (tmp_path / "res").exists() or not os.listdir(tmp_path / "res")
+
+
+def test_the_real_command_line_shows_no_traceback_for_a_usage_error(tmp_path):
+    code, _, stderr = run("reproduce", "--seed", "-1", "--out", str(tmp_path))
+    assert code == 2 and "--seed: must be >= 0" in stderr and "Traceback" not in stderr
+
+
+def test_jobs_are_capped_at_what_can_help(capsys):
+    assert cli._cap_jobs(1000, blocks=3) <= 3
+    assert "capped at" in capsys.readouterr().out
+    assert cli._cap_jobs(1, blocks=3) == 1
+
+
+def _descendants(pid):
+    """Process ids whose parent chain leads to ``pid`` (Linux /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids):
+    alive = set()
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.add(p)
+        except OSError:
+            pass
+    return alive
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to see the workers")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_run_ends_its_workers_and_writes_nothing(tmp_path, sig):
+    out = tmp_path / "res"
+    proc = subprocess.Popen([sys.executable, "-m", "minregion", "reproduce", "--tables", "1",
+                             "--runs", "4", "--epochs", "20000", "--seeds", "1", "--jobs", "2",
+                             "--out", str(out)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    workers = set()
+    while time.time() < deadline and len(workers) < 2:
+        time.sleep(0.5)
+        workers = _descendants(proc.pid)
+    assert len(workers) >= 2, "the worker processes did not start"
+    time.sleep(1.0)
+    os.kill(proc.pid, sig)                      # the parent only, not its process group
+    proc.communicate(timeout=30)
+    deadline = time.time() + 10
+    while time.time() < deadline and _alive(workers):
+        time.sleep(0.2)
+    assert not _alive(workers), f"workers still running after {sig!r}"
+    if sig != signal.SIGKILL:
+        assert proc.returncode in (130, 143), proc.returncode
+    leftovers = [f for f in os.listdir(out) if not f.startswith(".partial-")] if out.exists() else []
+    assert leftovers == [], leftovers
+    if sig != signal.SIGKILL:                   # a clean stop also removes its staging folder
+        assert not out.exists() or os.listdir(out) == []
+    if sig == signal.SIGTERM:                   # and a rerun works
+        code, _, stderr = run("reproduce", "--tables", "3", "--runs", "2", "--epochs", "20",
+                              "--seeds", "1", "--jobs", "1", "--out", str(out))
+        assert code == 0, stderr
+
+
+def test_a_failed_write_leaves_the_previous_results(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "res"
+    argv = ["reproduce", "--tables", "3", "--runs", "2", "--epochs", "20", "--seeds", "1",
+            "--jobs", "1", "--out", str(out)]
+    assert main(argv) == 0
+    before = {f: (out / f).read_bytes() for f in os.listdir(out)}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_write_timings", disk_full)
+    assert main(argv[:-2] + ["--seed", "5", "--out", str(out)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert {f: (out / f).read_bytes() for f in os.listdir(out)} == before
+
+
+def test_results_of_an_earlier_run_are_never_mixed_with_new_ones(tmp_path, capsys):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "table2.json").write_text(json.dumps({"from": "an earlier run"}))
+    (out / "notes.txt").write_text("the user's own file")
+    assert main(["reproduce", "--tables", "3", "--runs", "2", "--epochs", "20", "--seeds", "1",
+                 "--jobs", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "removed the files of an earlier run" in printed and "table2.json" in printed
+    assert not (out / "table2.json").exists()
+    assert (out / "notes.txt").exists() and (out / "table3.json").exists()
