@@ -12,6 +12,13 @@ def check_interval(lo, hi):
         raise ValueError(f"the interval [lo, hi] must be finite; got lo={lo}, hi={hi}")
     if not lo < hi:
         raise ValueError(f"the interval [lo, hi] must be non-empty, lo < hi; got lo={lo}, hi={hi}")
+    width = hi - lo
+    tiny = np.finfo(np.float64).tiny
+    if not (np.isfinite(width) and width >= tiny * 2**52 and np.isfinite(1.0 / width)
+            and np.isfinite(lo / width) and np.isfinite(hi / width)):
+        raise ValueError(f"the interval [lo, hi] must have a width that float64 can divide by: "
+                         f"between {tiny * 2**52:.1e} and 1e308, with lo / (hi - lo) finite; "
+                         f"got lo={lo}, hi={hi} (width {width})")
     return lo, hi
 
 
@@ -27,6 +34,27 @@ def check_depth(depth):
     if isinstance(depth, bool) or int(depth) != depth or depth < 1:
         raise ValueError(f"depth must be an integer >= 1 (one ReLU layer at least); got {depth!r}")
     return int(depth)
+
+
+def check_record_every(value):
+    """``record_every``: an integer >= 0 (0: never), or a ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"record_every must be an integer >= 0 (0: never count regions); "
+                         f"got {value!r}")
+    return int(value)
+
+
+def check_float_arrays(arrays, names):
+    """Arrays that training updates in place: float64 NumPy arrays, or a ``ValueError``.
+
+    A list, an int array or a Python float cannot be updated in place; the message says how
+    to build the right thing.
+    """
+    for a, name in zip(arrays, names):
+        if not (isinstance(a, np.ndarray) and a.dtype == np.float64):
+            got = type(a).__name__ if not isinstance(a, np.ndarray) else f"{a.dtype} array"
+            raise ValueError(f"{name} must be a float64 NumPy array (training updates it in "
+                             f"place); got {got}: convert it with np.asarray(..., dtype=float)")
 
 
 def check_epochs(epochs, name="epochs"):

@@ -97,7 +97,13 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
     """
     a = check_peaks(a).copy()
     lead = a.shape[:-1]
-    s0 = default_s0(a) if s0 is None else np.broadcast_to(np.asarray(s0, np.float64), lead)
+    if s0 is None:
+        s0 = default_s0(a)
+        if np.any(s0 <= 0):
+            raise ValueError(f"the default s0 = a_0 a_1 underflows to 0 for peaks as small as "
+                             f"{a[..., :2].min():.3g}: pass s0, or use peaks further from 0")
+    else:
+        s0 = np.broadcast_to(np.asarray(s0, np.float64), lead)
     ratios = theorem31_ratios(a, s0)              # also checks s0 > 0
     params = {"a": a}
     if free_scales:
@@ -235,7 +241,12 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
     if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
         raise ValueError("alpha and beta must be finite")
 
-    A, B, C = matrix_entries(a, S)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        A, B, C = matrix_entries(a, S)              # checked on the next line
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
+        raise ValueError(f"the weight map overflows: an entry S_i / a_i or S_i / (a_i (1 - a_i)) "
+                         f"is not finite for peaks from {a.min():.3g} to {a.max():.3g}; use peaks "
+                         f"further from 0 and 1 (training keeps them in [1e-3, 1 - 1e-3])")
     offset = s.sum(axis=-1) if sigma < 0 else np.zeros(lead)
     layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
@@ -347,6 +358,18 @@ def weight_map_backward(grads, cache):
         (..., d), ``alpha`` (...), ``beta`` (...)
     """
     a, S, s = cache["a"], cache["S"], cache["s"]
+    d = a.shape[-1] - 1
+    if not isinstance(grads, (list, tuple)) or len(grads) != d + 1:
+        raise ValueError(f"grads must hold one (dW, db) per layer of the depth-{d} network, "
+                         f"{d + 1} in all; got {len(grads) if hasattr(grads, '__len__') else grads!r}")
+    lead = a.shape[:-1]
+    want = [((1,), (4, 1), (4,))] + [((4, 4), (4,))] * (d - 1) + [((1, 4), (1,))]
+    for l, (pair, shapes) in enumerate(zip(grads, want)):
+        W_shape, b_shape = shapes[-2:]
+        if (len(pair) != 2 or np.shape(pair[0]) != lead + W_shape
+                or np.shape(pair[1]) != lead + b_shape):
+            raise ValueError(f"grads[{l}] must be (dW, db) of shapes {lead + W_shape} and "
+                             f"{lead + b_shape}; got {[np.shape(p) for p in pair]}")
     g = entries_backward(grads, cache)
     entries_to_ratios_backward(g, a, S)
     g_s = offset_backward(g["offset"], s, cache["sigma"])

@@ -131,6 +131,9 @@ def prepare_data(x, y, runs=None):
             raise ValueError(f"{name} must have shape (N,) or (R, N) with N >= 1; got {v.shape}")
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name} must be finite; found NaN or inf")
+        if np.max(np.abs(v)) > 1e150:
+            raise ValueError(f"{name} has values as large as {np.max(np.abs(v)):.3g}: their "
+                             f"squares overflow float64; rescale the data")
         if runs is None and v.ndim != 1:
             raise ValueError(f"{name} must have shape (N,) for one network; got {v.shape}")
         if runs is not None and v.ndim == 2 and v.shape[0] != runs:
@@ -188,12 +191,15 @@ def mlp_backward(dout, caches):
     return grads[::-1], dh
 
 
+PREDICT_CHUNK = 1 << 16      # points evaluated at once by mlp_predict (bounds its memory)
+
+
 def mlp_predict(layers, x):
-    """Outputs of the network for inputs ``x``.
+    """Outputs of the network for inputs ``x`` (no caches kept: memory is bounded).
 
     Parameters
     ----------
-    layers : list of (W, b)
+    layers : list of (W, b) (arrays or nested lists of numbers)
     x : (N,) for one input or (N, n_in) for several; (R, N) or (R, N, n_in) for R runs
 
     Returns
@@ -202,5 +208,16 @@ def mlp_predict(layers, x):
         (..., N, n_out) otherwise
     """
     runs = check_layers(layers)
-    out, _ = mlp_forward(layers, to_columns(x, np.shape(layers[0][0])[-1], runs))
+    layers = [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
+              for W, b in layers]
+    X = to_columns(x, layers[0][0].shape[-1], runs)
+    chunks = []
+    for start in range(0, X.shape[-1], PREDICT_CHUNK):
+        h = X[..., start:start + PREDICT_CHUNK]
+        for l, (W, b) in enumerate(layers):
+            h, _ = dense_forward(h, W, b)            # the caches are dropped at once
+            if l < len(layers) - 1:
+                h, _ = relu_forward(h)
+        chunks.append(h)
+    out = np.concatenate(chunks, axis=-1)
     return out[..., 0, :] if out.shape[-2] == 1 else np.swapaxes(out, -1, -2)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import check_epochs
+from .checks import check_epochs, check_float_arrays, check_record_every
 from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
 from .mlp import check_layers, mlp_backward, mlp_forward, prepare_data
@@ -101,13 +101,28 @@ def record_regions(history, layers, step, lo, hi):
     history.regions_flagged.append(flagged)
 
 
-def _check_loss(loss, step, phase, lr):
+def _check_step(loss, grads, t, step, phase, lr):
+    """Stop before a step that would spoil the parameters, and say the likely cause.
+
+    Before the first step the learning rate has not acted yet: a huge or non-finite loss
+    then comes from the data or the starting point. Later it is the optimiser's doing.
+    """
+    loss = np.atleast_1d(loss)
     bad = ~np.isfinite(loss) | (loss > DIVERGED_MSE)
     if np.any(bad):
-        r = int(np.flatnonzero(np.atleast_1d(bad))[0])
+        r = int(np.flatnonzero(bad)[0])
+        where = f"in the {phase} phase at step {step}: the loss of run {r} is {loss[r]:.3g}"
+        if t == 0:
+            raise TrainingDiverged(
+                f"the loss is out of range before the first step {where}: not the learning "
+                f"rate's doing; the starting parameters (or the data) give values that float64 "
+                f"cannot hold")
+        raise TrainingDiverged(f"training diverged {where} (lr={lr}); lower the learning rate")
+    if not all(np.all(np.isfinite(g)) for g in grads):
         raise TrainingDiverged(
-            f"training diverged in the {phase} phase at step {step}: the MSE of run {r} is "
-            f"{np.atleast_1d(loss)[r]:.3g} (lr={lr}); lower the learning rate")
+            f"a gradient is NaN or infinite in the {phase} phase at step {step} (the loss is "
+            f"finite, {np.max(loss):.3g}): the weights are out of float64's range"
+            + ("" if t == 0 else f"; lower the learning rate (lr={lr})"))
 
 
 def constrained_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
@@ -169,24 +184,33 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
 
     Raises
     ------
-    TrainingDiverged when a loss is NaN, infinite or above ``DIVERGED_MSE``.
+    TrainingDiverged when a loss is NaN, infinite or above ``DIVERGED_MSE``, or a gradient
+    is not finite; then (as on any failure) every array is restored to what it was before
+    the call, so a failed training never leaves the caller's parameters half-updated.
     """
     epochs = check_epochs(epochs)
     opt = Adam(arrays, lr=lr)
-    for t in range(epochs):
+    before = [a.copy() for a in arrays]          # restored if the loop fails
+    try:
+        for t in range(epochs):
+            if record is not None:
+                record(history.steps, False)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss, grads = loss_and_grads()      # non-finite values are checked next
+            _check_step(loss, grads, t, history.steps, phase, lr)
+            history.loss.append(np.atleast_1d(loss))
+            history.phase.append(phase)
+            opt.step(grads)
+            if project is not None:
+                project()
+            if verbose and (t + 1) % verbose == 0:
+                print(f"  {phase} step {t + 1:6d}/{epochs}: median loss {np.median(loss):.3e}")
         if record is not None:
-            record(history.steps, False)
-        loss, grads = loss_and_grads()
-        _check_loss(loss, history.steps, phase, lr)
-        history.loss.append(np.atleast_1d(loss))
-        history.phase.append(phase)
-        opt.step(grads)
-        if project is not None:
-            project()
-        if verbose and (t + 1) % verbose == 0:
-            print(f"  {phase} step {t + 1:6d}/{epochs}: median loss {np.median(loss):.3e}")
-    if record is not None:
-        record(history.steps, True)
+            record(history.steps, True)
+    except BaseException:
+        for a, b in zip(arrays, before):
+            a[...] = b
+        raise
     return history
 
 
@@ -219,10 +243,13 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     history : :class:`History`
     """
     check_epochs(epochs)
+    record_every = check_record_every(record_every)
+    keys = sorted(params)
+    check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
+    weight_map_forward(params, sigma, lo, hi)    # every parameter checked before any step
     history = History() if history is None else history
     runs = np.shape(params["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
-    keys = sorted(params)
     due = every(record_every, history.steps)
 
     def loss_and_grads():
@@ -253,7 +280,10 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     history : :class:`History`
     """
     check_epochs(epochs)
+    record_every = check_record_every(record_every)
     runs = check_layers(layers)
+    check_float_arrays([p for pair in layers for p in pair],
+                       [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
     history = History() if history is None else history
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)

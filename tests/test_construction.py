@@ -201,3 +201,25 @@ def test_bad_input_gets_a_clear_error():
         triangle_network([0.5, 0.5], s0=0.0)
     with pytest.raises(ValueError, match="alpha"):
         triangle_network([0.5, 0.5], alpha=np.nan)
+
+
+@ch02
+def test_peaks_and_intervals_that_float64_cannot_hold_are_refused_with_the_real_cause():
+    with pytest.raises(ValueError, match="default s0 = a_0 a_1 underflows"):
+        triangle_network([1e-300] * 4)
+    with pytest.raises(ValueError, match="weight map overflows"):
+        triangle_network([1e-310, 0.5, 0.5], s0=0.5)
+    for lo, hi in ((0.0, 1e-320), (-1e308, 1e308)):
+        with pytest.raises(ValueError, match="width that float64 can divide by"):
+            triangle_network([0.3, 0.5], lo=lo, hi=hi)
+
+
+@ch04
+def test_weight_map_backward_refuses_gradients_that_do_not_fit():
+    params = construction_params([0.3, 0.5, 0.6])
+    layers, cache = weight_map_forward(params)
+    grads = [(np.zeros_like(W), np.zeros_like(b)) for W, b in layers]
+    with pytest.raises(ValueError, match="one \\(dW, db\\) per layer of the depth-2 network, 3"):
+        weight_map_backward(grads[:-1], cache)
+    with pytest.raises(ValueError, match=r"grads\[1\] must be \(dW, db\) of shapes \(4, 4\)"):
+        weight_map_backward([grads[0], (np.zeros((4, 3)), np.zeros(4)), grads[2]], cache)

@@ -90,3 +90,21 @@ def test_mlp_predict_rejects_bad_input(rng):
         mlp_predict([(np.ones((4, 1)), np.zeros(3))], np.zeros(5))
     with pytest.raises(ValueError, match="non-empty"):
         mlp_predict([], np.zeros(5))
+
+
+def test_mlp_predict_takes_nested_lists_and_keeps_no_caches():
+    import tracemalloc
+    as_lists = [[[[1.0], [2.0]], [0.0, 1.0]], [[[1.0, 1.0]], [0.5]]]
+    np.testing.assert_allclose(mlp_predict(as_lists, [0.1, 0.2]), [1.8, 2.1])
+    deep = [(np.ones((4, 1)), np.zeros(4))] + [(np.eye(4), np.zeros(4))] * 20 \
+        + [(np.ones((1, 4)), np.zeros(1))]
+    x = np.linspace(0, 1, 1_000_000)
+    tracemalloc.start()
+    try:
+        y = mlp_predict(deep, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_allclose(y, 4 * x)
+    # the caches of 21 layers of 4 x 1e6 floats would be 21 * 2 * 32 MB; chunks keep it small
+    assert peak < 100e6, f"mlp_predict peaked at {peak / 1e6:.0f} MB"

@@ -122,3 +122,28 @@ def test_least_squares_readout_recovers_several_features(rng):
     assert const[0] == 0.0 and bias == pytest.approx(4.5)
     with pytest.raises(ValueError, match="linearly dependent"):
         lstsq_readout(np.stack([g[0, 0], g[0, 0]]), y[0])
+
+
+def test_a_failed_phase_1_leaves_the_callers_parameters_as_they_were():
+    params = construction_params(np.array([[1e-300, 0.5, 0.5, 0.5]]), s0=0.1)
+    before = {k: v.copy() for k, v in params.items()}
+    with pytest.raises(TrainingDiverged, match="before the first step"):
+        train_constrained(params, X, Y, -1.0, 5)
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k], err_msg=k)
+
+
+def test_training_refuses_what_it_cannot_update_in_place_and_bad_settings(rng):
+    layers = init_kaiming([1, 4, 1], rng)
+    ints = [(np.ones((4, 1), int), np.zeros(4, int)), (np.ones((1, 4), int), np.zeros(1, int))]
+    with pytest.raises(ValueError, match=r"layers\[0\]\[0\] must be a float64 NumPy array"):
+        train_raw(ints, X, Y, 1)
+    params = construction_params([0.3, 0.5, 0.6])
+    params["s0"] = 0.09                                  # a Python float cannot be updated
+    with pytest.raises(ValueError, match=r"params\['s0'\] must be a float64 NumPy array"):
+        train_constrained(params, X, Y, -1.0, 1)
+    for bad in (-1, 0.5, True):
+        with pytest.raises(ValueError, match="record_every must be an integer >= 0"):
+            train_raw(layers, X, Y, 1, record_every=bad)
+    with pytest.raises(ValueError, match="squares overflow float64; rescale"):
+        train_raw(layers, X, 1e200 * Y, 1)

@@ -140,13 +140,16 @@ def region_partition(layers, box=(-1.0, 1.0, -1.0, 1.0), tol_rel=TOL_REL):
     layers : list of ``(W, b)``, ``W`` : (fan_out, fan_in), first ``fan_in = 2``; a ReLU after
         every layer but the last (``mlp.py``'s convention); no runs axis
     box : (x0, x1, y0, y1), the rectangular domain
-    tol_rel : float, see the module docstring
+    tol_rel : float in [0, 1e-6], see the module docstring
 
     Returns
     -------
     partition : :class:`Partition`; its polygons tile the box (areas sum to the box's area)
     """
     layers = check_layers_2d(layers)
+    if not (isinstance(tol_rel, (int, float, np.floating)) and 0 <= tol_rel <= 1e-6):
+        raise ValueError(f"tol_rel must be a number in [0, 1e-6] (the default is "
+                         f"{TOL_REL:.2g}); got {tol_rel!r}")
     polygons = [box_polygon(box)]
     A = np.eye(2)[None]                             # (P, width, 2): h = x, y
     c = np.zeros((1, 2))                            # (P, width)

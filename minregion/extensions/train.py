@@ -23,6 +23,22 @@ LOSSES = {"mse": (mse_columns_forward, mse_columns_backward),
           "cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward)}
 
 
+def check_target(target, loss, n_points):
+    """The targets of a loss: finite values (``"mse"``) or integer labels (``"cross_entropy"``)."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
+    target = np.asarray(target)
+    if target.shape[-1:] != (n_points,):
+        raise ValueError(f"the targets have shape {target.shape}; there are {n_points} points")
+    if loss == "cross_entropy":
+        if target.dtype.kind not in "iu" or target.ndim != 1 or target.min() < 0:
+            raise ValueError("labels must be (N,) integers >= 0 for the cross-entropy")
+        return target
+    if not np.all(np.isfinite(target)):
+        raise ValueError("the targets must be finite; found NaN or inf")
+    return target.astype(np.float64)
+
+
 def watch_every(monitor, every, forward):
     """A ``record`` hook for :func:`minregion.training.adam_loop`.
 
@@ -102,6 +118,7 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
     raw_stack : the trained raw parameters (phase 2); history : History
     """
     pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs)
+    target = check_target(target, loss, np.shape(x)[-1])
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
 
@@ -137,6 +154,7 @@ def train_dense(layers, x, target, epochs, lr=1e-3, loss="mse", monitor=None, ev
     Returns history : History.
     """
     epochs = check_epochs(epochs)
+    target = check_target(target, loss, np.shape(x)[-1])
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
 

@@ -50,10 +50,15 @@ def test_bad_input_gets_a_clear_error(rng, call, message):
         call(rng)
 
 
-def test_a_diverging_loop_raises(rng):
+def test_a_diverging_loop_raises_says_why_and_restores_the_arrays(rng):
     w = np.ones(1)
-    with pytest.raises(TrainingDiverged, match="diverged"):
+    with pytest.raises(TrainingDiverged, match="before the first step.*not the learning rate"):
         adam_loop([w], lambda: (np.array([np.inf]), [np.ones(1)]), 3, 1e-3, History(), "raw")
+    losses = iter([1.0, 2.0, np.inf])
+    with pytest.raises(TrainingDiverged, match="diverged.*lower the learning rate"):
+        adam_loop([w], lambda: (np.array([next(losses)]), [np.ones(1)]), 3, 1e-3, History(),
+                  "raw")
+    assert w[0] == 1.0, "a failed loop restores the arrays it was given"
 
 
 # --- the experiment -------------------------------------------------------------------
@@ -82,3 +87,13 @@ def test_reproduce_ext_writes_json_report_and_figures(tmp_path):
     assert "Extensions" in (out / "report.md").read_text()
     for name in ("nonconvex", "r3", "regions2d", "spirals"):
         assert (out / f"ext_{name}.png").stat().st_size > 1000
+
+
+def test_the_extensions_trainers_refuse_bad_targets(rng):
+    from minregion.extensions.train import train_dense
+    layers = init_kaiming([2, 4, 1], rng)
+    x = rng.uniform(-1, 1, size=(2, 10))
+    with pytest.raises(ValueError, match="targets must be finite"):
+        train_dense(layers, x, np.full(10, np.nan), 1)
+    with pytest.raises(ValueError, match="labels must be"):
+        train_dense(init_kaiming([2, 4, 2], rng), x, np.full(10, 0.5), 1, loss="cross_entropy")

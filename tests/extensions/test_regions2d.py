@@ -48,3 +48,9 @@ def test_a_triangle_layer_has_many_more_regions_than_kaiming_of_its_size(rng):
     dense = region_partition(init_kaiming([2, 12, 12, 12, 12, 1], rng), box=(-0.5, 0.5, -0.5, 0.5))
     np.testing.assert_allclose(ours.areas().sum(), 1.0, rtol=1e-12)
     assert len(ours) > 3 * len(dense)
+
+
+@pytest.mark.parametrize("tol", [float("nan"), -1.0, 10.0, "1e-9"])
+def test_a_bad_tolerance_is_refused(rng, tol):
+    with pytest.raises(ValueError, match="tol_rel must be a number in"):
+        region_partition(init_kaiming([2, 4, 1], rng), tol_rel=tol)
