@@ -13,7 +13,7 @@ export MPLBACKEND := Agg
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce reproduce-long calibrate test regions bench tutorials notebooks clean
+.PHONY: reproduce reproduce-long calibrate test test-min regions bench tutorials notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,18 @@ calibrate: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+## make test-min [PYTHON=python3.9]: every test on the oldest supported versions
+## (requirements-min.txt), in .venv-min
+test-min: .venv-min/.installed
+	.venv-min/bin/python -m pytest
+
+.venv-min/.installed: requirements-min.txt pyproject.toml
+	$(PYTHON) -m venv .venv-min
+	.venv-min/bin/python -m pip install --quiet --upgrade pip
+	.venv-min/bin/python -m pip install --quiet -r requirements-min.txt
+	.venv-min/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
 ## make regions: the exact region counts against depth, with a figure
 regions: $(STAMP)
 	$(PY) -m minregion regions --depth 12 --out $(OUT)
@@ -63,4 +75,4 @@ $(VENV)/.jupyter: $(STAMP)
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) .venv-min $(OUT) .pytest_cache
