@@ -164,6 +164,7 @@ def main(argv=None):
     print("\n".join(lines))
     failing = [(nodeid, o) for nodeid, o in outcomes.items()
                if o["outcome"] in ("failed", "error") and set(o["chapters"]) & set(chapters)]
+    failing.sort(key=lambda item: min(item[1]["chapters"]))    # chapter by chapter, in run order
     if failing:
         print()
     for nodeid, o in failing:

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.house
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "course"))
 sys.path.insert(0, os.path.join(ROOT, "tutorials"))
+import check_order  # noqa: E402
 import make_student as ms  # noqa: E402
 from run import run_notebook  # noqa: E402
 
@@ -343,6 +344,21 @@ def test_each_package_blank_fails_its_own_chapters_unit_tests(one_blank_runs, re
 def test_the_solution_tree_passes_the_unit_tests_of_a_chapter(solution_tree):
     run = _run_chapter(solution_tree, "ch03")
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_a_later_chapters_blanks_never_break_an_earlier_chapters_unit_tests():
+    """A student on chapter k has not written the blanks of chapters k .. 7 yet: the unit
+    tests of chapters 1 .. k-1 must pass all the same (course/check_order.py also runs the
+    notebooks, which takes minutes)."""
+    chapters = sorted({r.chapter for r in REGIONS} - {"ch01"})
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda ch: check_order.check(ch, unit=True), chapters))
+    for earlier, later, _, outcomes in results:
+        failing = [f"{n}: {o['message']}" for n, o in outcomes.items()
+                   if o["outcome"] in ("failed", "error")]
+        assert not failing, (f"with the blanks of {later[0]}..{later[-1]} empty, unit tests of "
+                             f"{earlier[0]}..{earlier[-1]} fail:\n" + "\n".join(failing))
+        assert sum(o["outcome"] == "passed" for o in outcomes.values()) > 0
 
 
 # --- (d) every notebook blank stops its notebook -------------------------------------------
