@@ -2,7 +2,7 @@
 
     python course/make_student.py [DIR] [--keep-solutions] [--only ID] [--except ID] [--force]
     python course/make_student.py --table          # what each chapter asks the student to write
-    python course/make_student.py --write-tables   # put that table into course/*.md
+    python course/make_student.py --write-tables   # put it into README.md, course/*.md
 
 The repository is the reference edition. A **solution region** is marked in a package file
 (``minregion/**/*.py``) or in a notebook code cell (``tutorials/*.ipynb``) by::
@@ -423,15 +423,19 @@ def blanks_table(regions):
 
 
 def table_blocks(root=ROOT):
-    """The Markdown files under course/ that hold the table between its two markers."""
+    """(path, text) of the Markdown files (README.md, course/*.md) that hold the table
+    between its two markers."""
     folder = os.path.join(root, "course")
+    paths = [os.path.join(root, "README.md")] + [os.path.join(folder, f)
+                                                  for f in sorted(os.listdir(folder))
+                                                  if f.endswith(".md")]
     out = []
-    for f in sorted(os.listdir(folder)):
-        if f.endswith(".md"):
-            with open(os.path.join(folder, f), encoding="utf-8") as fh:
+    for path in paths:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
                 text = fh.read()
             if TABLE_BEGIN in text:
-                out.append((os.path.join(folder, f), text))
+                out.append((path, text))
     return out
 
 
@@ -458,7 +462,8 @@ def main(argv=None):
     parser.add_argument("--table", action="store_true",
                         help="print what each chapter asks the student to write, and stop")
     parser.add_argument("--write-tables", action="store_true",
-                        help="put that table into the course/*.md files that hold its markers")
+                        help="put that table into README.md and course/*.md where they "
+                             "hold its markers")
     args = parser.parse_args(argv)
     split = lambda items: [x for item in items for x in item.split(",") if x]  # noqa: E731
     try:

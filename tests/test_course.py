@@ -97,8 +97,8 @@ def test_only_and_except_take_ids_and_chapters():
 
 def test_the_tables_of_what_each_chapter_asks_are_up_to_date():
     blocks = ms.table_blocks()
-    names = sorted(os.path.basename(path) for path, _ in blocks)
-    assert names == ["LECTURERS.md", "student_README.md"], names
+    names = [os.path.relpath(path, ROOT) for path, _ in blocks]
+    assert os.path.join("course", "student_README.md") in names, names
     table = ms.blanks_table(ms.scan())
     for path, text in blocks:
         assert ms.with_table(text, table) == text, (
@@ -339,11 +339,6 @@ def test_each_package_blank_fails_its_own_chapters_unit_tests(one_blank_runs, re
                                  f"exited {run.returncode} with only this blank empty:\n{said[-2000:]}")
     assert f"NotImplementedError: {region.chapter} {region.id}:" in said, (
         f"{region.id}: the chapter's unit tests failed, but not at this blank:\n{said[-2000:]}")
-
-
-def test_the_solution_tree_passes_the_unit_tests_of_a_chapter(solution_tree):
-    run = _run_chapter(solution_tree, "ch03")
-    assert run.returncode == 0, run.stdout[-2000:]
 
 
 def test_a_later_chapters_blanks_never_break_an_earlier_chapters_unit_tests():
