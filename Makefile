@@ -8,12 +8,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results
 RUNS   ?=
+DIR    ?= student
+FLAGS  ?=
+CH     ?=
 export MPLBACKEND := Agg
 
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce reproduce-long calibrate test test-min regions bench tutorials notebooks clean
+.PHONY: reproduce reproduce-long calibrate test test-min regions bench tutorials notebooks student grade html clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,5 +77,21 @@ $(VENV)/.jupyter: $(STAMP)
 	$(PY) -m pip install --quiet notebook
 	touch $@
 
+## make student [DIR=student] [FLAGS="--keep-solutions --only ID --except ID --force"]: write the student edition
+student:
+	$(PYTHON) course/make_student.py $(DIR) $(FLAGS)
+
+## make grade [CH=ch03]: blanks left, tests passed and failed, chapter by chapter (here: the reference)
+grade: $(STAMP)
+	$(PY) course/grade.py $(CH)
+
+## make html: execute every chapter into html/ with an index page (installs nbconvert, ipykernel on first use)
+html: $(VENV)/.nbconvert
+	$(PY) course/build_html.py --out html
+
+$(VENV)/.nbconvert: $(STAMP)
+	$(PY) -m pip install --quiet nbconvert ipykernel
+	touch $@
+
 clean:
-	rm -rf $(VENV) .venv-min $(OUT) .pytest_cache
+	rm -rf $(VENV) .venv-min $(OUT) .pytest_cache html

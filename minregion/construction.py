@@ -138,9 +138,11 @@ def project_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
     Peaks are clipped into ``[margin, 1 - margin]`` (inside (0, 1), where the construction is
     defined), ``s_0`` or the free ratios ``S_i`` to ``>= min_scale``.
     """
+    # BEGIN SOLUTION ch05 project_params: clip the peaks into [margin, 1 - margin] and raise s0 (or the free ratios S) to at least min_scale, in place | tutorials/05_training_in_two_phases.ipynb, section 2
     np.clip(params["a"], margin, 1.0 - margin, out=params["a"])
     key = "S" if uses_free_scales(params) else "s0"
     np.maximum(params[key], min_scale, out=params[key])
+    # END SOLUTION
 
 
 # --- forward: parameters -> entries -> layers -------------------------------------------
@@ -153,10 +155,12 @@ def matrix_entries(a, S):
     Returns A, B : (..., d) and C : (..., d - 1) (the last map only needs row 0, without C).
     """
     d = a.shape[-1] - 1
+    # BEGIN SOLUTION ch02 matrix_entries: compute A, B (one entry per scale ratio) and C (one fewer) from the peaks and the ratios | tutorials/02_triangle_map_and_composition.ipynb, section 6
     ai = a[..., :d]
     A = S / ai
     B = S / (ai * (1.0 - ai))
     C = S[..., : d - 1] * a[..., 1:d]
+    # END SOLUTION
     return A, B, C
 
 
@@ -182,11 +186,13 @@ def hidden_matrix(A_i, B_i, C_i, S_i, sigma):
     M : (..., 4, 4) float64
     """
     M = np.zeros(np.shape(A_i) + (4, 4))
+    # BEGIN SOLUTION ch02 hidden_matrix: fill the non-zero entries of M_i (rows and columns: sum, t1, t2, bias) | tutorials/02_triangle_map_and_composition.ipynb, section 6
     M[..., 0, 0] = 1.0
     M[..., 0, 1], M[..., 0, 2] = sigma * A_i, -sigma * B_i
     M[..., 1, 1], M[..., 1, 2] = A_i, -B_i
     M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = A_i, -B_i, -C_i
     M[..., 3, 3] = S_i
+    # END SOLUTION
     return M
 
 
@@ -270,6 +276,7 @@ def entries_backward(grads, cache):
     a, S, A, B = (cache[k] for k in ("a", "S", "A", "B"))
     alpha, offset, sigma = cache["alpha"], cache["offset"], cache["sigma"]
     d = a.shape[-1] - 1
+    # BEGIN SOLUTION ch04 entries_backward: collect dL/d of every entry (A, B, C, S of each M_i; the last A, B, alpha and beta from the output row; the offset and a_0 from the input biases) | tutorials/04_constrained_weight_map.ipynb, section 3
     gA, gB, gS = np.zeros_like(S), np.zeros_like(S), np.zeros_like(S)
     gC = np.zeros(S.shape[:-1] + (d - 1,))
     for i in range(d - 1):
@@ -286,8 +293,10 @@ def entries_backward(grads, cache):
     db_in = grads[0][1]
     g_a = np.zeros_like(a)
     g_a[..., 0] -= db_in[..., 2]
-    return dict(A=gA, B=gB, C=gC, S=gS, alpha=g_alpha, beta=db_out,
-                offset=db_in[..., 0] - alpha * db_out, a=g_a)
+    g_beta = db_out
+    g_offset = db_in[..., 0] - alpha * db_out
+    # END SOLUTION
+    return dict(A=gA, B=gB, C=gC, S=gS, alpha=g_alpha, beta=g_beta, offset=g_offset, a=g_a)
 
 
 def entries_to_ratios_backward(g, a, S):
@@ -298,6 +307,7 @@ def entries_to_ratios_backward(g, a, S):
     dB/da_i = -S q'/q^2 with q' = 1 - 2 a_i, dC/da_{i+1} = S_i.
     """
     d = a.shape[-1] - 1
+    # BEGIN SOLUTION ch04 entries_to_ratios_backward: add the gradients of A, B and C (matrix_entries) to g['S'] and g['a'], in place | tutorials/04_constrained_weight_map.ipynb, section 4
     ai = a[..., :d]
     q = ai * (1.0 - ai)
     dq = 1.0 - 2.0 * ai
@@ -305,13 +315,16 @@ def entries_to_ratios_backward(g, a, S):
     g["S"][..., : d - 1] += g["C"] * a[..., 1:d]
     g["a"][..., :d] += -g["A"] * S / ai**2 - g["B"] * S * dq / q**2
     g["a"][..., 1:d] += g["C"] * S[..., : d - 1]
+    # END SOLUTION
 
 
 def offset_backward(g_offset, s, sigma):
     """Stage 3: ``offset = sum_j s_j`` (sigma = -1; 0 for sigma = +1) -> dL/ds, (..., d)."""
     g_s = np.zeros_like(s)
+    # BEGIN SOLUTION ch04 offset_backward: add dL/ds from the offset (sum_j s_j for sigma = -1, 0 for sigma = +1) to g_s | tutorials/04_constrained_weight_map.ipynb, section 5
     if sigma < 0:
         g_s += g_offset[..., None]
+    # END SOLUTION
     return g_s
 
 
@@ -321,7 +334,10 @@ def cumprod_backward(g_s, S, s):
     ``ds_j/dS_k = s_j / S_k`` for ``k <= j``, so ``dL/dS_k = (sum_{j>=k} g_j s_j) / S_k``: a
     suffix sum, written as flip, cumulative sum, flip.
     """
-    return np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
+    # BEGIN SOLUTION ch04 cumprod_backward: compute gS = dL/dS from g_s = dL/ds for s = cumprod(S) | tutorials/04_constrained_weight_map.ipynb, section 6
+    gS = np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
+    # END SOLUTION
+    return gS
 
 
 def theorem31_backward(gS, g_a, a):
@@ -331,9 +347,12 @@ def theorem31_backward(gS, g_a, a):
     Returns g_s0 : (...).
     """
     d = a.shape[-1] - 1
+    # BEGIN SOLUTION ch04 theorem31_backward: add dL/da from S_i = (1 - a_i) a_(i+1) to g_a in place, and set g_s0 = dL/ds0 | tutorials/04_constrained_weight_map.ipynb, section 7
     g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]
     g_a[..., 2:] += gS[..., 1:] * (1.0 - a[..., 1:d])
-    return gS[..., 0]
+    g_s0 = gS[..., 0]
+    # END SOLUTION
+    return g_s0
 
 
 def weight_map_backward(grads, cache):

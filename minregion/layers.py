@@ -55,9 +55,11 @@ def dense_backward(dout, cache):
     db : (..., fan_out) float64, ``dout`` summed over the N points
     """
     x, W = cache
+    # BEGIN SOLUTION ch03 dense_backward: compute dx, dW and db from dout and the cache (a runs axis may lead) | tutorials/03_backpropagation_by_hand.ipynb, section 1
     dx = np.swapaxes(W, -1, -2) @ dout
     dW = dout @ np.swapaxes(x, -1, -2)
     db = dout.sum(axis=-1)
+    # END SOLUTION
     return dx, dW, db
 
 
@@ -92,7 +94,9 @@ def relu_backward(dout, cache):
     dz : array shaped like ``z``
     """
     on = cache
+    # BEGIN SOLUTION ch03 relu_backward: let dout through where the neuron is on, zero elsewhere | tutorials/03_backpropagation_by_hand.ipynb, section 2
     dz = dout * on
+    # END SOLUTION
     return dz
 
 
@@ -129,5 +133,7 @@ def mse_backward(dloss, cache):
     dpred : (..., N) float64
     """
     r, n = cache
+    # BEGIN SOLUTION ch03 mse_backward: compute dpred = dL/dpred from dloss and the cache (residual r, count n) | tutorials/03_backpropagation_by_hand.ipynb, section 2
     dpred = np.asarray(dloss)[..., None] * 2.0 * r / n
+    # END SOLUTION
     return dpred

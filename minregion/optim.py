@@ -46,14 +46,16 @@ class Adam:
         """Update every parameter in place from its gradient (same shapes)."""
         grads = _checked(self.params, grads)
         self.t += 1
-        c1 = 1.0 - self.beta1 ** self.t
-        c2 = 1.0 - self.beta2 ** self.t
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            # BEGIN SOLUTION ch03 adam_step: update the moments m and v in place, correct their bias for step self.t, and update p in place | tutorials/03_backpropagation_by_hand.ipynb, section 5
+            c1 = 1.0 - self.beta1 ** self.t
+            c2 = 1.0 - self.beta2 ** self.t
             m *= self.beta1
             m += (1.0 - self.beta1) * g
             v *= self.beta2
             v += (1.0 - self.beta2) * g * g
             p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+            # END SOLUTION
 
 
 def _check_lr(lr):

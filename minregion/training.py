@@ -140,11 +140,14 @@ def constrained_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
     loss : (R,) float64 (a float for one network)
     grads : dict like ``params``
     """
+    # BEGIN SOLUTION ch05 constrained_loss_and_grads: weight map forward, network forward, MSE, its backward, network backward, weight map backward | tutorials/05_training_in_two_phases.ipynb, section 2
     layers, wcache = weight_map_forward(params, sigma, lo, hi)
     out, caches = mlp_forward(layers, X)
     loss, mcache = mse_forward(out[..., 0, :], Y)
     wgrads, _ = mlp_backward(mse_backward(1.0, mcache)[..., None, :], caches)
-    return loss, weight_map_backward(wgrads, wcache)
+    grads = weight_map_backward(wgrads, wcache)
+    # END SOLUTION
+    return loss, grads
 
 
 def raw_loss_and_grads(layers, X, Y):

@@ -2,10 +2,12 @@
 import numpy as np
 import pytest
 
-from minregion.gradcheck import numerical_gradient, rel_error
+from minregion.gradcheck import numerical_gradient
 from minregion.layers import (dense_backward, dense_forward, mse_backward, mse_forward,
                               relu_backward, relu_forward)
 from minregion.mlp import mlp_backward, mlp_forward, mlp_predict
+
+from assertions import assert_close, assert_gradient, assert_shape, returned
 
 pytestmark = pytest.mark.ch03
 
@@ -15,14 +17,16 @@ def test_dense_backward_matches_centred_differences(rng):
     dout = rng.normal(size=(4, 7))
     out, cache = dense_forward(x, W, b)
     assert out.shape == (4, 7)
-    dx, dW, db = dense_backward(dout, cache)
+    dx, dW, db = returned("dense_backward", dense_backward(dout, cache), ("dx", "dW", "db"))
+    for name, got, like in (("dx", dx, x), ("dW", dW, W), ("db", db, b)):
+        assert_shape(f"dense_backward: {name}", got, like.shape)
 
     def f():
         return float(np.sum(dense_forward(x, W, b)[0] * dout))
 
-    assert rel_error(dx, numerical_gradient(f, x)) < 1e-8
-    assert rel_error(dW, numerical_gradient(f, W)) < 1e-8
-    assert rel_error(db, numerical_gradient(f, b)) < 1e-8
+    assert_gradient("dense_backward: dx", dx, numerical_gradient(f, x), tol=1e-8)
+    assert_gradient("dense_backward: dW", dW, numerical_gradient(f, W), tol=1e-8)
+    assert_gradient("dense_backward: db", db, numerical_gradient(f, b), tol=1e-8)
 
 
 def test_relu_backward_matches_centred_differences_away_from_zero(rng):
@@ -34,7 +38,8 @@ def test_relu_backward_matches_centred_differences_away_from_zero(rng):
     def f():
         return float(np.sum(relu_forward(z)[0] * dout))
 
-    assert rel_error(relu_backward(dout, cache), numerical_gradient(f, z)) < 1e-8
+    assert_gradient("relu_backward: dz", relu_backward(dout, cache), numerical_gradient(f, z),
+                    tol=1e-8)
 
 
 def test_mse_value_and_backward(rng):
@@ -45,7 +50,20 @@ def test_mse_value_and_backward(rng):
     def f():
         return float(mse_forward(pred, y)[0])
 
-    assert rel_error(mse_backward(1.0, cache), numerical_gradient(f, pred)) < 1e-8
+    assert_gradient("mse_backward: dpred", mse_backward(1.0, cache), numerical_gradient(f, pred),
+                    tol=1e-8)
+
+
+def test_mse_backward_scales_with_the_upstream_gradient(rng):
+    """dL/dpred = dloss * dMSE/dpred: the upstream gradient is a factor, one per network."""
+    pred, y = rng.normal(size=(3, 9)), rng.normal(size=(3, 9))        # 3 networks, 9 points
+    _, cache = mse_forward(pred, y)
+    unit = 2.0 * (pred - y) / 9
+    assert_close("mse_backward(1.0, cache)", mse_backward(1.0, cache), unit, rtol=1e-14)
+    assert_close("mse_backward(2.5, cache)", mse_backward(2.5, cache), 2.5 * unit, rtol=1e-14)
+    dloss = np.array([1.0, -2.0, 0.5])
+    assert_close("mse_backward(dloss of shape (3,), cache)", mse_backward(dloss, cache),
+                 dloss[:, None] * unit, rtol=1e-14)
 
 
 def test_mlp_backward_matches_centred_differences(rng):
@@ -54,14 +72,48 @@ def test_mlp_backward_matches_centred_differences(rng):
     x, y = rng.normal(size=(2, 30)), rng.normal(size=30)  # 30 points as columns
     out, caches = mlp_forward(layers, x)
     loss, mcache = mse_forward(out[0], y)
-    grads, _ = mlp_backward(mse_backward(1.0, mcache)[None, :], caches)
+    grads, dx = returned("mlp_backward", mlp_backward(mse_backward(1.0, mcache)[None, :], caches),
+                         ("grads", "dx"))
+    assert isinstance(grads, list) and len(grads) == len(layers), \
+        f"mlp_backward: grads must be a list of {len(layers)} pairs (dW, db), one per layer"
 
     def f():
         return float(mse_forward(mlp_forward(layers, x)[0][0], y)[0])
 
-    for (W, b), (dW, db) in zip(layers, grads):
-        assert rel_error(dW, numerical_gradient(f, W)) < 1e-6
-        assert rel_error(db, numerical_gradient(f, b)) < 1e-6
+    for l, ((W, b), (dW, db)) in enumerate(zip(layers, grads)):
+        assert_shape(f"mlp_backward: dW of layer {l}", dW, W.shape)
+        assert_shape(f"mlp_backward: db of layer {l}", db, b.shape)
+    assert_shape("mlp_backward: dx", dx, x.shape)
+    for l, ((W, b), (dW, db)) in enumerate(zip(layers, grads)):
+        assert_gradient(f"mlp_backward: dW of layer {l}", dW, numerical_gradient(f, W), tol=1e-6)
+        assert_gradient(f"mlp_backward: db of layer {l}", db, numerical_gradient(f, b), tol=1e-6)
+    assert_gradient("mlp_backward: dx", dx, numerical_gradient(f, x), tol=1e-6)
+
+
+def test_backward_with_a_runs_axis_equals_one_network_at_a_time(rng):
+    """R networks trained together: every backward must act on the last two axes only."""
+    R, widths = 3, [1, 4, 4, 1]
+    layers = [(rng.normal(size=(R, o, i)), rng.normal(size=(R, o)))
+              for i, o in zip(widths, widths[1:])]
+    x, y = rng.uniform(size=(R, 1, 20)), rng.normal(size=(R, 20))
+    out, caches = mlp_forward(layers, x)
+    _, mcache = mse_forward(out[:, 0, :], y)
+    grads, dx = mlp_backward(mse_backward(1.0, mcache)[:, None, :], caches)
+    for l, ((W, b), (dW, db)) in enumerate(zip(layers, grads)):
+        assert_shape(f"mlp_backward with runs: dW of layer {l}", dW, W.shape)
+        assert_shape(f"mlp_backward with runs: db of layer {l}", db, b.shape)
+    assert_shape("mlp_backward with runs: dx", dx, x.shape)
+    for r in range(R):
+        one = [(W[r], b[r]) for W, b in layers]
+        out1, caches1 = mlp_forward(one, x[r])
+        _, mcache1 = mse_forward(out1[0], y[r])
+        grads1, dx1 = mlp_backward(mse_backward(1.0, mcache1)[None, :], caches1)
+        for l, ((dW, db), (dW1, db1)) in enumerate(zip(grads, grads1)):
+            assert_close(f"mlp_backward with runs: dW of layer {l}, run {r}", dW[r], dW1,
+                         rtol=1e-12, atol=1e-15)
+            assert_close(f"mlp_backward with runs: db of layer {l}, run {r}", db[r], db1,
+                         rtol=1e-12, atol=1e-15)
+        assert_close(f"mlp_backward with runs: dx, run {r}", dx[r], dx1, rtol=1e-12, atol=1e-15)
 
 
 def test_a_runs_axis_is_only_a_batch_axis(rng):

@@ -4,6 +4,8 @@ import pytest
 
 from minregion.optim import SGD, Adam
 
+from assertions import assert_close
+
 pytestmark = pytest.mark.ch03
 
 
@@ -13,8 +15,9 @@ def test_adam_first_step_moves_every_parameter_by_lr():
     opt = Adam([p], lr=0.1, eps=1e-8)
     opt.step([np.array([1.0, -4.0, 1e-3])])
     assert opt.t == 1
-    np.testing.assert_allclose(p, [0.5 - 0.1 / (1 + 1e-8), -1.0 + 0.1 * 4 / (4 + 1e-8),
-                                   2.0 - 0.1 * 1e-3 / (1e-3 + 1e-8)], rtol=1e-15)
+    assert_close("Adam.step: p after the first step", p,
+                 [0.5 - 0.1 / (1 + 1e-8), -1.0 + 0.1 * 4 / (4 + 1e-8),
+                  2.0 - 0.1 * 1e-3 / (1e-3 + 1e-8)], rtol=1e-15)
 
 
 def test_adam_two_steps_worked_by_hand():
@@ -29,10 +32,12 @@ def test_adam_two_steps_worked_by_hand():
     opt.step([np.array([1.0])])
     opt.step([np.array([-1.0])])
     assert opt.t == 2
-    np.testing.assert_allclose(opt.m[0], [-0.01], rtol=1e-14)
-    np.testing.assert_allclose(opt.v[0], [0.001999], rtol=1e-14)
-    assert p[0] == pytest.approx(0.5 - 0.1 / (1 + 1e-8) + 0.1 / 19 / (1 + 1e-8), rel=1e-14)
-    assert p[0] == pytest.approx(0.4052631579, abs=1e-9)
+    assert_close("Adam.step: m after two steps (updated in place)", opt.m[0], [-0.01], rtol=1e-14)
+    assert_close("Adam.step: v after two steps (updated in place)", opt.v[0], [0.001999],
+                 rtol=1e-14)
+    assert_close("Adam.step: p after two steps", p,
+                 [0.5 - 0.1 / (1 + 1e-8) + 0.1 / 19 / (1 + 1e-8)], rtol=1e-14)
+    assert_close("Adam.step: p after two steps, by hand", p, [0.4052631579], rtol=0, atol=1e-9)
 
 
 def test_adam_from_a_prefilled_state():
@@ -47,11 +52,11 @@ def test_adam_from_a_prefilled_state():
     v = 0.999 * np.linspace(0.7, 0.5, 4) + 0.001 * dw**2
     expected = w - 1e-2 * (m / (1 - 0.9**6)) / (np.sqrt(v / (1 - 0.999**6)) + 1e-8)
     opt.step([dw])
-    np.testing.assert_allclose(w, expected, rtol=1e-14)
+    assert_close("Adam.step: w from a prefilled state at t = 5", w, expected, rtol=1e-14)
     # entry 0 by hand: m = 0.9*0.6 + 0.1*(-0.6) = 0.48, m_hat = 0.48 / 0.468559 = 1.024417;
     # v = 0.999*0.7 + 0.001*0.36 = 0.69966, v_hat = 0.69966 / 0.00598503 = 116.9017;
     # step = 0.01 * 1.024417 / sqrt(116.9017) = 0.00094747, so w[0] = -0.40094747
-    assert w[0] == pytest.approx(-0.40094747, abs=1e-8)
+    assert_close("Adam.step: w[0] by hand", w[0], -0.40094747, rtol=0, atol=1e-8)
 
 
 def test_adam_state_is_per_parameter_and_elementwise():
@@ -60,7 +65,7 @@ def test_adam_state_is_per_parameter_and_elementwise():
     opt = Adam([p1, p2], lr=0.1)
     for g in (3.0, -1.0, 2.0):
         opt.step([np.array([g]), np.array([g, 100 * g])])
-    np.testing.assert_allclose(p1, p2[:1], rtol=1e-15)
+    assert_close("Adam.step: p1 against the first entry of p2", p1, p2[:1], rtol=1e-15)
 
 
 def test_sgd_step():

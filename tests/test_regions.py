@@ -10,6 +10,8 @@ import pytest
 from minregion.regions import (RegionResolutionWarning, activation_patterns, breakpoints,
                                count_regions, count_activation_regions_sampled, region_report)
 
+from assertions import assert_close, assert_equal
+
 
 # ---------------------------------------------------------------------------------------
 # Networks built by hand
@@ -80,11 +82,12 @@ def forward(layers, x):
 def test_the_hand_built_networks_compute_what_they_claim():
     """The helpers above are right: the tent is a tent, the construction is x - F."""
     x = np.linspace(0, 1, 1001)
-    np.testing.assert_allclose(forward(tent_network(1), x), 1 - np.abs(2 * x - 1), atol=1e-15)
+    assert_close("tent_network(1)", forward(tent_network(1), x), 1 - np.abs(2 * x - 1), atol=1e-15)
     # Yarotsky: all peaks 1/2, s0 = 1/4, depth 3 interpolates x^2 at multiples of 1/8
     knots = np.arange(9) / 8
     y = forward(constructed_network(np.full(4, 0.5), s0=0.25), knots)
-    np.testing.assert_allclose(y, knots ** 2, atol=1e-15)
+    assert_close("constructed_network (Yarotsky, depth 3) at multiples of 1/8", y, knots ** 2,
+                 atol=1e-15)
 
 
 @pytest.mark.ch01
@@ -92,13 +95,14 @@ def test_the_hand_built_networks_compute_what_they_claim():
 def test_tent_composed_k_times_has_2_to_the_k_pieces(k):
     report = region_report(tent_network(k))
     assert report.pieces == 2 ** k, f"regions = {report.pieces}, expected 2^{k} = {2 ** k}"
-    assert report.activation_regions == 2 ** k
-    assert report.slivers == 0          # powers of two: float64 is exact here
+    assert report.activation_regions == 2 ** k, \
+        f"activation regions = {report.activation_regions}, expected 2^{k} = {2 ** k}"
+    assert report.slivers == 0, f"slivers = {report.slivers}, expected 0 (float64 is exact here)"
 
 
 @pytest.mark.ch01
 def test_breakpoints_of_the_tent_composed_twice():
-    np.testing.assert_array_equal(breakpoints(tent_network(2)), [0.25, 0.5, 0.75])
+    assert_equal("breakpoints(tent composed twice)", breakpoints(tent_network(2)), [0.25, 0.5, 0.75])
 
 
 @pytest.mark.ch01
@@ -108,7 +112,8 @@ def test_constructed_network_has_2_to_the_d_pieces(sigma):
         a = np.random.default_rng(d).uniform(0.2, 0.8, size=d + 1)
         report = region_report(constructed_network(a, sigma=sigma))
         assert report.pieces == 2 ** d, f"d = {d}: regions = {report.pieces}, expected {2 ** d}"
-        assert report.activation_regions == 2 ** d
+        assert report.activation_regions == 2 ** d, \
+            f"d = {d}: activation regions = {report.activation_regions}, expected {2 ** d}"
 
 
 @pytest.mark.ch01
@@ -205,7 +210,7 @@ def test_exact_count_agrees_with_a_very_fine_grid_on_small_random_networks():
             on = activation_patterns(layers, x)
             cells = np.flatnonzero(np.any(on[1:] != on[:-1], axis=1))  # x[k] < bp <= x[k+1]
             cell_of = np.searchsorted(x, breakpoints(layers, lo, hi)) - 1
-            np.testing.assert_array_equal(cell_of, cells)
+            assert_equal(f"seed {seed}: grid cells holding the exact breakpoints", cell_of, cells)
     assert compared >= 40, f"only {compared} of 50 seeds had all regions wide enough"
 
 
@@ -235,9 +240,10 @@ def test_a_neuron_with_zero_outgoing_weight_splits_regions_but_not_pieces():
     layers = [(np.array([[1.0], [1.0]]), np.array([0.0, -0.5])),
               (np.array([[1.0, 0.0]]), np.array([0.0]))]
     report = region_report(layers)
-    assert report.activation_regions == 2
-    assert report.pieces == 1
-    np.testing.assert_array_equal(breakpoints(layers), [0.5])
+    assert report.activation_regions == 2, \
+        f"activation regions = {report.activation_regions}, expected 2"
+    assert report.pieces == 1, f"pieces = {report.pieces}, expected 1 (equal slopes merge)"
+    assert_equal("breakpoints", breakpoints(layers), [0.5])
 
 
 @pytest.mark.ch01

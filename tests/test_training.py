@@ -2,13 +2,16 @@
 import numpy as np
 import pytest
 
-from minregion.construction import construction_params, weight_map_forward
-from minregion.gradcheck import numerical_gradient, vector_rel_error
+from minregion.construction import (MIN_SCALE, PEAK_MARGIN, construction_params, project_params,
+                                    weight_map_forward)
+from minregion.gradcheck import numerical_gradient
 from minregion.init import init_kaiming
 from minregion.mlp import mlp_predict, prepare_data
 from minregion.readout import fit_alpha_beta, lstsq_readout
 from minregion.training import (TrainingDiverged, constrained_loss_and_grads, copy_layers,
                                 train_constrained, train_raw)
+
+from assertions import assert_close, assert_equal, assert_gradient, returned
 
 pytestmark = pytest.mark.ch05
 
@@ -31,7 +34,7 @@ def test_phase_1_keeps_exactly_2_to_the_d_regions_at_every_recorded_step(rng, fr
     counts = np.array(history.regions)
     assert counts.shape == (len(history.region_steps), 3)
     assert history.region_steps[0] == 0 and history.region_steps[-1] == 300
-    assert np.all(counts == 2**5), counts
+    assert np.all(counts == 2**5), f"regions at the recorded steps, expected 32 everywhere: {counts}"
     losses = history.loss_array()
     assert np.all(losses[-1] < 0.5 * losses[0]), "phase 1 should lower the loss"
 
@@ -52,7 +55,56 @@ def test_phase_1_gradients_match_finite_differences_on_a_real_training_state(rng
         def f():
             return float(constrained_loss_and_grads(one, Xc, Yc, -1.0)[0])
         h = 1e-3 if k in ("s0", "alpha", "beta") else 1e-6
-        assert vector_rel_error(grads[k], numerical_gradient(f, one[k], h=h)) < 1e-7, k
+        assert_gradient(f"constrained_loss_and_grads after phase 1: d{k}", grads[k],
+                        numerical_gradient(f, one[k], h=h), tol=1e-7, measure="vector")
+
+
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_constrained_loss_and_grads_on_fresh_parameters(rng, free_scales):
+    """The loss is the MSE of the network the parameters build, and the gradients are its
+    centred differences, for two runs at once and for one network alone."""
+    params = construction_params(rng.uniform(0.3, 0.7, size=(2, 5)), alpha=[1.0, 0.8],
+                                 beta=[0.1, -0.2], free_scales=free_scales)
+    Xc, Yc = prepare_data(X, Y, runs=2)
+    loss, grads = returned("constrained_loss_and_grads",
+                           constrained_loss_and_grads(params, Xc, Yc, -1.0), ("loss", "grads"))
+    mse = np.mean((mlp_predict(weight_map_forward(params, -1.0)[0], X) - Y) ** 2, axis=-1)
+    assert_close("constrained_loss_and_grads: loss (one per run)", loss, mse, rtol=1e-12)
+    assert isinstance(grads, dict) and sorted(grads) == sorted(params), \
+        f"constrained_loss_and_grads: grads must be a dict with the keys {sorted(params)}"
+    for k in sorted(params):
+        def f():
+            return float(np.sum(constrained_loss_and_grads(params, Xc, Yc, -1.0)[0]))
+        assert_gradient(f"constrained_loss_and_grads: d{k}", grads[k],
+                        numerical_gradient(f, params[k], h=1e-6), tol=1e-6, measure="vector")
+    one = {k: np.array(v[1]) for k, v in params.items()}
+    loss1, grads1 = constrained_loss_and_grads(one, *prepare_data(X, Y), -1.0)
+    assert_close("constrained_loss_and_grads: loss of run 1 alone", loss1, loss[1], rtol=1e-12)
+    for k in sorted(params):
+        assert_close(f"constrained_loss_and_grads: d{k} of run 1 alone", grads1[k], grads[k][1],
+                     rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_project_params_clips_peaks_and_floors_scales_in_place(free_scales):
+    params = construction_params(np.full((2, 4), 0.5), free_scales=free_scales)
+    a, key = params["a"], "S" if free_scales else "s0"
+    scale = params[key]
+    a[:] = [[-0.2, 0.0005, 0.5, 1.3], [0.999, 0.9995, 0.25, 0.001]]
+    scale[...] = -3.0
+    scale.flat[0] = 0.4
+    project_params(params)
+    assert params["a"] is a and params[key] is scale, \
+        "project_params must change the arrays in place (Adam holds them), not replace them"
+    lo, hi = PEAK_MARGIN, 1.0 - PEAK_MARGIN
+    assert_equal("project_params: the peaks", a, [[lo, lo, 0.5, hi], [0.999, hi, 0.25, 0.001]])
+    expected = np.full(scale.shape, MIN_SCALE)
+    expected.flat[0] = 0.4
+    assert_equal(f"project_params: {key}", scale, expected)
+    project_params(params, margin=0.1, min_scale=0.5)
+    assert_equal("project_params(margin=0.1): the peaks", a,
+                 [[0.1, 0.1, 0.5, 0.9], [0.9, 0.9, 0.25, 0.1]])
+    assert_equal(f"project_params(min_scale=0.5): {key}", scale, np.full(scale.shape, 0.5))
 
 
 def test_phase_2_starts_from_the_same_function_and_reports_the_count(rng):
@@ -72,9 +124,11 @@ def test_many_runs_at_once_equal_the_same_runs_one_at_a_time(rng):
     train_raw(layers, X, Y, 50)
     for r in range(3):
         train_raw(alone[r], X, Y, 50)
-        for (W, b), (W1, b1) in zip(layers, alone[r]):
-            np.testing.assert_allclose(W[r], W1, rtol=1e-12, atol=1e-15)
-            np.testing.assert_allclose(b[r], b1, rtol=1e-12, atol=1e-15)
+        for l, ((W, b), (W1, b1)) in enumerate(zip(layers, alone[r])):
+            assert_close(f"train_raw with runs: W of layer {l}, run {r}", W[r], W1, rtol=1e-12,
+                         atol=1e-15)
+            assert_close(f"train_raw with runs: b of layer {l}, run {r}", b[r], b1, rtol=1e-12,
+                         atol=1e-15)
 
 
 def test_same_seed_same_numbers():

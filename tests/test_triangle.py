@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from minregion.triangle import F, tent, tent_from_relus, theorem31_scales, waves
+from minregion.triangle import F, tent, tent_from_relus, theorem31_ratios, theorem31_scales, waves
+
+from assertions import assert_close
 
 pytestmark = pytest.mark.ch02
 
@@ -41,7 +43,21 @@ def test_wave_i_has_2_to_the_i_plus_1_pieces(rng):
 def test_theorem31_scales():
     a = np.array([0.3, 0.6, 0.4, 0.7])
     s = theorem31_scales(a, 0.2)
-    np.testing.assert_allclose(s, [0.2, 0.2 * 0.4 * 0.4, 0.2 * 0.4 * 0.4 * 0.6 * 0.7], rtol=1e-15)
+    assert_close("theorem31_scales(a, 0.2)", s,
+                 [0.2, 0.2 * 0.4 * 0.4, 0.2 * 0.4 * 0.4 * 0.6 * 0.7], rtol=1e-15)
+
+
+def test_theorem31_ratios_one_network_and_a_runs_axis():
+    """S_0 = s_0, S_i = (1 - a_i) a_(i+1): each ratio by hand, then two runs at once."""
+    a = np.array([0.3, 0.6, 0.4, 0.7])
+    assert_close("theorem31_ratios(a, 0.2)", theorem31_ratios(a, 0.2),
+                 [0.2, (1 - 0.6) * 0.4, (1 - 0.4) * 0.7], rtol=1e-15)
+    a2 = np.array([[0.3, 0.6, 0.4, 0.7], [0.5, 0.2, 0.9, 0.1]])
+    expected = [[0.2, 0.4 * 0.4, 0.6 * 0.7], [0.05, 0.8 * 0.9, 0.1 * 0.1]]
+    assert_close("theorem31_ratios(a of shape (2, 4), s0 of shape (2,))",
+                 theorem31_ratios(a2, np.array([0.2, 0.05])), expected, rtol=1e-15)
+    assert_close("theorem31_ratios(a of depth 1, 0.3)", theorem31_ratios([0.4, 0.8], 0.3), [0.3],
+                 rtol=0)
 
 
 def test_under_theorem31_the_slope_of_F_at_zero_tends_to_s0_over_a0_a1(rng):
@@ -66,8 +82,7 @@ def test_bad_peaks_are_rejected():
 def test_tent_from_two_relus_equals_the_tent(rng):
     y = np.concatenate([[0.0, 1.0], rng.uniform(size=200)])
     for a in (0.2, 0.5, 0.77):
-        got = tent_from_relus(y, a)
-        assert got.shape == y.shape, f"tent_from_relus: shape {got.shape}, expected {y.shape}"
-        np.testing.assert_allclose(got, tent(y, a), atol=1e-14,
-                                   err_msg=f"tent_from_relus(y, {a}) against tent(y, {a})")
-    assert tent_from_relus(0.3, 0.3) == pytest.approx(1.0, abs=1e-15)
+        assert_close(f"tent_from_relus(y, {a}) against tent(y, {a})", tent_from_relus(y, a),
+                     tent(y, a), rtol=1e-7, atol=1e-14)
+    assert_close("tent_from_relus(0.3, 0.3), the peak", tent_from_relus(0.3, 0.3), 1.0, rtol=0,
+                 atol=1e-15)

@@ -1,7 +1,8 @@
 """Every tutorial notebook runs headless from top to bottom, and none carries outputs.
 
 Each notebook is marked with its chapter, so ``pytest -m ch03`` runs chapter 3's notebook
-beside chapter 3's tests.
+beside chapter 3's tests; every test here is also marked ``notebook``, so
+``pytest -m "ch03 and not notebook"`` runs the chapter's unit tests alone.
 """
 import json
 import os
@@ -11,14 +12,15 @@ import pytest
 
 TUTORIALS = os.path.join(os.path.dirname(__file__), "..", "tutorials")
 sys.path.insert(0, TUTORIALS)
-from run import notebooks, run_notebook  # noqa: E402
+from run import figure_name, notebooks, run_notebook  # noqa: E402
 
 NOTEBOOKS = notebooks()
 
 
 def _param(path):
     name = os.path.basename(path)
-    return pytest.param(path, id=name, marks=getattr(pytest.mark, f"ch{name[:2]}"))
+    return pytest.param(path, id=name, marks=[getattr(pytest.mark, f"ch{name[:2]}"),
+                                              pytest.mark.notebook])
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
@@ -37,3 +39,23 @@ def test_notebook_is_committed_without_outputs_and_magics(path):
         for line in "".join(cell["source"]).splitlines():
             assert not line.lstrip().startswith(("%", "!")), f"magic or shell line: {line}"
         assert "np.random.seed" not in "".join(cell["source"]), "pass an rng, never seed globally"
+
+
+@pytest.mark.house
+def test_figures_are_saved_under_their_label_or_their_number():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    taken = set()
+    labelled, _ = plt.subplots(num="waves")
+    plain = plt.figure()
+    try:
+        assert figure_name("02_x", labelled, 1, taken) == "02_x_waves.png"
+        assert figure_name("02_x", plain, 2, taken) == "02_x_2.png"
+        again, _ = plt.subplots(num="waves / slopes")
+        assert figure_name("02_x", again, 3, taken) == "02_x_waves_slopes.png"
+        again.set_label("waves")
+        assert figure_name("02_x", again, 4, taken) == "02_x_waves_4.png"
+    finally:
+        plt.close("all")

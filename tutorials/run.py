@@ -4,17 +4,21 @@
 
 Each notebook's code cells run in order in one fresh namespace, with the working folder set
 to ``tutorials/`` and matplotlib's Agg backend; after every cell the open figures are saved
-to ``DIR/<notebook>_<k>.png`` and closed. A failing cell (a failed self-check is an
-``AssertionError``) stops with the notebook name and the cell number. The tests use
-:func:`run_notebook` too.
+and closed: as ``DIR/<notebook>_<label>.png`` when the figure has a label
+(``fig.set_label("waves")`` or ``plt.subplots(..., num="waves")``), else as
+``DIR/<notebook>_<k>.png`` for the notebook's k-th figure. A failing cell (a failed
+self-check is an ``AssertionError``) stops with the notebook name, the cell number and the
+line that failed. The tests use :func:`run_notebook` too.
 """
 import argparse
 import contextlib
 import io
 import json
 import os
+import re
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -33,6 +37,26 @@ def code_cells(path):
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+def figure_name(notebook, fig, k, taken):
+    """``<notebook>_<label>`` for a labelled figure, else ``<notebook>_<k>``; a label used
+    twice in one notebook gets ``_<k>`` appended the second time."""
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", fig.get_label()).strip("_.")
+    name = f"{notebook}_{label}" if label else f"{notebook}_{k}"
+    if name in taken:
+        name = f"{name}_{k}"
+    taken.add(name)
+    return name + ".png"
+
+
+def _failing_line(err, filename, source):
+    """``line 5: assert err < 1e-14``: where in the cell the exception came from."""
+    lines = source.splitlines()
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename == filename and frame.lineno and frame.lineno <= len(lines):
+            return f" at line {frame.lineno} ({lines[frame.lineno - 1].strip()[:100]})"
+    return ""
+
+
 def run_notebook(path, figures=None, quiet=True):
     """Execute a notebook's code cells; return the text it printed.
 
@@ -49,22 +73,27 @@ def run_notebook(path, figures=None, quiet=True):
     namespace = {"__name__": "__main__"}
     out = io.StringIO()
     cwd = os.getcwd()
-    saved = 0
+    saved, taken = 0, set()
     os.chdir(HERE)
     try:
         for k, source in enumerate(code_cells(path), 1):
             stream = out if quiet else sys.stdout
+            filename = f"{name}[cell {k}]"
             try:
                 with contextlib.redirect_stdout(stream):
-                    exec(compile(source, f"{name}[cell {k}]", "exec"), namespace)
+                    exec(compile(source, filename, "exec"), namespace)
             except Exception as err:
-                raise RuntimeError(f"{name}: code cell {k} failed: {type(err).__name__}: {err}\n"
-                                   f"--- its output so far ---\n{out.getvalue()[-3000:]}") from err
+                where = _failing_line(err, filename, source)
+                raise RuntimeError(f"{name}: code cell {k} failed{where}: {type(err).__name__}: "
+                                   f"{err}\n--- its output so far ---\n{out.getvalue()[-3000:]}"
+                                   ) from err
             for num in plt.get_fignums():
                 if figures:
                     os.makedirs(figures, exist_ok=True)
                     saved += 1
-                    plt.figure(num).savefig(os.path.join(figures, f"{name}_{saved}.png"), dpi=100)
+                    fig = plt.figure(num)
+                    fig.savefig(os.path.join(figures, figure_name(name, fig, saved, taken)),
+                                dpi=100)
             plt.close("all")
     finally:
         os.chdir(cwd)

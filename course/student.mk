@@ -1,0 +1,45 @@
+# The student edition of minregion. Every command sets up a local virtual environment
+# (.venv) from requirements.txt the first time (or when requirements.txt changes).
+#
+#   make test          every test; the parts you have not written yet fail
+#   make grade         one table: chapter | blanks left | tests passed | failed
+#   make grade CH=ch03 the same for one chapter (or several: CH="ch02 ch03")
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CH     ?=
+export MPLBACKEND := Agg
+
+.PHONY: test grade tutorials notebooks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## make test: every test, notebooks included (pytest -m ch03 runs one chapter)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## make grade [CH=ch03]: blanks left, tests passed and failed, chapter by chapter
+grade: $(STAMP)
+	$(PY) course/grade.py $(CH)
+
+## make tutorials: run every notebook headless, figures to tutorials/figures/
+tutorials: $(STAMP)
+	$(PY) tutorials/run.py
+
+## make notebooks: install Jupyter into .venv on first use, then open the notebooks
+notebooks: $(VENV)/.jupyter
+	$(VENV)/bin/jupyter notebook tutorials/
+
+$(VENV)/.jupyter: $(STAMP)
+	$(PY) -m pip install --quiet notebook
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache tutorials/figures
