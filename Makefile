@@ -16,7 +16,7 @@ export MPLBACKEND := Agg
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce reproduce-long calibrate test test-min regions bench tutorials notebooks student grade html clean
+.PHONY: reproduce reproduce-long depth calibrate test test-min regions bench tutorials notebooks student grade html clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ reproduce: $(STAMP)
 ## into OUT/long
 reproduce-long: $(STAMP)
 	$(PY) -m minregion reproduce --protocol long $(TABLE_ARGS) --out $(OUT)/long
+
+## make depth [QUICK=1] [OUT=results]: the error against depth 1-8 (paper protocol, 3 seeds),
+## into OUT/depth
+depth: $(STAMP)
+	$(PY) -m minregion reproduce --protocol paper --tables depth $(if $(QUICK),--quick) --out $(OUT)/depth
 
 ## make calibrate [OUT=results]: the Kaiming minimum against the step budget, on the
 ## calibration seeds: the evidence for the paper protocol's budget

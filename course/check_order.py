@@ -24,7 +24,7 @@ import make_student as ms  # noqa: E402
 
 
 def check(chapter, unit=False):
-    """Blanks of ``chapter`` .. ch07 empty, tests of the chapters before it.
+    """Blanks of ``chapter`` .. ch08 empty, tests of the chapters before it.
 
     Returns (later chapters, blanked ids, outcomes by nodeid) or raises RuntimeError.
     """

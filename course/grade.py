@@ -2,7 +2,7 @@
 
     python course/grade.py [ch03 ...] [--verbose]
 
-For each chapter ch01..ch07 (or those named), this counts the blanks still left, the
+For each chapter ch01..ch08 (or those named), this counts the blanks still left, the
 ``raise NotImplementedError("chNN ...")`` lines in ``minregion/**/*.py`` and in the notebooks,
 runs the chapter's tests (``pytest -m chNN``, every chapter in one quiet run, notebooks
 included), and prints one table::
@@ -24,8 +24,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CHAPTERS = tuple(f"ch{k:02d}" for k in range(1, 8))
-BLANK = re.compile(r'raise NotImplementedError\("(ch0[1-7]) ')
+CHAPTERS = tuple(f"ch{k:02d}" for k in range(1, 9))
+BLANK = re.compile(r'raise NotImplementedError\("(ch0[1-8]) ')
 REPORT_ENV = "MINREGION_GRADE_REPORT"
 
 
@@ -75,7 +75,7 @@ def _first_line(report):
 
 def pytest_runtest_logreport(report):
     entry = _outcomes.setdefault(report.nodeid, {
-        "chapters": sorted(k for k in report.keywords if re.fullmatch(r"ch0[1-7]", k)),
+        "chapters": sorted(k for k in report.keywords if re.fullmatch(r"ch0[1-8]", k)),
         "outcome": "passed", "message": ""})
     if report.failed and entry["outcome"] != "failed":
         entry["outcome"] = "failed"
@@ -89,7 +89,7 @@ def pytest_collectreport(report):
         path = report.nodeid or "(collection)"
         try:
             with open(os.path.join(ROOT, path.split("::")[0]), encoding="utf-8") as fh:
-                chapters = sorted(set(re.findall(r"ch0[1-7]", fh.read())))
+                chapters = sorted(set(re.findall(r"ch0[1-8]", fh.read())))
         except OSError:
             chapters = []
         _outcomes[path] = {"chapters": chapters or list(CHAPTERS), "outcome": "error",
@@ -149,10 +149,10 @@ def main(argv=None):
         print(__doc__)
         return 0
     chapters = [n if n.startswith("ch") else f"ch{int(n):02d}" for n in names
-                if re.fullmatch(r"ch0[1-7]|0?[1-7]", n)] or list(CHAPTERS)
-    unknown = [n for n in names if not re.fullmatch(r"ch0[1-7]|0?[1-7]", n)]
+                if re.fullmatch(r"ch0[1-8]|0?[1-8]", n)] or list(CHAPTERS)
+    unknown = [n for n in names if not re.fullmatch(r"ch0[1-8]|0?[1-8]", n)]
     if unknown:
-        print(f"grade: unknown chapter(s) {', '.join(unknown)}; use ch01 .. ch07", file=sys.stderr)
+        print(f"grade: unknown chapter(s) {', '.join(unknown)}; use ch01 .. ch08", file=sys.stderr)
         return 2
     blanks = count_blanks()
     outcomes, output = run_tests(chapters, verbose=verbose)

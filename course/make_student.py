@@ -45,9 +45,9 @@ from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = "minregion"
-CHAPTERS = tuple(f"ch{k:02d}" for k in range(1, 8))
+CHAPTERS = tuple(f"ch{k:02d}" for k in range(1, 9))
 
-BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch0[1-7]) "
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch0[1-8]) "
                    r"(?P<id>[A-Za-z_][A-Za-z0-9_]*): (?P<what>.*\S) \| "
                    r"(?P<notebook>tutorials/[^,|]+\.ipynb), section (?P<section>[1-9][0-9]*)$")
 END = re.compile(r"^(?P<indent>[ \t]*)# END SOLUTION$")

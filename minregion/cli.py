@@ -31,8 +31,8 @@ import numpy as np
 
 MAX_REGION_DEPTH = 26     # 2^26 pieces: about a minute; beyond, out of reach for a demo
 MAX_SAMPLES = 10_000
-REPRODUCE_FILES = ("table*.json", "table*_*.png", "ext.json", "ext_*.png", "report.md",
-                   "timings.json")
+REPRODUCE_FILES = ("table*.json", "table*_*.png", "ext.json", "ext_*.png", "depth.json",
+                   "depth_*.png", "report.md", "timings.json")
 REGIONS_FILES = ("regions_vs_depth.png",)
 CALIBRATE_FILES = ("calibration.json", "calibration.md")
 
@@ -198,8 +198,10 @@ def _write_timings(path, blocks, seconds):
     return path
 
 
-def _configs(args, parser, tables, ext):
-    """The tables' and the extensions' configurations, checked, or a usage error."""
+def _configs(args, parser, tables, ext, depth=False):
+    """The tables', the extensions' and the depth study's configurations, checked, or a
+    usage error."""
+    from .depth_study import study_config
     from .experiments import Config, quick
 
     overrides = dict(runs=args.runs, epochs=args.epochs, seeds=args.seeds,
@@ -207,11 +209,15 @@ def _configs(args, parser, tables, ext):
     try:
         base = Config.for_protocol(args.protocol)
         config = (quick(base) if args.quick else base).with_overrides(**overrides)
-        ext_config = None
+        ext_config = depth_config = None
         if ext:
             from .extensions.experiments import ExtConfig
             ext_base = ExtConfig.for_protocol(args.protocol)
             ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(**overrides)
+        if depth:
+            depth_base = study_config(args.protocol)
+            depth_config = (quick(depth_base) if args.quick else depth_base).with_overrides(
+                **overrides)
     except ValueError as err:
         parser.error(str(err))
     # one block of the largest network: its caches, per process
@@ -219,7 +225,7 @@ def _configs(args, parser, tables, ext):
     points = max(config.dense_n, ext_config.grid_n ** 2) if ext else config.dense_n
     _check_memory(parser, f"--runs {config.runs}",
                   config.runs * points * width * (config.depth + 2) * 8 * 8)
-    return config, ext_config
+    return config, ext_config, depth_config
 
 
 def cmd_reproduce(args, parser):
@@ -236,10 +242,13 @@ def cmd_reproduce(args, parser):
     except ValueError as err:
         parser.error(f"--tables: {err}")
     ext = "ext" in tables                    # the extensions: minregion.extensions
-    tables = [t for t in tables if t != "ext"]
-    config, ext_config = _configs(args, parser, tables, ext)
-    n_blocks = len(config.seeds) * sum(len(TABLES[t]["targets"]) * len(TABLES[t]["methods"])
-                                       for t in tables) + (8 * len(ext_config.seeds) if ext else 0)
+    depth = "depth" in tables                # the error against depth: minregion.depth_study
+    tables = [t for t in tables if t not in ("ext", "depth")]
+    config, ext_config, depth_config = _configs(args, parser, tables, ext, depth)
+    n_blocks = (len(config.seeds) * sum(len(TABLES[t]["targets"]) * len(TABLES[t]["methods"])
+                                        for t in tables)
+                + (8 * len(ext_config.seeds) if ext else 0)
+                + (72 * len(depth_config.seeds) if depth else 0))
     jobs = _cap_jobs(args.jobs, n_blocks)
     out = _out_dir(parser, args.out)
     if tables:
@@ -256,6 +265,12 @@ def cmd_reproduce(args, parser):
             print(f"Extensions: {ext_config.runs} runs per cell, seeds "
                   f"{', '.join(map(str, ext_config.seeds))}, {jobs} process(es)")
             ext_summary = run_ext(ext_config, jobs=jobs, initializer=args.initializer)
+        if depth:
+            from .depth_study import format_depth_report, run_depth_study
+            print(f"Error against depth: {depth_config.runs} runs per cell, seeds "
+                  f"{', '.join(map(str, depth_config.seeds))}, {jobs} process(es)")
+            depth_summary = run_depth_study(depth_config, jobs=jobs,
+                                            initializer=args.initializer)
     except TrainingDiverged as err:
         print(f"error: {err}; no table was written", file=sys.stderr)
         return 1
@@ -266,6 +281,8 @@ def cmd_reproduce(args, parser):
     if ext:
         report += "\n" + format_ext_report(ext_summary)
         blocks += ext_summary["blocks"]
+    if depth:
+        report += "\n" + format_depth_report(depth_summary)
     report += f"\nWall time: {seconds:.0f} s (per block: timings.json).\n"
     stage = Staging(out, REPRODUCE_FILES)
     try:
@@ -275,6 +292,10 @@ def cmd_reproduce(args, parser):
             if ext:
                 write_json(ext_summary, os.path.join(folder, "ext.json"))
                 write_ext_figures(ext_summary, folder)
+            if depth:
+                from .plots import plot_depth_study
+                write_json(depth_summary, os.path.join(folder, "depth.json"))
+                plot_depth_study(depth_summary, os.path.join(folder, "depth_mse.png"))
             with open(os.path.join(folder, "report.md"), "w") as fh:
                 fh.write(report)
             _write_timings(os.path.join(folder, "timings.json"), blocks, seconds)
@@ -343,8 +364,11 @@ def main(argv=None, own_process=False):
     p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
     p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="paper",
                    help="paper: 2,000 raw steps (+1,000 phase-1 steps for pretraining), 5 "
-                        "seeds; long: 15,000 steps for every method (1,500 in phase 1), 1 seed")
-    p.add_argument("--tables", default="1,2,3", help="comma-separated: 1, 2, 3, ext")
+                        "seeds; long: 15,000 steps for every method (1,500 in phase 1), 1 seed; "
+                        "cosine: long with the raw-weight lr decayed from 1e-3 to 1e-5")
+    p.add_argument("--tables", default="1,2,3",
+                   help="comma-separated: 1, 2, 3, ext (the extensions), depth (the error "
+                        "against depth)")
     p.add_argument("--seeds", type=_positive(int), default=None,
                    help="how many seeds (independent repetitions of every cell)")
     p.add_argument("--seed", type=_non_negative, default=None, help="the first seed (0)")

@@ -9,7 +9,9 @@ Every method of a table sees the same data. Two named **protocols** fix the step
   methods first spend ``pretrain_epochs`` steps in phase 1 (the paper's "about 1000
   epochs" of pretraining, then training) [choice];
 - ``long``: every method gets the same total of 15,000 steps, the pretraining methods
-  spending 1,500 of them in phase 1 [choice], to show what longer training does.
+  spending 1,500 of them in phase 1 [choice], to show what longer training does;
+- ``cosine``: ``long`` with the raw-weight learning rate decayed from 1e-3 to 1e-5 along a
+  cosine, the same rule for every method [choice]: what a decaying rate changes.
 
 Randomness comes from seeds derived from the seed and the block's place in the table, so a
 block gives the same numbers whichever process runs it, and each seed is an independent
@@ -31,7 +33,7 @@ from .readout import fit_alpha_beta
 from .runner import run_blocks
 from .summary import summarise_blocks, write_json
 from .targets import dense_points, get_target, sparse_points
-from .training import History, copy_layers, count_runs, train_constrained, train_raw
+from .training import History, copy_layers, cosine_lr, count_runs, train_constrained, train_raw
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -59,7 +61,10 @@ PROTOCOLS = {
     "paper": dict(epochs=2_000, pretrain_epochs=1_000, pretrain_in_budget=False,
                   seeds=(0, 1, 2, 3, 4)),
     "long": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,)),
+    "cosine": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,),
+                   lr_schedule="cosine"),
 }
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Config:
     ``pretrain_in_budget`` they are taken out of ``epochs`` (same total for every method),
     otherwise they come before the ``epochs`` raw steps [choice].
     ``seeds`` : the independent repetitions of the table, ``runs`` networks per cell each.
+    ``lr_schedule`` : ``"constant"`` (``lr`` throughout) or ``"cosine"`` (the raw-weight
+    phase decays from ``lr`` to ``lr_final``; phase 1 keeps ``lr``).
     ``peak_low``, ``peak_high`` : where the initial peaks are drawn [choice].
     """
     protocol: str = "paper"
@@ -81,6 +88,8 @@ class Config:
     pretrain_epochs: int = 1_000
     pretrain_in_budget: bool = False
     lr: float = 1e-3
+    lr_schedule: str = "constant"
+    lr_final: float = 1e-5
     runs: int = 30
     seeds: tuple = (0, 1, 2, 3, 4)
     record_every: int = 250
@@ -94,7 +103,18 @@ class Config:
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; "
                              f"got {self.protocol!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; "
+                             f"got {self.lr_schedule!r}")
+        if self.lr_schedule == "cosine" and not 0 < self.lr_final <= self.lr:
+            raise ValueError(f"lr_final must lie in (0, lr={self.lr}]; got {self.lr_final}")
         return check_budget(self)
+
+    def raw_lr(self, epochs):
+        """The raw-weight phase's learning rate: ``lr``, or its schedule over ``epochs`` steps."""
+        if self.lr_schedule == "cosine":
+            return cosine_lr(self.lr, self.lr_final, epochs)
+        return self.lr
 
     @classmethod
     def for_protocol(cls, protocol="paper", **changes):
@@ -194,8 +214,9 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     -------
     layers : list of (W, b) with runs axis, the trained networks
     history : :class:`~minregion.training.History`
-    switch : (pieces (R,) int array, flagged (R,) bool array) at the switch to the raw phase
-        (after phase 1) for the methods that start from the construction, else None
+    switch : (pieces (R,) int array, flagged (R,) bool array, params) at the switch to the raw
+        phase (after phase 1) for the methods that start from the construction, else None;
+        ``params`` are the construction's parameters then
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
@@ -208,7 +229,7 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     if method not in FROM_CONSTRUCTION:
         init = init_kaiming if method == "kaiming" else init_raai
         layers = init(widths, rng, runs=config.runs)
-        train_raw(layers, x, y, raw, **common)
+        train_raw(layers, x, y, raw, **{**common, "lr": config.raw_lr(raw)})
         return layers, history, None
     if config.width != 4:
         raise ValueError(f"the construction has width 4; got width={config.width}")
@@ -216,8 +237,8 @@ def train_method(method, config, target, x, y, rng, verbose=0):
                             free_scales=(method == "pretrain_free_scales"))
     train_constrained(params, x, y, tgt.sigma, phase1, **common)
     layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
-    switch = count_runs(layers, tgt.lo, tgt.hi)
-    train_raw(layers, x, y, raw, **common)
+    switch = count_runs(layers, tgt.lo, tgt.hi) + (params,)
+    train_raw(layers, x, y, raw, **{**common, "lr": config.raw_lr(raw)})
     return layers, history, switch
 
 
@@ -270,13 +291,14 @@ def run_block(config, seed, table, target, method):
 def parse_tables(spec):
     """``"1,2,3"`` -> ``["1", "2", "3"]`` (each once, in order), or a clear ``ValueError``.
 
-    ``"ext"`` names the extensions (:mod:`minregion.extensions`), run beside the tables.
+    ``"ext"`` names the extensions (:mod:`minregion.extensions`) and ``"depth"`` the study of
+    the error against depth (:mod:`minregion.depth_study`), run beside the tables.
     """
     names = [t.strip() for t in str(spec).split(",") if t.strip()]
-    unknown = [t for t in names if t not in TABLES and t != "ext"]
+    unknown = [t for t in names if t not in TABLES and t not in ("ext", "depth")]
     if not names or unknown:
         raise ValueError(f"unknown table(s) {unknown or spec!r}; choose from "
-                         f"{', '.join(TABLES)}, ext")
+                         f"{', '.join(TABLES)}, ext, depth")
     return list(dict.fromkeys(names))
 
 

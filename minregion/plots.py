@@ -151,6 +151,35 @@ def plot_pieces_after_training(summary, path=None):
     return save_figure(fig, path)
 
 
+def plot_depth_study(study, path=None):
+    """Minimum MSE against depth, one panel per target: phase 1, phase 2, Kaiming, RAAI, the
+    2^d-piece floor and the 16^-d rate, with the fitted decades per layer in the legend."""
+    from .depth_study import METHODS as DEPTH_METHODS
+    targets, depths = study["targets"], np.array(study["depths"])
+    styles = {"constrained": ("tab:green", "--", "o"), "pretrain_theorem_3_1": ("tab:green", "-", "o"),
+              "kaiming": (COLORS["kaiming"], "-", "s"), "raai": (COLORS["raai"], "-", "^")}
+    fig, axes = plt.subplots(1, len(targets), figsize=(5.2 * len(targets), 4.4), squeeze=False)
+    for j, t in enumerate(targets):
+        ax = axes[0, j]
+        for m, name in DEPTH_METHODS.items():
+            color, ls, marker = styles[m]
+            mins = [study["mse"][m][t][str(d)]["min"] for d in depths]
+            ax.semilogy(depths, mins, ls=ls, marker=marker, color=color, ms=4,
+                        label=f"{name}: {study['slope'][m][t]:+.2f}/layer")
+        floor = [study["floor"][t][str(d)] for d in depths]
+        ax.semilogy(depths, floor, "k:", marker=".",
+                    label=f"floor, spline with $2^d$ pieces: {study['slope']['floor'][t]:+.2f}/layer")
+        ax.semilogy(depths, floor[0] * 10.0 ** (study["rate"] * (depths - depths[0])), color="0.6",
+                    lw=0.8, label=f"rate $16^{{-d}}$: {study['rate']:+.2f}/layer")
+        ax.set_title(f"{t}: minimum MSE against depth")
+        ax.set_xlabel("depth d (width 4)")
+        ax.set_ylabel("minimum training MSE over the runs")
+        ax.legend(fontsize=6.5, loc="lower left")
+        ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
 def write_table_figures(results, out_dir):
     """The figures of every table, as ``out_dir/tableN_<name>.png``; returns the paths.
 

@@ -20,7 +20,10 @@ def protocol_line(summary):
     else:
         budget = (f"{cfg['epochs']} raw-weight Adam steps for every method, after "
                   f"{cfg['pretrain_epochs']} phase-1 steps for the pretraining methods")
-    return (f"Protocol `{summary['protocol']}`: {budget}; lr {cfg['lr']}; network "
+    lr = (f"lr {cfg['lr']}" if cfg.get("lr_schedule", "constant") == "constant" else
+          f"lr {cfg['lr']} in phase 1, and decayed along a cosine from {cfg['lr']} to "
+          f"{cfg['lr_final']} over the raw-weight steps of every method")
+    return (f"Protocol `{summary['protocol']}`: {budget}; {lr}; network "
             f"1-{'-'.join([str(cfg['width'])] * cfg['depth'])}-1; {cfg['runs']} runs per cell "
             f"on each of {len(seeds)} seed(s) ({', '.join(map(str, seeds))}). Each cell: the "
             f"median over the seeds of the {summary['statistic']}'s minimum (or mean) over the "

@@ -172,7 +172,8 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     arrays : list of float64 arrays, the parameters (any shapes, a runs axis allowed)
     loss_and_grads : callable () -> (loss (R,) or float, list of gradients like ``arrays``)
     epochs : int >= 0, the number of Adam steps
-    lr : Adam's learning rate
+    lr : Adam's learning rate: a number, or a schedule ``lr(t)`` of the step ``t = 0 ..
+        epochs - 1`` (see :func:`cosine_lr`)
     history : :class:`History`, receives the loss before every step and the ``phase`` label
     phase : str, ``"constrained"`` (phase 1) or ``"raw"`` (phase 2)
     project : callable run after every step (phase 1 keeps the peaks valid), or None
@@ -192,7 +193,8 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     the call, so a failed training never leaves the caller's parameters half-updated.
     """
     epochs = check_epochs(epochs)
-    opt = Adam(arrays, lr=lr)
+    schedule = lr if callable(lr) else (lambda t: lr)
+    opt = Adam(arrays, lr=schedule(0))
     before = [a.copy() for a in arrays]          # restored if the loop fails
     try:
         for t in range(epochs):
@@ -200,7 +202,8 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
                 record(history.steps, False)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grads = loss_and_grads()      # non-finite values are checked next
-            _check_step(loss, grads, t, history.steps, phase, lr)
+            opt.lr = schedule(t)
+            _check_step(loss, grads, t, history.steps, phase, opt.lr)
             history.loss.append(np.atleast_1d(loss))
             history.phase.append(phase)
             opt.step(grads)
@@ -215,6 +218,16 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
             a[...] = b
         raise
     return history
+
+
+def cosine_lr(lr, lr_final, epochs):
+    """The cosine schedule from ``lr`` (step 0) to ``lr_final`` (the last of ``epochs`` steps).
+
+    ``lr(t) = lr_final + (lr - lr_final) (1 + cos(pi t / (epochs - 1))) / 2``.
+    Returns the schedule, a function of the step ``t``.
+    """
+    span = max(int(epochs) - 1, 1)
+    return lambda t: lr_final + 0.5 * (lr - lr_final) * (1.0 + np.cos(np.pi * t / span))
 
 
 def every(n, start):

@@ -38,7 +38,8 @@ def test_the_protocols():
     assert long.steps("kaiming") == (0, 15000)
     assert long.steps("pretrain_free_scales") == (1500, 13500)
     assert paper.seeds == (0, 1, 2, 3, 4) and long.seeds == (0,)
-    assert set(PROTOCOLS) == {"paper", "long"}
+    assert set(PROTOCOLS) == {"paper", "long", "cosine"}
+    assert Config.for_protocol("cosine").raw_lr(11)(10) == pytest.approx(1e-5)
     assert paper.with_overrides(seeds=3, first_seed=10).seeds == (10, 11, 12)
     assert paper.with_overrides(epochs=400).pretrain_epochs == 200   # keeps the ratio
     with pytest.raises(ValueError, match="protocol"):

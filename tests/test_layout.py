@@ -21,7 +21,8 @@ FLOORS = {
     "construction": 3, "regions": 3,
     "training": 4, "regions_vs_depth": 4,
     "experiments": 5,
-    "plots": 6, "report": 6, "calibration": 6,
+    "depth_study": 6, "report": 6, "calibration": 6,
+    "plots": 7,
     "cli": 9, "__main__": 10, "__init__": 10,
     "extensions.__init__": 0,
     "extensions.losses": 2, "extensions.targets": 2,
@@ -29,7 +30,7 @@ FLOORS = {
     "extensions.difference": 4, "extensions.triangle_layer": 4,
     "extensions.train": 5,
     "extensions.experiments": 6,
-    "extensions.plots": 7,
+    "extensions.plots": 8,
 }
 # The model files: what a network computes, never how it is trained or reported.
 MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",

@@ -203,3 +203,17 @@ def test_training_refuses_what_it_cannot_update_in_place_and_bad_settings(rng):
             train_raw(layers, X, Y, 1, record_every=bad)
     with pytest.raises(ValueError, match="squares overflow float64; rescale"):
         train_raw(layers, X, 1e200 * Y, 1)
+
+
+def test_a_cosine_schedule_decays_the_learning_rate_from_lr_to_lr_final(rng):
+    from minregion.training import cosine_lr
+    lr = cosine_lr(1e-3, 1e-5, 101)
+    assert lr(0) == pytest.approx(1e-3) and lr(100) == pytest.approx(1e-5)
+    assert lr(50) == pytest.approx((1e-3 + 1e-5) / 2)
+    layers = init_kaiming([1, 4, 1], rng)
+    same = copy_layers(layers)
+    train_raw(layers, X, Y, 5, lr=lambda t: 1e-3)           # a constant schedule ...
+    train_raw(same, X, Y, 5, lr=1e-3)                        # ... is the constant rate
+    for (W, b), (W2, b2) in zip(layers, same):
+        np.testing.assert_array_equal(W, W2)
+        np.testing.assert_array_equal(b, b2)

@@ -112,7 +112,7 @@ def run_nonconvex_block(config, seed, target, method, verbose=0):
     if method == "kaiming":
         widths = matched_dense_widths(n_params, 1, 1, config.depth)
         layers = init_kaiming(widths, rng, runs=config.runs)
-        history = train_raw(layers, x, y, raw, lr=config.lr, lo=tgt.lo, hi=tgt.hi)
+        history = train_raw(layers, x, y, raw, lr=config.raw_lr(raw), lo=tgt.lo, hi=tgt.hi)
         train_mse = np.mean((mlp_predict(layers, x) - y) ** 2, axis=-1)
         best = int(np.argmin(train_mse))
         out.update(widths=widths, parameters=dense_parameter_count(widths),
@@ -122,7 +122,8 @@ def run_nonconvex_block(config, seed, target, method, verbose=0):
         params = init_difference(x, y, config.depth, rng, runs=config.runs, lo=tgt.lo,
                                  hi=tgt.hi, peak_low=config.peak_low, peak_high=config.peak_high)
         nets, history = train_difference(params, x, y, phase1, phase1 + raw, config.lr,
-                                         lo=tgt.lo, hi=tgt.hi, verbose=verbose)
+                                         lo=tgt.lo, hi=tgt.hi, verbose=verbose,
+                                         raw_lr=config.raw_lr(raw))
         switched, _ = difference_weight_map_forward(params, DEFAULT_SIGMAS, tgt.lo, tgt.hi)
         train_mse = np.mean((difference_predict(nets, x) - y) ** 2, axis=-1)
         best = int(np.argmin(train_mse))
@@ -158,7 +159,7 @@ def run_r3_block(config, seed, method, verbose=0):
         widths = matched_dense_widths(n_params, 2, 1, config.depth)
         layers = init_kaiming(widths, rng, runs=config.runs)
         init_mlp = _run_of(layers, 0)
-        history = train_dense(layers, x, y, raw, config.lr, verbose=verbose)
+        history = train_dense(layers, x, y, raw, config.raw_lr(raw), verbose=verbose)
         pred = mlp_forward(layers, x)[0][..., 0, :]
         model = lambda r: _run_of(layers, r)                         # noqa: E731
     else:
@@ -168,7 +169,7 @@ def run_r3_block(config, seed, method, verbose=0):
         fit_combination(stack[0], x, y)
         init_mlp = triangle_stack_as_mlp(release_stack(stack), run=0)
         trained, history = train_triangle_stack(stack, x, y, phase1, phase1 + raw, config.lr,
-                                                verbose=verbose)
+                                                verbose=verbose, raw_lr=config.raw_lr(raw))
         pred = raw_stack_forward(trained, x)[0][..., 0, :]
         model = lambda r: triangle_stack_as_mlp(trained, run=r)      # noqa: E731
     train_mse = np.mean((pred - y) ** 2, axis=-1)
@@ -219,7 +220,7 @@ def run_spirals_block(config, seed, method, verbose=0):
     if method == "kaiming":
         widths = matched_dense_widths(n_params, 2, 2, 1)
         layers = init_kaiming(widths, rng, runs=config.runs)
-        history = train_dense(layers, x, labels, raw, config.lr, **common)
+        history = train_dense(layers, x, labels, raw, config.raw_lr(raw), **common)
         forward = lambda xx: mlp_forward(layers, xx)[0]              # noqa: E731
         parameters = dense_parameter_count(widths)
     else:
@@ -228,7 +229,7 @@ def run_spirals_block(config, seed, method, verbose=0):
                                     runs=config.runs, peak_low=config.peak_low,
                                     peak_high=config.peak_high)
         trained, history = train_triangle_stack(stack, x, labels, phase1, phase1 + raw,
-                                                config.lr, **common)
+                                                config.lr, raw_lr=config.raw_lr(raw), **common)
         forward = lambda xx: raw_stack_forward(trained, xx)[0]       # noqa: E731
         parameters = n_params
     monitor(history.steps, forward)
@@ -348,7 +349,10 @@ def format_ext_report(summary):
              f"Protocol `{summary['protocol']}`: {raw} raw-weight Adam steps for every model, "
              f"the constructed ones after {phase1} phase-1 steps"
              + (" (inside the same total)" if cfg["pretrain_in_budget"] else "")
-             + f"; lr {cfg['lr']}; {cfg['runs']} runs per cell on each of {len(seeds)} seed(s) "
+             + (f"; lr {cfg['lr']}" if cfg["lr_schedule"] == "constant" else
+                f"; lr {cfg['lr']} in phase 1, decayed along a cosine to {cfg['lr_final']} over "
+                f"the raw-weight steps of every model")
+             + f"; {cfg['runs']} runs per cell on each of {len(seeds)} seed(s) "
              f"({', '.join(map(str, seeds))}). Each dense network has as nearly as widths allow "
              f"the constructed model's number of trainable parameters. Cells: median over the "
              f"seeds [lowest, highest seed]; gain: of the medians, then its range over the "

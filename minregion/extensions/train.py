@@ -61,7 +61,7 @@ def _check_budget(pretrain_epochs, epochs):
 
 
 def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFAULT_SIGMAS,
-                     lo=0.0, hi=1.0, verbose=0):
+                     lo=0.0, hi=1.0, verbose=0, raw_lr=None):
     """Both phases of the difference model; ``epochs`` Adam steps in all.
 
     Parameters
@@ -71,6 +71,8 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
     x, y : (N,) or (R, N) training data
     pretrain_epochs : phase-1 steps (both halves' parameters through the weight map)
     epochs : total steps; the remaining ``epochs - pretrain_epochs`` train the raw weights
+    lr : phase 1's learning rate; raw_lr : the raw phase's (a number or a schedule), or
+        None for ``lr``
 
     Returns
     -------
@@ -96,12 +98,13 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
         return loss, [g for net in grads for pair in net for g in pair]
 
     adam_loop([p for net in nets for pair in net for p in pair], raw_step,
-              epochs - pretrain_epochs, lr, history, "raw", verbose=verbose)
+              epochs - pretrain_epochs, lr if raw_lr is None else raw_lr, history, "raw",
+              verbose=verbose)
     return nets, history
 
 
 def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, loss="mse",
-                         sigma=-1.0, monitor=None, every=0, verbose=0):
+                         sigma=-1.0, monitor=None, every=0, verbose=0, raw_lr=None):
     """Both phases of a stack of triangle layers; ``epochs`` Adam steps in all.
 
     Parameters
@@ -112,6 +115,7 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
         (``"cross_entropy"``)
     monitor, every : called as ``monitor(step, forward)`` every ``every`` steps, where
         ``forward(x)`` evaluates the current model on other inputs (e.g. a test set)
+    lr, raw_lr : as :func:`train_difference`
 
     Returns
     -------
@@ -141,8 +145,8 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
         return value, raw_arrays(grads)
 
     watch = watch_every(monitor, every, lambda xx: raw_stack_forward(raw, xx)[0])
-    adam_loop(raw_arrays(raw), raw_step, epochs - pretrain_epochs, lr, history, "raw",
-              record=watch, verbose=verbose)
+    adam_loop(raw_arrays(raw), raw_step, epochs - pretrain_epochs,
+              lr if raw_lr is None else raw_lr, history, "raw", record=watch, verbose=verbose)
     return raw, history
 
 
