@@ -85,7 +85,7 @@ def test_hidden_matrix_places_each_entry(sigma):
 
 @ch02
 def test_the_sum_neuron_never_clips_even_for_a_large_s0(rng):
-    """s_0 > a_0 a_1 makes x - F dip below 0; the offset B keeps the sum neuron's ReLU open."""
+    """s_0 > a_0 a_1 makes x - F dip below 0; the offset sum_j s_j keeps the sum neuron's ReLU open."""
     a = rng.uniform(0.3, 0.7, size=7)
     x = np.linspace(0, 1, 2001)
     s0 = 3 * a[0] * a[1]

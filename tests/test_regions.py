@@ -28,11 +28,11 @@ def tent_network(k):
     return layers
 
 
-def constructed_network(a, s0=None, sigma=-1.0, alpha=1.0, beta=0.0, B=1.0):
+def constructed_network(a, s0=None, sigma=-1.0, alpha=1.0, beta=0.0, offset=1.0):
     """The width-4, depth-d network of SPEC section 3 (d = len(a) - 1), built directly.
 
     Hidden neurons [sum, t1, t2, bias]; scales by Theorem 3.1: S_0 = s0,
-    S_i = (1 - a_i) a_{i+1}. The sum neuron carries the offset B, taken out at the output.
+    S_i = (1 - a_i) a_{i+1}. The sum neuron carries a constant offset, taken out at the output.
     """
     a = np.asarray(a, dtype=np.float64)
     d = len(a) - 1
@@ -47,9 +47,9 @@ def constructed_network(a, s0=None, sigma=-1.0, alpha=1.0, beta=0.0, B=1.0):
                          [0, p, -q, -S[i] * a[i + 1]],
                          [0, 0, 0, S[i]]])
 
-    layers = [(np.array([[1.0], [1.0], [1.0], [0.0]]), np.array([B, 0.0, -a[0], 1.0]))]
+    layers = [(np.array([[1.0], [1.0], [1.0], [0.0]]), np.array([offset, 0.0, -a[0], 1.0]))]
     layers += [(M(i), np.zeros(4)) for i in range(d - 1)]
-    layers.append((alpha * M(d - 1)[:1], np.array([-alpha * B + beta])))
+    layers.append((alpha * M(d - 1)[:1], np.array([-alpha * offset + beta])))
     return layers
 
 
