@@ -5,53 +5,52 @@ A ReLU network with one input is piecewise linear. On an interval [lo, hi] we co
 - **activation regions**: maximal intervals on which every hidden neuron keeps one on/off
   state (one *activation pattern*);
 - **affine pieces**: maximal intervals on which the output is affine (neighbouring
-  activation regions whose output slopes are equal are one piece).
+  activation regions whose output slopes are equal are one piece),
 
-An affine piece is a union of activation regions, so ``pieces <= activation_regions``.
+so ``pieces <= activation_regions``. Nothing is sampled: every breakpoint is found.
 
 The algorithm
 -------------
-**Pieces.** Breakpoints ``lo = x_0 < x_1 < ... < x_P = hi`` cut [lo, hi] into P pieces. On
-piece p every neuron of the current layer is affine in x: we keep its slope ``m_p`` and its
-value at the piece's *reference point* ``r_p``, the point of the piece nearest 0 (where
+**Cells.** Breakpoints ``lo = x_0 < x_1 < ... < x_P = hi`` cut [lo, hi] into P *cells*. On
+cell p every neuron of the current layer is affine in x: we keep its slope ``m_p`` and its
+value at the cell's *reference point* ``r_p``, the point of the cell nearest 0 (where
 float64 numbers are densest), so that on ``[x_p, x_(p+1)]``
 
     z(x) = z(r_p) + m_p (x - r_p).
 
-At the start there is one piece, [lo, hi], and one "neuron": the input, z(x) = x.
+At the start there is one cell, [lo, hi], and one "neuron": the input, z(x) = x.
 
 **One layer (W, b)** (:func:`split_at_zeros`).
 
 1. The ReLU of the layer before: a neuron that is on passes z on, one that is off passes
    0, so its output h has slope ``on * m`` and value ``on * z(r)``.
-2. The preactivations ``z = W h + b`` are affine on every piece too: slope ``W h'`` and
-   value ``W h(r_p) + b``; for all pieces at once, ``h' @ W.T`` and ``h(r) @ W.T + b``.
+2. The preactivations ``z = W h + b`` are affine on every cell too: slope ``W h'``, value
+   ``W h(r_p) + b``; for all cells at once ``h' @ W.T`` and ``h(r) @ W.T + b``, (P, w).
 3. The cut: preactivation k is zero at ``x* = r_p - z_k(r_p) / m_pk``. Every zero strictly
-   inside its own piece, ``x_p < x* < x_(p+1)``, is a new breakpoint
+   inside its own cell, ``x_p < x* < x_(p+1)``, is a new breakpoint
    (:func:`zero_crossings`); a zero outside belongs to the formula, not to the network,
-   which follows the formula only on piece p.
-4. On every new piece no preactivation changes sign any more, so its sign at the piece's
-   midpoint says which neurons are on. The on/off bits of all layers so far are the
-   piece's activation pattern.
+   which follows the formula only on cell p.
+4. On a new cell no preactivation changes sign any more: its sign at the cell's midpoint
+   says which neurons are on. The on/off bits of all layers so far are the pattern.
 
-**Counting.** After the last hidden layer the output's slope on a piece is ``W_out h'``.
-Activation regions are runs of pieces with equal patterns
+**Counting.** After the last hidden layer the output's slope on a cell is ``W_out h'``.
+Activation regions are runs of cells with equal patterns
 (:func:`group_activation_regions`); affine pieces are runs of regions with equal output
-slopes (:func:`merge_equal_slopes`). Nothing is sampled: every zero is found.
+slopes (:func:`merge_equal_slopes`).
 
-**Memory.** Once a layer leaves more than ``CHUNK_PIECES`` pieces, they are split in two
-inside a wide piece (a *seam*) and each half goes through the remaining layers on its
-own, left half first (:func:`final_pieces`). At most one half per layer waits its turn,
-so memory grows with the depth, not with the number of pieces. The counts add up.
+**Memory.** Once a layer leaves more than ``CHUNK_CELLS`` cells, they are split in two
+at a *seam* inside a wide cell, and each half goes through the remaining layers on its
+own, left half first (:func:`final_cells`). At most one half per layer waits its turn,
+so memory grows with the depth, not with the number of cells. The counts add up.
 
-**Float64.** Rounding makes some of these decisions unsure: where a neuron should only
-touch zero, rounded weights make it dip below by a hair; a piece can be narrower than the
+**Float64.** Some of these decisions are unsure in float64: where a neuron should only
+touch zero, rounded weights make it dip below by a hair; a cell can be narrower than the
 error of its ends; two slopes can agree to rounding. :mod:`minregion.regions_float64`
-checks every layer (``check_layer``): it counts such a *touch* with the neuron on,
-recounts in exact rational arithmetic what float64 cannot settle (the functions of this
-module, run on ``fractions.Fraction`` arrays), and reports what is still open as a range
-with a :class:`RegionResolutionWarning`. What is counted and guaranteed, and the
-measurements behind it: docs/regions_float64.md.
+checks every layer: it counts such a *touch* with the neuron on, recounts what float64
+cannot settle in exact rational arithmetic (this module's functions, run on
+``fractions.Fraction`` arrays), and reports what is still open as a range, with a
+:class:`RegionResolutionWarning`. What is counted and guaranteed, and the measurements
+behind it: docs/regions_float64.md.
 """
 from dataclasses import dataclass
 from fractions import Fraction
@@ -61,13 +60,13 @@ import numpy as np
 
 from .checks import check_interval
 from .mlp import check_layers
-from .regions_float64 import (ExactRecount, Marks, RegionResolutionWarning, SURE_JUMP,  # noqa: F401
-                              check_layer, check_resolution, concat, count_at_resolution,
-                              count_range, default_resolution, doubtful_stretches,
-                              first_marks, last_piece, output_sequence, seam_piece,
-                              slope_jumps, split_marks, times_transpose, warn_if_unresolved)
+from .regions_float64 import (SURE_JUMP, Marks, Tally, check_layer, check_resolution,
+                              count_at_resolution, drop_false_zeros, first_marks,
+                              output_sequence, seam_cell, slope_jumps, split_marks,
+                              times_transpose, warn_if_unresolved)
+from .regions_float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
 
-CHUNK_PIECES = 2 ** 14        # past this many pieces, carry on in two halves
+CHUNK_CELLS = 2 ** 14         # past this many cells, carry on in two halves
 
 
 @dataclass(frozen=True)
@@ -75,18 +74,16 @@ class RegionReport:
     """The linear regions of a one-input ReLU network on [lo, hi] (SPEC section 10).
 
     pieces, activation_regions : int, the counts (touches counted as on)
-    raw_activation_regions : int, activation regions as float64 computes them, every touch
-        counted as the regions it makes
+    raw_activation_regions : int, activation regions as float64 computes them, touches too
     slivers : int, ``raw_activation_regions - activation_regions``: regions absorbed as
         touches (with an explicit ``resolution``: as narrower than it)
     min_width : float, width of the narrowest activation region counted
     resolution : float, the explicit ``resolution``, else ``default_resolution(lo, hi)``
     slope_tol : float, relative size below which a slope jump is settled exactly
-    lo, hi : float, the interval
     pieces_low, pieces_high, regions_low, regions_high : int, the range that holds the
         counts (equal to them unless a RegionResolutionWarning was issued)
-    settled, unsettled, fragile : int, stretches counted again exactly; stretches left
-        open; stretches whose count is within rounding of the weights
+    settled, unsettled, fragile : int, stretches recounted exactly, left open, and whose
+        count is within rounding of the weights
     """
     pieces: int
     activation_regions: int
@@ -114,31 +111,27 @@ class RegionReport:
 
 
 def check_scalar_network(layers):
-    """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)`` pairs.
-
-    Raises ValueError naming the layer, the shape received and the shape expected (see
-    :func:`minregion.mlp.check_layers`).
-    """
+    """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)``
+    pairs; else ValueError naming the layer and the shapes (``mlp.check_layers``)."""
     check_layers(layers, n_in=1, n_out=1, one_network=True)
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for W, b in layers]
 
 
 # ---------------------------------------------------------------------------------------
-# The pieces, one layer at a time
+# The cells, one layer at a time
 # ---------------------------------------------------------------------------------------
 
 @dataclass
-class Pieces:
-    """[a, b] cut into P pieces ``[xs[p], xs[p+1]]`` after some layers, w neurons in the last.
+class Cells:
+    """[a, b] cut into P cells ``[xs[p], xs[p+1]]`` after some layers, w neurons in the last.
 
     xs : (P + 1,) breakpoints, float64 (or Fractions in exact arithmetic)
-    slope, value : (P, w) every preactivation of the last layer: its slope on the piece and
-        its value at the piece's reference point
+    slope, value : (P, w) each preactivation: slope on the cell, value at its reference point
     on : (P, w) bool, which neurons are on
     patterns : (P, B) uint8, the on/off bits of every layer so far, 8 to a byte
         (``np.packbits``); equal rows are equal activation patterns
-    marks : regions_float64.Marks, what float64 keeps about every piece
+    marks : regions_float64.Marks, what float64 keeps about every cell
     """
     xs: np.ndarray
     slope: np.ndarray
@@ -152,29 +145,20 @@ class Pieces:
 
 
 def reference_points(xs):
-    """The point of each piece ``[xs[p], xs[p+1]]`` nearest 0 -> (P,)."""
+    """The point of each cell ``[xs[p], xs[p+1]]`` nearest 0 -> (P,)."""
     return np.minimum(np.maximum(0 * xs[:-1], xs[:-1]), xs[1:])
 
 
-def first_pieces(a, b, exact=False, at_lo=True, at_hi=True):
-    """One piece [a, b]; its one "neuron" is the input, z(x) = x: slope 1, on."""
-    xs = np.array([Fraction(a), Fraction(b)] if exact else [a, b],
-                  dtype=object if exact else np.float64)
-    return Pieces(xs, slope=np.ones((1, 1), xs.dtype), value=reference_points(xs)[:, None],
-                  on=np.ones((1, 1), bool), patterns=np.zeros((1, 0), np.uint8),
-                  marks=first_marks(xs[1], exact, at_lo, at_hi))
-
-
 def zero_crossings(slope, value, ref, xs):
-    """Where each preactivation crosses zero strictly inside its piece.
+    """Where each preactivation crosses zero strictly inside its cell.
 
-    slope, value : (P, w) each preactivation's slope on piece p and its value at ref[p]
-    ref : (P,) the pieces' reference points; xs : (P + 1,) their ends
+    slope, value : (P, w) each preactivation's slope on cell p and its value at ref[p]
+    ref : (P,) the cells' reference points; xs : (P + 1,) their ends
 
     Returns root : (P, w), the zero ``ref - value / slope`` where it lies strictly between
     xs[p] and xs[p + 1]; +inf elsewhere (and where the preactivation is flat).
     """
-    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), the zero ref - value / slope of every preactivation that is not flat, where it lies strictly inside its own piece, +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
+    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), the zero ref - value / slope of every preactivation that is not flat, where it lies strictly inside its own cell, +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
     root = np.full(slope.shape, np.inf, dtype=slope.dtype)
     p, k = np.nonzero(slope)                      # a flat preactivation has no zero
     root[p, k] = ref[p] - value[p, k] / slope[p, k]
@@ -185,22 +169,21 @@ def zero_crossings(slope, value, ref, xs):
 
 
 def split_at_zeros(p, W, b):
-    """Steps 1-4 of the module docstring: cut the pieces ``p`` at the zeros of layer
+    """Steps 1-4 of the module docstring: cut the cells ``p`` at the zeros of layer
     ``(W, b)``'s preactivations, and switch its neurons on or off.
 
-    Returns a Cut (P' new pieces, w neurons): xs (P' + 1,); parent (P',) the old piece each
-    new one lies in; first (P,) where the old pieces start now; old (P' + 1,) bool, the
-    breakpoint was there before; made_by (P' + 1,) the neuron whose zero made it (-1 if
-    old); slope, value (P', w) the preactivations (value at ref (P',)); on (P', w) bool;
-    and the layer's input on the old pieces, h_slope, h_value (P, fan_in) (value at
-    ref_old (P,)).
+    Returns a Cut of P' new cells: xs (P' + 1,); parent (P',) the old cell each new one
+    lies in; first (P,) where the old cells start now; old (P' + 1,) bool, the breakpoint
+    was there before; made_by (P' + 1,) the neuron whose zero made it (-1 if old); slope,
+    value (P', w) the preactivations, value at ref (P',); on (P', w) bool; the layer's
+    input on the old cells h_slope, h_value (P, fan_in), value at ref_old (P,).
     """
     h_slope, h_value = p.slope * p.on, p.value * p.on        # (P, fan_in) the ReLU
     ref_old = reference_points(p.xs)                          # (P,)
     slope = times_transpose(h_slope, W)                       # (P, w) = h_slope @ W.T
     value = times_transpose(h_value, W) + b                   # (P, w) at ref_old
     root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
-    # The new pieces: every old piece, followed by its zeros in increasing order.
+    # The new cells: every old cell, followed by its zeros in increasing order.
     order = np.argsort(root, axis=1, kind="stable")
     root = np.take_along_axis(root, order, axis=1)
     keep = root != np.inf
@@ -216,16 +199,10 @@ def split_at_zeros(p, W, b):
     slope, value = np.take(slope, parent, axis=0), np.take(value, parent, axis=0)
     mid = xs[:-1] + (xs[1:] - xs[:-1]) / 2
     on = value + slope * (mid - ref_old[parent])[:, None] > 0
-    # A zero across which nothing switches is no breakpoint (float64 rounding put it on
-    # the wrong side of its neighbour).
-    j = np.flatnonzero(~old[1:-1]) + 1
-    same = j[np.all(on[j] == on[j - 1], axis=1)]
-    if len(same):
-        keep = np.ones(len(xs), bool)
-        keep[same] = False
+    keep = drop_false_zeros(xs, old, on)             # zeros float64 misplaced (rare)
+    if not keep.all():
         xs, old, made_by = xs[keep], old[keep], made_by[keep]
-        on, parent, slope, value = on[keep[:-1]], parent[keep[:-1]], slope[keep[:-1]], \
-            value[keep[:-1]]
+        on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
     return SimpleNamespace(xs=xs, parent=parent, first=np.flatnonzero(old[:-1]), old=old,
@@ -233,58 +210,59 @@ def split_at_zeros(p, W, b):
                            h_slope=h_slope, h_value=h_value, ref_old=ref_old)
 
 
-def next_layer(p, W, b, k, touches=True):
-    """The pieces ``p`` through hidden layer k, ``(W, b)`` -> the new Pieces."""
-    cut = split_at_zeros(p, W, b)
-    patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),
-                               np.packbits(cut.on, axis=1)], axis=1)
-    marks = check_layer(p, cut, W, b, k, touches)     # touches, doubts (regions_float64)
-    return Pieces(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
-
-
-def final_pieces(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=True):
-    """Pass [lo, hi] through every hidden layer; yield the final Pieces, chunk by chunk,
+def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=True):
+    """Pass [lo, hi] through every hidden layer; yield the final Cells, chunk by chunk,
     left to right (``exact``: layers and ends are Fractions)."""
-    stack = [(0, first_pieces(lo, hi, exact, at_lo, at_hi))]
+    xs = np.array([Fraction(lo), Fraction(hi)] if exact else [lo, hi],
+                  dtype=object if exact else np.float64)
+    first = Cells(xs, slope=np.ones((1, 1), xs.dtype), value=reference_points(xs)[:, None],
+                   on=np.ones((1, 1), bool), patterns=np.zeros((1, 0), np.uint8),
+                   marks=first_marks(xs[1], exact, at_lo, at_hi))    # z(x) = x, on
+    stack = [(0, first)]
     while stack:
         k, p = stack.pop()
         while k < len(layers) - 1:
-            p = next_layer(p, *layers[k], k, touches)
+            W, b = layers[k]
+            cut = split_at_zeros(p, W, b)
+            patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),
+                                       np.packbits(cut.on, axis=1)], axis=1)
+            marks = check_layer(p, cut, W, b, k, touches)      # touches, doubts, ...
+            p = Cells(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
             k += 1
-            if len(p) > CHUNK_PIECES and k < len(layers) - 1:
+            if len(p) > CHUNK_CELLS and k < len(layers) - 1:
                 p, right = split_in_two(p)
                 stack.append((k, right))             # waits until the left half is done
         yield p
 
 
 def split_in_two(p):
-    """Cut the pieces at a seam inside piece j, at the golden ratio of it (no round
-    number); piece j goes into both halves. Returns (left, right) Pieces."""
-    j = seam_piece(p)
+    """Cut the cells at a seam inside cell j, at the golden ratio of it (no round
+    number); cell j goes into both halves. Returns (left, right) Cells."""
+    j = seam_cell(p)
     seam = p.xs[j] + (p.xs[j + 1] - p.xs[j]) * 0.6180339887498949
     ref_j = reference_points(p.xs[j:j + 2])[0]
-    at = lambda x: p.value[j] + p.slope[j] * (x - ref_j)    # piece j's values at x
+    at = lambda x: p.value[j] + p.slope[j] * (x - ref_j)    # cell j's values at x
     xs_l, xs_r = np.append(p.xs[:j + 1], seam), np.append([seam], p.xs[j + 1:])
     value_l, value_r = p.value[:j + 1].copy(), p.value[j:].copy()
-    value_l[-1], value_r[0] = at(reference_points(xs_l[-2:])[0]), \
-        at(reference_points(xs_r[:2])[0])
+    value_l[-1] = at(reference_points(xs_l[-2:])[0])
+    value_r[0] = at(reference_points(xs_r[:2])[0])
     marks_l, marks_r = split_marks(p.marks, j, at(seam))
-    return (Pieces(xs_l, p.slope[:j + 1], value_l, p.on[:j + 1], p.patterns[:j + 1], marks_l),
-            Pieces(xs_r, p.slope[j:], value_r, p.on[j:], p.patterns[j:], marks_r))
+    return (Cells(xs_l, p.slope[:j + 1], value_l, p.on[:j + 1], p.patterns[:j + 1], marks_l),
+            Cells(xs_r, p.slope[j:], value_r, p.on[j:], p.patterns[j:], marks_r))
 
 
 # ---------------------------------------------------------------------------------------
-# From pieces to counts
+# From cells to counts
 # ---------------------------------------------------------------------------------------
 
 def group_activation_regions(patterns, rank):
-    """Activation regions: maximal runs of pieces with equal patterns.
+    """Activation regions: maximal runs of cells with equal patterns.
 
     patterns : (P, B) packed on/off bits (touches counted as on)
-    rank : (P,) int, how little a piece's slope is to be trusted for its region's (0: best)
+    rank : (P,) int, how little a cell's slope is to be trusted for its region's (0: best)
 
-    Returns starts (R,) the first piece of each region, rep (R,) the piece whose slope is
-    the region's: the first of lowest rank.
+    Returns starts (R,) the first cell of each region, and rep (R,) the cell whose slope
+    is the region's: the first of lowest rank.
     """
     P = len(patterns)
     new = np.ones(P, bool)
@@ -310,68 +288,29 @@ def merge_equal_slopes(jump, tol):
 
 
 def regions_and_pieces(s):
-    """Group a chunk's final pieces ``s`` (regions_float64.Sequence) into activation
-    regions and those into affine pieces -> starts (R,), rep (R,), new_piece (R,) and the
-    doubtful jumps (R - 1,)."""
+    """A chunk's final cells ``s`` (regions_float64.Sequence) grouped into activation
+    regions, and those into affine pieces -> starts (R,), rep (R,), new_piece (R,) bool,
+    and which jumps float64 could not settle, doubtful (R - 1,) bool."""
     starts, rep = group_activation_regions(s.counted, s.touched + 2 * ~s.exact)
     jump, tol, doubtful = slope_jumps(s, rep)
     return starts, rep, merge_equal_slopes(jump, tol), doubtful
 
 
 def count(layers, lo, hi, keep_pieces=False):
-    """Count a checked network on [lo, hi], chunk by chunk -> dict (RegionReport's
-    fields but resolution, slope_tol, lo, hi; with ``keep_pieces`` also edges, slopes)."""
-    widths = [W.shape[0] for W, _ in layers[:-1]]
-    growth = [int(np.prod([w + 1 for w in widths[k + 1:]], dtype=object))
-              for k in range(len(widths))]          # pieces one piece after layer k can become
-    recount = ExactRecount(layers, lo, hi, exact_window)
-    n = dict.fromkeys(["pieces", "activation_regions", "raw_activation_regions",
-                       "regions_low", "regions_high", "pieces_low", "pieces_high",
-                       "unsettled", "fragile"], 0)
-    edges, slopes, before, seam_pattern, lefts = [], [], None, None, [np.array([lo])]
-    for p in final_pieces(layers, lo, hi):
-        s = output_sequence(p, layers[-1][0])
-        _, rep, _, doubtful = regions_and_pieces(s)
-        flag = doubtful_stretches(s, rep, doubtful)
-        s = recount.settle(s, flag) if flag.any() else s
-        raw = np.any(s.patterns[1:] != s.patterns[:-1], axis=1).sum() + \
-            (before is None or np.any(seam_pattern != s.patterns[0]))
-        seam_pattern = s.patterns[-1]
-        s = s if before is None else concat([before, s])   # its first region goes on
-        starts, rep, new_piece, doubtful = regions_and_pieces(s)
-        region_start, piece_start = np.zeros(len(s), bool), np.zeros(len(s), bool)
-        region_start[starts], piece_start[starts[new_piece]] = True, True
-        region_start[0] = piece_start[0] = before is None
-        before = last_piece(s, rep[-1])
-        more = count_range(s, region_start, piece_start, rep, doubtful, growth)
-        for name, v in zip(["activation_regions", "pieces", "raw_activation_regions",
-                            "regions_low", "regions_high", "pieces_low", "pieces_high",
-                            "unsettled", "fragile"],
-                           [region_start.sum(), piece_start.sum(), raw,
-                            region_start.sum() - more[0], region_start.sum() + more[1],
-                            piece_start.sum() - more[2], piece_start.sum() + more[3],
-                            more[4], more[5]]):
-            n[name] += int(v)
-        lefts.append(s.left[region_start][(len(lefts) == 1):])
-        if keep_pieces:
-            pick = np.flatnonzero(piece_start)
-            rep_of = rep[np.searchsorted(starts, pick)]
-            edges.append(s.left[pick])
-            slopes.append(np.array([float(v) if v is not None else f for v, f in
-                                    zip(s.exact_slope[rep_of], s.slope[rep_of])]))
-    lefts = np.concatenate(lefts + [[hi]])
-    n.update(min_width=float(np.min(np.diff(lefts))), settled=recount.settled,
-             slivers=n["raw_activation_regions"] - n["activation_regions"])
-    n["regions_low"] = max(min(n["regions_low"], n["activation_regions"]), 1)
-    n["pieces_low"] = max(min(n["pieces_low"], n["pieces"]), 1)
-    n["regions_high"] = max(n["regions_high"], n["activation_regions"])
-    n["pieces_high"] = max(n["pieces_high"], n["pieces"])
-    return n, edges, slopes
+    """Count a checked network on [lo, hi], chunk by chunk -> (dict of RegionReport's
+    counts and ranges, the affine pieces' edges (K + 1,) and slopes (K,) or None, None)."""
+    tally = Tally(layers, lo, hi, exact_window, keep_pieces)     # sums, ranges, Fractions
+    for p in final_cells(layers, lo, hi):
+        s = output_sequence(p, layers[-1][0])          # + the output's slope on each cell
+        s = tally.settle(s, regions_and_pieces(s))     # recount what float64 cannot settle
+        s = tally.join(s)                              # the chunk before's last region
+        tally.add(s, *regions_and_pieces(s))
+    return tally.result()
 
 
 def exact_window(layers, L, R, at_lo, at_hi):
-    """The final pieces of [L, R] in exact arithmetic (Fraction layers and ends)."""
-    (p,) = final_pieces(layers, L, R, exact=True, at_lo=at_lo, at_hi=at_hi)
+    """The final cells of [L, R] in exact arithmetic (Fraction layers and ends)."""
+    (p,) = final_cells(layers, L, R, exact=True, at_lo=at_lo, at_hi=at_hi)
     return output_sequence(p, layers[-1][0])
 
 
@@ -380,49 +319,36 @@ def exact_window(layers, L, R, at_lo, at_hi):
 # ---------------------------------------------------------------------------------------
 
 def _report(layers, lo, hi, resolution=None, keep_pieces=False):
+    """(RegionReport, edges, slopes) of :func:`region_report` and :func:`affine_pieces`."""
     lo, hi = check_interval(lo, hi)
     layers = check_scalar_network(layers)
-    resolution = check_resolution(resolution, lo, hi)
-    if resolution is not None:          # a plain width threshold, for comparison
-        chunks = list(final_pieces(layers, lo, hi, touches=False))
-        n, left, slope, starts, why = count_at_resolution(chunks, layers[-1][0], lo, hi,
-                                                          resolution)
+    resolution, why = check_resolution(resolution, lo, hi), None
+    if resolution is None:
+        n, edges, slopes = count(layers, lo, hi, keep_pieces)
+        report = RegionReport(resolution=default_resolution(lo, hi), slope_tol=SURE_JUMP,
+                              lo=lo, hi=hi, **n)
+    else:                                   # a plain width threshold, for comparison
+        chunks = list(final_cells(layers, lo, hi, touches=False))
+        n, edges, slopes, why = count_at_resolution(chunks, layers[-1][0], lo, hi, resolution)
         report = RegionReport(lo=lo, hi=hi, **n)
-        if why:
-            warn_if_unresolved(report, stacklevel=4, why=why)
-        return report, np.concatenate([left[starts], [hi]]), slope[starts]
-    n, edges, slopes = count(layers, lo, hi, keep_pieces)
-    report = RegionReport(resolution=default_resolution(lo, hi), slope_tol=SURE_JUMP,
-                          lo=lo, hi=hi, **n)
-    warn_if_unresolved(report, stacklevel=4)
-    if keep_pieces:
-        edges = np.concatenate(edges + [[hi]])
-        edges[0] = lo
-        return report, edges, np.concatenate(slopes)
-    return report, None, None
+    warn_if_unresolved(report, stacklevel=4, why=why)
+    return report, edges, slopes
 
 
 def region_report(layers, lo=0.0, hi=1.0, resolution=None):
     """Count the affine pieces and activation regions of a network on [lo, hi], exactly.
 
-    Parameters
-    ----------
     layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
         and one output, ReLU after every layer but the last
     lo, hi : float, the interval, lo < hi
-    resolution : None (the exact count of the module docstring), or a float >= 0 to see
-        what a plain width threshold does instead: activation regions narrower than it are
-        absorbed into their neighbours (0 keeps every piece float64 produces), with a
+    resolution : None (the count of the module docstring), or a float >= 0 to see what a
+        plain width threshold does instead: activation regions narrower than it are
+        absorbed into their neighbours (0 keeps every cell float64 produces), with a
         warning when the count depends on it
 
-    Returns
-    -------
-    report : RegionReport
-
-    Warns
-    -----
-    RegionResolutionWarning when float64 could not settle the count, or it is within
-    rounding of the weights; ``report.pieces_low`` .. ``pieces_high`` then hold the range.
+    Returns a RegionReport. Warns (RegionResolutionWarning) when float64 could not settle
+    the count, or it is within rounding of the weights: ``pieces_low .. pieces_high`` and
+    ``regions_low .. regions_high`` then hold the range.
     """
     return _report(layers, lo, hi, resolution)[0]
 
@@ -434,12 +360,9 @@ def count_regions(layers, lo=0.0, hi=1.0, resolution=None):
 
 
 def affine_pieces(layers, lo=0.0, hi=1.0, resolution=None):
-    """The affine pieces themselves (those that :func:`region_report` counts).
-
-    Returns edges (K + 1,) float64 (``edges[0] = lo``, ``edges[-1] = hi``; piece k is
-    ``[edges[k], edges[k + 1]]``, ends rounded to float64) and slopes (K,) float64, the
-    output's slope on each piece. The arrays hold every piece.
-    """
+    """The affine pieces that :func:`region_report` counts: edges (K + 1,) float64
+    (``edges[0] = lo``, ``edges[-1] = hi``; piece k is ``[edges[k], edges[k + 1]]``, ends
+    rounded to float64) and slopes (K,), the output's slope on each. Holds every piece."""
     return _report(layers, lo, hi, resolution, keep_pieces=True)[1:]
 
 
@@ -448,9 +371,8 @@ def breakpoints(layers, lo=0.0, hi=1.0):
     computes them (touches included), sorted: (K,), ``K + 1`` raw activation regions."""
     lo, hi = check_interval(lo, hi)
     out = []
-    for p in final_pieces(check_scalar_network(layers), lo, hi, touches=False):
-        change = np.any(p.patterns[1:] != p.patterns[:-1], axis=1)
-        out.append(p.xs[1:-1][change])
+    for p in final_cells(check_scalar_network(layers), lo, hi, touches=False):
+        out.append(p.xs[1:-1][np.any(p.patterns[1:] != p.patterns[:-1], axis=1)])
     return np.concatenate(out)
 
 

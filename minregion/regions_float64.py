@@ -25,7 +25,7 @@ few units of rounding of its terms; genuine dips are far deeper.)
 How float64 decides
 -------------------
 Every decision float64 can take for sure, it takes: a dip is a touch below ``SURE_TOUCH``,
-a crossing above ``SURE_CROSSING``; a piece is there when it is wider than the possible
+a crossing above ``SURE_CROSSING``; a cell is there when it is wider than the possible
 error of its ends (``POSITION_RTOL``); a jump of the output's slope is real above
 ``SURE_JUMP``. An input that is itself within rounding of zero is *noise*: it is taken as
 anything in a small range, and the values that depend on it as ranges.
@@ -48,10 +48,10 @@ The steps, for one hidden layer (:func:`check_layer`)
 2. :func:`count_touches_as_on`: absorb the slivers, i.e. find every dip and count the
    touches as on; flag what float64 cannot decide (and :func:`flag_hidden_dips`: dips too
    narrow to leave any zero in float64);
-3. :func:`flag_flat_and_narrow`: flat preactivations, and pieces no wider than the
+3. :func:`flag_flat_and_narrow`: flat preactivations, and cells no wider than the
    possible errors of their ends.
 
-Then, per chunk of final pieces: :func:`output_sequence`, :func:`slope_jumps`,
+Then, per chunk of final cells: :func:`output_sequence`, :func:`slope_jumps`,
 :func:`settle_exactly`, :func:`count_range`.
 """
 import warnings
@@ -65,8 +65,8 @@ SURE_TOUCH = 2.0 ** -40       # float64 calls a dip a touch below this,
 SURE_CROSSING = 2.0 ** -32    # and a crossing above this; in between: settled exactly
 POSITION_RTOL = 2.0 ** -44    # a float64 breakpoint is this close (relative) to the exact one
 SURE_JUMP = 2.0 ** -44        # a jump of the output's slope above this (relative) is real
-EXACT_BUDGET = 5_000          # piece-layers we will redo in exact arithmetic per count
-NONE = np.iinfo(np.int16).max  # "no doubt" / "not fragile" in the per-piece layer marks
+EXACT_BUDGET = 5_000          # cell-layers we will redo in exact arithmetic per count
+NONE = np.iinfo(np.int16).max  # "no doubt" / "not fragile" in the per-cell layer marks
 
 RESOLUTION_FACTOR = 2.0 ** -44   # default_resolution = RESOLUTION_FACTOR * max(|lo|, |hi|)
 SLOPE_RTOL = 1e-13               # with an explicit resolution: slope_tol = SLOPE_RTOL max|slope|
@@ -98,22 +98,32 @@ def default_resolution(lo, hi):
     return RESOLUTION_FACTOR * max(abs(lo), abs(hi))
 
 
+def drop_false_zeros(xs, old, on):
+    """A new breakpoint across which nothing switches is no breakpoint: float64 rounding
+    put a zero on the wrong side of its neighbour's. ``xs``, ``old`` (P' + 1,), ``on``
+    (P', w) of a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
+    j = np.flatnonzero(~old[1:-1]) + 1
+    keep = np.ones(len(xs), bool)
+    keep[j[np.all(on[j] == on[j - 1], axis=1)]] = False
+    return keep
+
+
 # ---------------------------------------------------------------------------------------
-# What is kept about every piece
+# What is kept about every cell
 # ---------------------------------------------------------------------------------------
 
 @dataclass
 class Marks:
-    """What this module keeps about each of P pieces (w neurons in the last layer).
+    """What this module keeps about each of P cells (w neurons in the last layer).
 
     counted : (P, B) uint8, the on/off bits of every layer so far with the touches on,
         packed 8 to a byte (``np.packbits``)
-    touched : (P,) bool, the piece lies in a touch (its slope is not its region's)
-    scale : (P, w) size of the terms behind each preactivation at the piece's left end
+    touched : (P,) bool, the cell lies in a touch (its slope is not its region's)
+    scale : (P, w) size of the terms behind each preactivation at the cell's left end
         (a term that is itself noise counts with its own scale)
     error : (P + 1,) how far each breakpoint may be from the exact one
     doubt, fragile : (P,) int16, the first layer at which float64 could not settle the
-        piece / at which its count became fragile; ``NONE`` if never
+        cell / at which its count became fragile; ``NONE`` if never
     made_by : (P + 1,) int, which neuron of the last layer has its zero at the breakpoint
         (-1 for breakpoints of earlier layers and the ends)
     end, end_scale : (w,) value and scale of the preactivations at the right end
@@ -133,7 +143,7 @@ class Marks:
 
 
 def first_marks(b, exact, at_lo, at_hi):
-    """The marks of the one piece [a, b] before any layer (its "neuron" is x itself)."""
+    """The marks of the one cell [a, b] before any layer (its "neuron" is x itself)."""
     zero = np.array([0], dtype=object if exact else np.float64)
     return Marks(counted=np.zeros((1, 0), np.uint8), touched=np.zeros(1, bool),
                  scale=zero[None], error=np.zeros(2), doubt=np.full(1, NONE, np.int16),
@@ -143,18 +153,18 @@ def first_marks(b, exact, at_lo, at_hi):
 
 
 def check_layer(p, cut, W, b, k, touches=True):
-    """Steps 1-3 for hidden layer k, ``(W, b)``: the marks of the new pieces.
+    """Steps 1-3 for hidden layer k, ``(W, b)``: the marks of the new cells.
 
     Parameters
     ----------
-    p : regions.Pieces before the layer (P pieces), with ``p.marks``
-    cut : the cut of :func:`minregion.regions.split_at_zeros` (P' new pieces); this
+    p : regions.Cells before the layer (P cells), with ``p.marks``
+    cut : the cut of :func:`minregion.regions.split_at_zeros` (P' new cells); this
         function adds its work space to it
     touches : bool, count touches as on (False: the float-weight network as it is)
 
     Returns
     -------
-    Marks of the P' new pieces
+    Marks of the P' new cells
     """
     prepare(p, cut, W, b)
     measure_sizes(p, cut, W, b)
@@ -173,7 +183,7 @@ def check_layer(p, cut, W, b, k, touches=True):
 
 
 def _mark(marks, flag, k):
-    """Per-piece layer marks: the first layer at which ``flag`` was raised."""
+    """Per-cell layer marks: the first layer at which ``flag`` was raised."""
     if flag.any():
         marks = marks.copy()
         marks[flag & (marks == NONE)] = k
@@ -182,7 +192,7 @@ def _mark(marks, flag, k):
 
 def prepare(p, cut, W, b):
     """The values this module reads from a cut: cut.zl (P', w) the preactivations at the
-    left ends of the new pieces, cut.width (P',), cut.error_old (P' + 1,) the position
+    left ends of the new cells, cut.width (P',), cut.error_old (P' + 1,) the position
     errors of the old breakpoints (0 for the new ones), and at the right end of the chunk
     cut.h_end (fan_in,) the layer's input and cut.z_end (w,) its preactivations."""
     cut.W, cut.b = W, b
@@ -199,7 +209,7 @@ def prepare(p, cut, W, b):
 # ---------------------------------------------------------------------------------------
 
 def inputs_at(cut, rows):
-    """The layer's input (values, slopes) at the left ends of the new pieces ``rows``."""
+    """The layer's input (values, slopes) at the left ends of the new cells ``rows``."""
     parent = cut.parent[rows]
     hm = cut.h_slope[parent]
     return cut.h_value[parent] + hm * (cut.xs[rows] - cut.ref_old[parent])[:, None], hm
@@ -231,7 +241,7 @@ def measure_sizes(p, cut, W, b):
     cut.scale = cut.terms
     touch = Fraction(TOUCH) if exact else TOUCH
     amount = Fraction(POSITION_RTOL) if exact else POSITION_RTOL
-    # The old breakpoints are the left ends of the old pieces, where p holds the values.
+    # The old breakpoints are the left ends of the old cells, where p holds the values.
     z_prev = p.value + p.slope * (p.xs[:-1] - cut.ref_old)[:, None]
     noisy = (np.abs(z_prev) <= touch * m.scale) & (m.scale > 0)
     made = np.flatnonzero(m.made_by[:-1] >= 0)
@@ -268,7 +278,7 @@ def measure_sizes(p, cut, W, b):
 def values_at_kinks(cut, rows):
     """Every preactivation at the old breakpoints ``rows`` (P' is the right end).
 
-    At an old interior breakpoint the two neighbouring pieces give two lines that meet at
+    At an old interior breakpoint the two neighbouring cells give two lines that meet at
     the kink; in float64 the kink lies within ``error`` of its stored position, so we take
     the lines' meeting point, clamped to that distance: it does not depend on where
     exactly the kink was rounded. In exact arithmetic both lines give the same value.
@@ -294,7 +304,7 @@ def runs(on):
     """Maximal runs of equal state in every column of ``on`` (P, w).
 
     Returns (start, stop, neuron) arrays over all runs, in column order (a run covers
-    pieces start .. stop-1 of its column), and the run index of every (piece, neuron).
+    cells start .. stop-1 of its column), and the run index of every (cell, neuron).
     """
     P, w = on.shape
     flat = on.T.reshape(-1)
@@ -320,7 +330,7 @@ def _ratio(z, s):
 
 def kink_views(cut, rows):
     """What each preactivation is at the old breakpoints ``rows`` (P' is the right end),
-    seen three ways: from the piece on the left (its right end), from the piece on the
+    seen three ways: from the cell on the left (its right end), from the cell on the
     right (its left end), and at the kink itself (:func:`values_at_kinks`). Each view is
     (z, z_low, z_high, terms), (len(rows), w). Views that do not exist (left of lo, right
     of the right end) are None.
@@ -342,7 +352,7 @@ def kink_views(cut, rows):
         noise[hit] = cut.noise_values[k[hit]]
     noise[rows == P] = cut.noise_end
     noisy_row = np.any(noise != 0, axis=1)
-    # the inputs at each row (from the piece on the right; at the end, the end's)
+    # the inputs at each row (from the cell on the right; at the end, the end's)
     inner = rows < P
     h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype)
     hm = np.zeros_like(h)
@@ -399,11 +409,11 @@ def kink_views(cut, rows):
 def count_touches_as_on(p, cut, k, touches):
     """Step 2: absorb the slivers. Find the dips of every neuron and count touches as on.
 
-    A dip is a run of new pieces where the neuron is off, next to a run where it is on (a
+    A dip is a run of new cells where the neuron is off, next to a run where it is on (a
     bump is the other way round). Its relative depth is its largest ``-z / terms`` at its
     kinks (old breakpoints, ends included): inside the run at the kink itself, at its ends
-    from its own pieces (:func:`kink_views`). Fills cut.touch (P', w) bool, cut.touched
-    (P',) bool, and marks doubtful / fragile pieces (cut.doubt, cut.fragile (P',) bool):
+    from its own cells (:func:`kink_views`). Fills cut.touch (P', w) bool, cut.touched
+    (P',) bool, and marks doubtful / fragile cells (cut.doubt, cut.fragile (P',) bool):
 
     - a dip surely below SURE_TOUCH (in exact arithmetic: below TOUCH) is a touch;
     - a dip surely above SURE_CROSSING is a crossing; anything between is doubtful in
@@ -428,7 +438,7 @@ def count_touches_as_on(p, cut, k, touches):
     zl = np.concatenate([cut.zl, cut.z_end[None]])
     margin = 2.0 ** -20 * np.concatenate([cut.terms, cut.terms_end[None]])
     # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
-    # were carried along the piece from its parent's reference point
+    # were carried along the cell from its parent's reference point
     if not exact and len(cut.noisy_rows):
         r = cut.noisy_rows
         parent = cut.parent[r]
@@ -502,10 +512,10 @@ def count_touches_as_on(p, cut, k, touches):
     for view, e, is_end in ((right, 0, p.marks.at_lo), (left, -1, p.marks.at_hi)):
         if view is not None and is_end:
             unsure |= lone & ((view[1][e] < 0) & (view[2][e] > 0))[neuron]
-    cut.touch = _per_piece(touch & touches, start, stop, neuron, P, w) & ~cut.on
+    cut.touch = _per_cell(touch & touches, start, stop, neuron, P, w) & ~cut.on
     cut.touched = cut.touch.any(axis=1) if touches and touch.any() else np.zeros(P, bool)
-    cut.fragile = _per_piece(unsure & ~seam, start, stop, neuron, P, w).any(axis=1)
-    cut.doubt = _per_piece((~exact & unsure) | (seam & unsure), start, stop, neuron, P,
+    cut.fragile = _per_cell(unsure & ~seam, start, stop, neuron, P, w).any(axis=1)
+    cut.doubt = _per_cell((~exact & unsure) | (seam & unsure), start, stop, neuron, P,
                            w).any(axis=1)
     if not exact:
         flag_hidden_dips(cut, measure)
@@ -549,8 +559,8 @@ def _run_any(flags, start, stop, neuron):
     return (np.maximum.reduceat(v, base + start) | v[base + stop]) > 0
 
 
-def _per_piece(run_flag, start, stop, neuron, P, w):
-    """A per-run flag spread over the run's pieces -> (P, w) bool."""
+def _per_cell(run_flag, start, stop, neuron, P, w):
+    """A per-run flag spread over the run's cells -> (P, w) bool."""
     out = np.zeros((w, P), bool)
     if run_flag.any():
         out.reshape(-1)[:] = np.repeat(run_flag, stop - start)
@@ -558,16 +568,16 @@ def _per_piece(run_flag, start, stop, neuron, P, w):
 
 
 # ---------------------------------------------------------------------------------------
-# Step 3: flat preactivations and narrow pieces
+# Step 3: flat preactivations and narrow cells
 # ---------------------------------------------------------------------------------------
 
 def flag_flat_and_narrow(cut, W):
     """Step 3: flag what float64 cannot place.
 
     - flat: a preactivation whose slope is within rounding of zero (``|m| <= SURE_CROSSING
-      |W| |h'|``) and small enough on its piece that such a slope could move a zero into
+      |W| |h'|``) and small enough on its cell that such a slope could move a zero into
       it: fragile (the zero could be anywhere);
-    - narrow (float64 only): a piece no wider than the possible errors of its two ends,
+    - narrow (float64 only): a cell no wider than the possible errors of its two ends,
       and not part of a touch: doubtful. A zero is within ``POSITION_RTOL (|x| + terms /
       |slope|)`` of the exact one.
 
@@ -575,7 +585,7 @@ def flag_flat_and_narrow(cut, W):
     """
     exact = cut.slope.dtype == object
     sure = Fraction(SURE_CROSSING) if exact else SURE_CROSSING
-    # flat: the slope is the same on all new pieces of an old one: test it there first
+    # flat: the slope is the same on all new cells of an old one: test it there first
     aW = np.abs(W)
     old_terms = times_transpose(np.abs(cut.h_slope), aW)          # (P, w) |W| |h'|
     old_zm = np.take(cut.slope, cut.first, axis=0)
@@ -608,8 +618,8 @@ def flag_flat_and_narrow(cut, W):
 # Chunks: where to cut, and the marks of the two halves
 # ---------------------------------------------------------------------------------------
 
-def seam_piece(p):
-    """The piece to put a seam in: the widest of the middle third that float64 settled
+def seam_cell(p):
+    """The cell to put a seam in: the widest of the middle third that float64 settled
     and that lies outside any touch."""
     P = len(p.xs) - 1
     width = (p.xs[1:] - p.xs[:-1]).astype(float)
@@ -619,7 +629,7 @@ def seam_piece(p):
 
 
 def split_marks(m, j, value_at_seam):
-    """The marks of the two halves when pieces 0 .. j and j .. P-1 go on apart (piece j
+    """The marks of the two halves when cells 0 .. j and j .. P-1 go on apart (cell j
     is in both, cut at the seam; its preactivations there are ``value_at_seam`` (w,))."""
     cut = lambda name, a, e: getattr(m, name)[a:e]
     left = Marks(cut("counted", 0, j + 1), cut("touched", 0, j + 1), cut("scale", 0, j + 1),
@@ -635,19 +645,19 @@ def split_marks(m, j, value_at_seam):
 
 
 # ---------------------------------------------------------------------------------------
-# From pieces to counts
+# From cells to counts
 # ---------------------------------------------------------------------------------------
 
 @dataclass
 class Sequence:
-    """The final pieces of one chunk, ready to be counted (P pieces).
+    """The final cells of one chunk, ready to be counted (P cells).
 
     left : (P,) float64 left ends; right_end : float, the chunk's right end
     counted, patterns : (P, B) uint8 packed patterns (touches on / as they are)
     slope, terms : (P,) float64 output slope and the size of its terms
     form : (P, w) float64 slopes of the last hidden layer's outputs (the output's slope
         is ``form @ w_out``), w_out : (w,) the output weights
-    exact : (P,) bool, the piece comes from a window counted in exact arithmetic
+    exact : (P,) bool, the cell comes from a window counted in exact arithmetic
     exact_slope : (P,) object, its exact slope there (None elsewhere)
     touched : (P,) bool
     doubt, fragile : (P,) int16 layer marks (NONE if none)
@@ -671,7 +681,7 @@ class Sequence:
 
 
 def output_sequence(p, W_out):
-    """The final pieces ``p`` (regions.Pieces) and the output layer -> a Sequence."""
+    """The final cells ``p`` (regions.Cells) and the output layer -> a Sequence."""
     hm = p.slope * p.on
     slope = times_transpose(hm, W_out)[:, 0]
     terms = times_transpose(np.abs(hm), np.abs(W_out))[:, 0]
@@ -691,7 +701,7 @@ def slope_jumps(s, rep):
     """The jumps of the output's slope between neighbouring activation regions, and the
     size below which a jump is taken as none.
 
-    ``rep`` (R,): the piece whose slope is each region's. Between two regions whose slopes
+    ``rep`` (R,): the cell whose slope is each region's. Between two regions whose slopes
     are both known exactly, the jump is exact and the tolerance 0. Otherwise the
     jump is computed from the difference of the two regions' forms (``(m_r - m_l) .
     w_out``, accurate even where the slopes themselves round to the same number), and the
@@ -714,7 +724,7 @@ def slope_jumps(s, rep):
 
 
 def doubtful_stretches(s, rep, doubtful):
-    """Pieces that float64 could not settle: marked doubtful, or around a doubtful jump
+    """Cells that float64 could not settle: marked doubtful, or around a doubtful jump
     (``doubtful`` (R - 1,) from :func:`slope_jumps`). Returns (P,) bool."""
     flag = s.doubt != NONE
     for r in np.flatnonzero(doubtful) + 1:
@@ -731,7 +741,7 @@ def runs_of_true(flag):
 class ExactRecount:
     """Counts windows of [lo, hi] again in exact arithmetic, within ``EXACT_BUDGET``.
 
-    ``count_window(layers, L, R, at_lo, at_hi)`` -> Sequence: the exact final pieces of
+    ``count_window(layers, L, R, at_lo, at_hi)`` -> Sequence: the exact final cells of
     [L, R] (Fractions), from :mod:`minregion.regions`. The layers are turned into
     Fractions when first needed.
     """
@@ -743,17 +753,21 @@ class ExactRecount:
         self.budget = EXACT_BUDGET
         self.settled = 0
 
-    def settle(self, s, flag):
-        """Count the doubtful stretches ``flag`` (P,) of a Sequence again exactly.
+    def settle(self, s, rep, doubtful):
+        """Count the doubtful stretches of a Sequence again exactly (``rep``, ``doubtful``:
+        its regions' cells and doubtful slope jumps, see :func:`doubtful_stretches`).
 
-        Each doubtful stretch is widened until the piece on either side lies outside any
+        Each doubtful stretch is widened until the cell on either side lies outside any
         touch and any doubt; its *window* runs from the midpoint of the one on the left to
         the midpoint of the one on the right (or to the chunk's end), points inside
         regions that both passes agree on. The window goes through every layer with
-        Fractions, and its exact pieces replace the float64 ones.
+        Fractions, and its exact cells replace the float64 ones.
 
         Returns the new Sequence (``s`` itself if nothing was settled).
         """
+        flag = doubtful_stretches(s, rep, doubtful)
+        if not flag.any():
+            return s
         P = len(s)
         bad = flag | s.touched
         windows = []
@@ -762,7 +776,7 @@ class ExactRecount:
                 a -= 1
             while e < P and bad[e]:
                 e += 1
-            if windows and a - 1 <= windows[-1][1]:          # shares a seam piece: merge
+            if windows and a - 1 <= windows[-1][1]:          # shares a seam cell: merge
                 windows[-1] = (windows[-1][0], e)
             else:
                 windows.append((a, e))
@@ -795,7 +809,7 @@ def _midpoint(s, i):
 
 
 def _take(s, a, e, left=None, right=None):
-    """Pieces a .. e-1 of a Sequence, the first starting at ``left`` and the last ending at
+    """Cells a .. e-1 of a Sequence, the first starting at ``left`` and the last ending at
     ``right`` if given."""
     out = Sequence(s.left[a:e].copy(), s.right_end if e >= len(s.left) else s.left[e],
                    s.counted[a:e], s.patterns[a:e], s.slope[a:e], s.terms[a:e], s.form[a:e],
@@ -808,8 +822,8 @@ def _take(s, a, e, left=None, right=None):
     return out
 
 
-def last_piece(s, i):
-    """Piece i of a Sequence alone, marked settled: it stands for its region in the next
+def last_cell(s, i):
+    """Cell i of a Sequence alone, marked settled: it stands for its region in the next
     chunk."""
     out = _take(s, i, i + 1)
     out.doubt = out.fragile = np.full(1, NONE, np.int16)
@@ -831,19 +845,20 @@ def count_range(s, region_start, piece_start, rep, doubtful, growth):
 
     Parameters
     ----------
-    s : Sequence of one chunk (P pieces)
+    s : Sequence of one chunk (P cells)
     region_start, piece_start : (P,) bool, where the counted regions and pieces start
-    rep : (R,) the piece whose slope is each region's; doubtful (R - 1,) the doubtful jumps
-    growth : growth[k], how many pieces one piece after layer k can become by the end
+    rep : (R,) the cell whose slope is each region's; doubtful (R - 1,) the doubtful jumps
+    growth : growth[k], how many cells one cell after layer k can become by the end
         (the product of (width + 1) over the later layers)
 
     Every such stretch may hold anything from no region start to ``growth`` times its
-    pieces. Returns (regions_less, regions_more, pieces_less, pieces_more, unsettled,
-    fragile): how far below and above the counts may go, and how many stretches were
-    unsettled and fragile.
+    cells. Returns a dict: regions_low, regions_high, pieces_low, pieces_high (the range
+    of the chunk's counts), unsettled, fragile (how many stretches are either).
     """
     P = len(s)
-    out = [0, 0, 0, 0, 0, 0]
+    regions, pieces = int(region_start.sum()), int(piece_start.sum())
+    out = dict(regions_low=regions, regions_high=regions, pieces_low=pieces,
+               pieces_high=pieces, unsettled=0, fragile=0)
     bad = (s.doubt != NONE) | (s.fragile != NONE)
     for r in np.flatnonzero(doubtful) + 1:
         bad[rep[r - 1]:rep[r] + 1] = True
@@ -851,15 +866,94 @@ def count_range(s, region_start, piece_start, rep, doubtful, growth):
         layer = int(min(s.doubt[a:e].min(), s.fragile[a:e].min()))
         more = (e - a + 1) * (growth[layer] if layer < len(growth) else 1)
         inside = slice(max(a, 1), min(e + 1, P))          # the boundaries a .. e
-        out[0] += int(region_start[inside].sum())
-        out[1] += more
-        out[2] += int(piece_start[inside].sum())
-        out[3] += more
-        if np.any(s.doubt[a:e] != NONE) or np.any(doubtful):
-            out[4] += 1
-        else:
-            out[5] += 1
+        out["regions_low"] -= int(region_start[inside].sum())
+        out["regions_high"] += more
+        out["pieces_low"] -= int(piece_start[inside].sum())
+        out["pieces_high"] += more
+        out["unsettled" if np.any(s.doubt[a:e] != NONE) or np.any(doubtful) else "fragile"] += 1
     return out
+
+
+class Tally:
+    """The counts of one network added up chunk by chunk, with their range; it also holds
+    the exact recounts (:class:`ExactRecount`).
+
+    ``count_window`` as for ExactRecount; ``keep_pieces``: keep the affine pieces' edges
+    and slopes too.
+    """
+
+    def __init__(self, layers, lo, hi, count_window, keep_pieces=False):
+        self.recount = ExactRecount(layers, lo, hi, count_window)
+        self.growth = growth_per_layer(layers)
+        self.lo, self.hi, self.keep_pieces = lo, hi, keep_pieces
+        self.n = dict.fromkeys(["pieces", "activation_regions", "raw_activation_regions",
+                                "regions_low", "regions_high", "pieces_low", "pieces_high",
+                                "unsettled", "fragile"], 0)
+        self.before = self.seam_pattern = None
+        self.lefts, self.edges, self.slopes = [np.array([lo])], [], []
+
+    def settle(self, s, grouped):
+        """Recount what float64 could not settle in the chunk ``s`` (``grouped``: its
+        regions_and_pieces) exactly -> the new Sequence."""
+        _, rep, _, doubtful = grouped
+        return self.recount.settle(s, rep, doubtful)
+
+    def join(self, s):
+        """Count the chunk's raw activation regions, and put the cell that stands for the
+        last region of the chunk before in front of it (the chunks meet at a seam inside
+        that region, so usually it goes on here; a zero exactly at the seam ends it)."""
+        self.n["raw_activation_regions"] += int(
+            np.any(s.patterns[1:] != s.patterns[:-1], axis=1).sum() +
+            (self.before is None or np.any(self.seam_pattern != s.patterns[0])))
+        self.seam_pattern = s.patterns[-1]
+        return s if self.before is None else concat([self.before, s])
+
+    def add(self, s, starts, rep, new_piece, doubtful):
+        """Add the counts of a joined chunk ``s`` (``regions_and_pieces``) and their range."""
+        region_start, piece_start = np.zeros(len(s), bool), np.zeros(len(s), bool)
+        region_start[starts], piece_start[starts[new_piece]] = True, True
+        region_start[0] = piece_start[0] = self.before is None    # else counted before
+        self.before = last_cell(s, rep[-1])
+        counts = count_range(s, region_start, piece_start, rep, doubtful, self.growth)
+        counts.update(activation_regions=int(region_start.sum()), pieces=int(piece_start.sum()))
+        for name, v in counts.items():
+            self.n[name] += v
+        self.lefts.append(s.left[region_start][len(self.lefts) == 1:])   # lo is there
+        if self.keep_pieces:
+            pick = np.flatnonzero(piece_start)
+            at = rep[np.searchsorted(starts, pick)]
+            self.edges.append(s.left[pick])
+            self.slopes.append(np.array([float(v) if v is not None else f for v, f in
+                                         zip(s.exact_slope[at], s.slope[at])]))
+
+    def result(self):
+        """-> n (dict of RegionReport's counts and ranges), edges (K + 1,) and slopes (K,)
+        of the affine pieces (None, None unless ``keep_pieces``)."""
+        n = close_range(dict(self.n, settled=self.recount.settled))
+        n.update(slivers=n["raw_activation_regions"] - n["activation_regions"],
+                 min_width=float(np.min(np.diff(np.concatenate(self.lefts + [[self.hi]])))))
+        if not self.keep_pieces:
+            return n, None, None
+        edges = np.concatenate(self.edges + [[self.hi]])
+        edges[0] = self.lo
+        return n, edges, np.concatenate(self.slopes)
+
+
+def growth_per_layer(layers):
+    """growth[k]: how many cells one cell after hidden layer k can become by the end,
+    the product of (width + 1) over the later hidden layers (Python ints)."""
+    widths = [W.shape[0] for W, _ in layers[:-1]]
+    return [int(np.prod([w + 1 for w in widths[k + 1:]], dtype=object))
+            for k in range(len(widths))]
+
+
+def close_range(n):
+    """The range of the whole count ``n`` (a dict), with the counts themselves in it."""
+    n["regions_low"] = max(min(n["regions_low"], n["activation_regions"]), 1)
+    n["pieces_low"] = max(min(n["pieces_low"], n["pieces"]), 1)
+    n["regions_high"] = max(n["regions_high"], n["activation_regions"])
+    n["pieces_high"] = max(n["pieces_high"], n["pieces"])
+    return n
 
 
 # ---------------------------------------------------------------------------------------
@@ -909,18 +1003,17 @@ def check_resolution(resolution, lo, hi):
 def count_at_resolution(chunks, W_out, lo, hi, resolution):
     """A plain width threshold instead, for comparison: absorb the raw activation regions
     narrower than ``resolution`` (no touches, no exact settling), and merge neighbours
-    whose slopes differ by at most ``SLOPE_RTOL max|slope|``. Holds all pieces.
+    whose slopes differ by at most ``SLOPE_RTOL max|slope|``. Holds all cells.
 
     Parameters
     ----------
-    chunks : list of regions.Pieces, the float64 final pieces of [lo, hi] (no touches)
+    chunks : list of regions.Cells, the float64 final cells of [lo, hi] (no touches)
     W_out : (1, w) the output layer's weights
 
     Returns
     -------
     counts : dict of RegionReport's fields
-    left, slope : (K,) left ends and output slopes of the regions kept; starts (K,) bool,
-        which of them start an affine piece
+    edges (K + 1,), slopes (K,) : the affine pieces
     why : list of str, the reasons to warn (empty: none)
     """
     xs = np.concatenate([chunks[0].xs[:1]] + [q.xs[1:] for q in chunks])
@@ -957,6 +1050,6 @@ def count_at_resolution(chunks, W_out, lo, hi, resolution):
                    f"within a factor {WARN_BAND:g} of the resolution {resolution:.2g}")
     default = default_resolution(lo, hi)
     if resolution < default and counts["min_width"] < default:
-        why.append(f"pieces as narrow as {counts['min_width']:.2g} were kept, below the "
+        why.append(f"activation regions as narrow as {counts['min_width']:.2g} were kept, below the "
                    f"default resolution {default:.2g}: they may be rounding slivers")
-    return counts, left, kept_slope, starts, why
+    return counts, np.concatenate([left[starts], [hi]]), kept_slope[starts], why

@@ -271,7 +271,7 @@ def test_degenerate_networks():
 def test_the_pass_in_fractions_finds_the_reference_breakpoints():
     a = np.random.default_rng(9).uniform(0.1, 0.9, 6)
     layers = regions.check_scalar_network(constructed_network(a))
-    (p,) = regions.final_pieces(as_exact(layers), Fraction(0), Fraction(1), exact=True,
+    (p,) = regions.final_cells(as_exact(layers), Fraction(0), Fraction(1), exact=True,
                                 touches=False)
     change = np.any(p.patterns[1:] != p.patterns[:-1], axis=1)
     got = list(p.xs[1:-1][change])
@@ -284,8 +284,8 @@ def test_chunks_give_the_same_counts_and_hold_bounded_pieces(monkeypatch):
     a = np.random.default_rng(12).uniform(0.05, 0.95, 12)
     layers = constructed_network(a)
     whole = region_report(layers)
-    monkeypatch.setattr(regions, "CHUNK_PIECES", 64)
-    sizes = [len(p) for p in regions.final_pieces(regions.check_scalar_network(layers), 0.0, 1.0)]
+    monkeypatch.setattr(regions, "CHUNK_CELLS", 64)
+    sizes = [len(p) for p in regions.final_cells(regions.check_scalar_network(layers), 0.0, 1.0)]
     chunked = region_report(layers)
     assert (chunked.pieces, chunked.activation_regions) == (whole.pieces, whole.activation_regions)
     assert len(sizes) > 10 and max(sizes) <= 2 * 5 * 64     # one split layer: (w + 1) x
@@ -294,7 +294,7 @@ def test_chunks_give_the_same_counts_and_hold_bounded_pieces(monkeypatch):
 @pytest.mark.ch01
 def test_a_zero_exactly_at_a_seam_is_not_lost(monkeypatch):
     """Yarotsky's breakpoints are dyadic; seams are not, but a seam on one must count."""
-    monkeypatch.setattr(regions, "CHUNK_PIECES", 32)
+    monkeypatch.setattr(regions, "CHUNK_CELLS", 32)
     layers = constructed_network(np.full(13, .5), s0=.25)
     assert count_regions(layers) == 2 ** 12
 
