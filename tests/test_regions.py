@@ -5,15 +5,70 @@ SPEC section 3), so these tests check the counter on its own, without chapter 2'
 """
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from minregion.regions import (RegionResolutionWarning, activation_patterns, breakpoints,
-                               count_regions, count_activation_regions_sampled, region_report)
+                               count_regions, count_activation_regions_sampled,
+                               merge_equal_slopes, region_report, zero_crossings)
 
-from assertions import assert_close, assert_equal
+from assertions import assert_close, assert_equal, assert_shape
 from networks import constructed_network, forward, random_network, tent_network
+
+
+# ---------------------------------------------------------------------------------------
+# The two steps a student writes (they run first: a blank stops here)
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.ch01
+@pytest.mark.parametrize("exact", [False, True], ids=["float64", "Fraction"])
+def test_zero_crossings_keeps_the_zeros_strictly_inside_their_own_cell(exact):
+    """Two cells [-1, 0] (reference point 0) and [0, 1/2] (reference point 0), three
+    preactivations each, given by their slopes and their values at the reference points."""
+    num = (lambda v: Fraction(v) if np.isfinite(v) else v) if exact else float
+    arr = lambda rows: np.array([[num(v) for v in row] for row in rows],
+                                dtype=object if exact else np.float64)
+    xs = arr([[-1, 0, 0.5]])[0]
+    ref = arr([[0, 0]])[0]
+    # cell 0: zero at -0.25 (inside), at -1 (its left end: not inside), flat (none)
+    # cell 1: zero at 0.25 (inside), at 0.5 (its right end), at 0 (its left end)
+    slope = arr([[2, 1, 0], [4, -4, 1]])
+    value = arr([[0.5, 1, 1], [-1, 2, 0]])
+    inf = np.inf
+    expected = arr([[-0.25, inf, inf], [0.25, inf, inf]])
+    root = zero_crossings(slope, value, ref, xs)
+    assert_shape("zero_crossings: root", root, (2, 3))
+    assert_equal("zero_crossings: root", root.astype(float), expected.astype(float))
+    if exact:
+        assert all(isinstance(v, Fraction) for v in root[np.isfinite(root.astype(float))]), \
+            f"zero_crossings: the zeros must stay Fractions in exact arithmetic; got {root}"
+
+
+@pytest.mark.ch01
+def test_zero_crossings_of_the_tent_composed_twice():
+    """The worked example of the notebook (section 3): layer 1 of the tent on the two cells
+    [0, 1/2], [1/2, 1]; preactivations 2t and 4t - 2 of t = 2x, 2 - 2x."""
+    xs = np.array([0.0, 0.5, 1.0])
+    ref = np.array([0.0, 0.5])                 # each piece's point nearest 0: its left end
+    slope = np.array([[4.0, 8.0], [-4.0, -8.0]])
+    value = np.array([[0.0, -2.0], [2.0, 2.0]])
+    root = zero_crossings(slope, value, ref, xs)
+    assert_shape("zero_crossings: root", root, (2, 2))
+    assert_equal("zero_crossings: root", root, [[np.inf, 0.25], [np.inf, 0.75]])
+
+
+@pytest.mark.ch01
+def test_merge_equal_slopes_starts_a_piece_at_every_jump_above_the_tolerance():
+    jump = np.array([0.0, 2.0, 1e-20, 3.0, 1e-13])
+    tol = np.array([1e-13, 1e-13, 1e-13, 0.0, 1e-13])
+    new = merge_equal_slopes(jump, tol)
+    assert_shape("merge_equal_slopes: new", new, (6,))
+    assert new.dtype == bool, f"merge_equal_slopes: new has dtype {new.dtype}, expected bool"
+    assert_equal("merge_equal_slopes: new", new, [True, False, True, False, True, False])
+    assert_equal("merge_equal_slopes: new (one region)", merge_equal_slopes(np.zeros(0),
+                                                                            np.zeros(0)), [True])
 
 
 # ---------------------------------------------------------------------------------------
