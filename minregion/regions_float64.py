@@ -228,7 +228,7 @@ def measure_sizes(p, cut, W, b):
     position), and the *scale* of a preactivation counts it with its own scale: the size
     of the numbers it came from.
 
-    Fills cut.h, cut.hm (P', fan_in) the layer's input at the left ends; cut.terms,
+    Fills cut.h (P', fan_in) the layer's input at the left ends; cut.terms,
     cut.scale (P', w); the noise: cut.noise_rows (n,) sorted and cut.noise_values
     (n, fan_in), cut.noisy_rows and cut.chain_rows (noise other than zeros); and at the
     right end cut.noise_end, cut.terms_end, cut.scale_end (w,).
@@ -236,7 +236,8 @@ def measure_sizes(p, cut, W, b):
     m = p.marks
     exact = cut.slope.dtype == object
     aW, ab = np.abs(W), np.abs(b)
-    cut.h, cut.hm = inputs_at(cut, np.arange(len(cut.xs) - 1))
+    ref_old = cut.ref_old[cut.parent]
+    cut.h = cut.h_value[cut.parent] + cut.h_slope[cut.parent] * (cut.xs[:-1] - ref_old)[:, None]
     cut.terms = times_transpose(np.abs(cut.h), aW) + ab
     cut.scale = cut.terms
     touch = Fraction(TOUCH) if exact else TOUCH
@@ -438,13 +439,11 @@ def count_touches_as_on(p, cut, k, touches):
     zl = np.concatenate([cut.zl, cut.z_end[None]])
     margin = 2.0 ** -20 * np.concatenate([cut.terms, cut.terms_end[None]])
     # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
-    # were carried along the cell from its parent's reference point
+    # were carried along the cell, by ``step``, from its parent's reference point
     if not exact and len(cut.noisy_rows):
         r = cut.noisy_rows
-        parent = cut.parent[r]
-        carried = np.abs(times_transpose(cut.h_value[parent], cut.W) + cut.b)
-        step = np.abs(cut.slope[r] * (cut.xs[r] - cut.ref_old[parent])[:, None])
-        margin[r] = np.maximum(margin[r], 2.0 ** -40 * (carried + step))
+        step = np.abs(cut.slope[r] * (cut.xs[r] - cut.ref_old[cut.parent[r]])[:, None])
+        margin[r] = np.maximum(margin[r], 2.0 ** -40 * (np.abs(cut.zl[r]) + 2 * step))
     if len(cut.chain_rows):      # where inputs are noise: also more than they could move it
         noise = cut.noise_values[np.searchsorted(cut.noise_rows, cut.chain_rows)]
         margin[cut.chain_rows] += times_transpose(np.maximum(noise, np.abs(cut.h[

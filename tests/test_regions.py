@@ -51,7 +51,7 @@ def test_zero_crossings_of_the_tent_composed_twice():
     """The worked example of the notebook (section 3): layer 1 of the tent on the two cells
     [0, 1/2], [1/2, 1]; preactivations 2t and 4t - 2 of t = 2x, 2 - 2x."""
     xs = np.array([0.0, 0.5, 1.0])
-    ref = np.array([0.0, 0.5])                 # each piece's point nearest 0: its left end
+    ref = np.array([0.0, 0.5])                 # each cell's point nearest 0: its left end
     slope = np.array([[4.0, 8.0], [-4.0, -8.0]])
     value = np.array([[0.0, -2.0], [2.0, 2.0]])
     root = zero_crossings(slope, value, ref, xs)
