@@ -888,8 +888,8 @@ class Tally:
         self.n = dict.fromkeys(["pieces", "activation_regions", "raw_activation_regions",
                                 "regions_low", "regions_high", "pieces_low", "pieces_high",
                                 "unsettled", "fragile"], 0)
-        self.before = self.seam_pattern = None
-        self.lefts, self.edges, self.slopes = [np.array([lo])], [], []
+        self.before = self.seam_pattern = self.last_left = None
+        self.min_width, self.edges, self.slopes = np.inf, [], []
 
     def settle(self, s, grouped):
         """Recount what float64 could not settle in the chunk ``s`` (``grouped``: its
@@ -917,7 +917,12 @@ class Tally:
         counts.update(activation_regions=int(region_start.sum()), pieces=int(piece_start.sum()))
         for name, v in counts.items():
             self.n[name] += v
-        self.lefts.append(s.left[region_start][len(self.lefts) == 1:])   # lo is there
+        lefts = s.left[region_start]                 # where regions start: their widths
+        if self.last_left is not None:
+            lefts = np.concatenate([[self.last_left], lefts])
+        if len(lefts) > 1:
+            self.min_width = min(self.min_width, float(np.min(np.diff(lefts))))
+        self.last_left = lefts[-1] if len(lefts) else self.last_left
         if self.keep_pieces:
             pick = np.flatnonzero(piece_start)
             at = rep[np.searchsorted(starts, pick)]
@@ -930,7 +935,7 @@ class Tally:
         of the affine pieces (None, None unless ``keep_pieces``)."""
         n = close_range(dict(self.n, settled=self.recount.settled))
         n.update(slivers=n["raw_activation_regions"] - n["activation_regions"],
-                 min_width=float(np.min(np.diff(np.concatenate(self.lefts + [[self.hi]])))))
+                 min_width=min(self.min_width, self.hi - self.last_left))
         if not self.keep_pieces:
             return n, None, None
         edges = np.concatenate(self.edges + [[self.hi]])
