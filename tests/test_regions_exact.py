@@ -237,6 +237,28 @@ def test_chunks_give_the_same_counts_and_hold_bounded_pieces(monkeypatch):
 
 
 @pytest.mark.ch01
+def test_memory_grows_with_the_depth_not_with_the_cells(monkeypatch):
+    """Chunks of 2^10 cells: each extra layer adds at most one waiting half, so the peak
+    memory of a count grows by about the same amount from depth 16 to 18 as from 14 to 16,
+    and stays below what the slopes of all 2^18 cells take (4 float64 each); anything kept
+    per cell or per region would grow fourfold."""
+    import tracemalloc
+    monkeypatch.setattr(regions, "CHUNK_CELLS", 2 ** 10)
+    peak = {}
+    for d in (14, 16, 18):
+        layers = constructed_network(np.random.default_rng(d).uniform(0.3, 0.7, d + 1))
+        tracemalloc.start()
+        try:
+            assert count_regions(layers) == 2 ** d
+            peak[d] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    said = ", ".join(f"depth {d}: {v / 1e6:.1f} MB" for d, v in peak.items())
+    assert peak[18] < 4 * 8 * 2 ** 18, f"peak memory {said}: as much as 4 float64 per cell"
+    assert peak[18] - peak[16] < 2.5 * (peak[16] - peak[14]), f"peak memory {said}"
+
+
+@pytest.mark.ch01
 def test_a_zero_exactly_at_a_seam_is_not_lost(monkeypatch):
     """Yarotsky's breakpoints are dyadic; seams are not, but a seam on one must count."""
     monkeypatch.setattr(regions, "CHUNK_CELLS", 32)
