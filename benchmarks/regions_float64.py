@@ -3,7 +3,9 @@ counts (tests/exact_rational.py), and its time and memory.
 
     python benchmarks/regions_float64.py cases         # the cases that went wrong before (section 5)
     python benchmarks/regions_float64.py families      # every family of networks (section 5); minutes
+    python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
+    python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
     /usr/bin/time -v python benchmarks/regions_float64.py depth 24    # ... with its peak memory
 
 ``--old FILE`` also runs an earlier counter for comparison, e.g. the one before the exact
@@ -56,10 +58,11 @@ def judge(report, warned, exact):
     """'ok' (the exact count, no warning), 'warned, in range', or what is wrong."""
     if exact is None:
         return "not checked" if not warned else "warned"
-    low = getattr(report, "pieces_low", report.pieces)
-    high = getattr(report, "pieces_high", report.pieces)
     if not warned:
         return "ok" if report.pieces == exact else "SILENTLY WRONG"
+    if not hasattr(report, "pieces_low"):          # an earlier counter: no range
+        return "warned" if report.pieces != exact else "warned, exact"
+    low, high = report.pieces_low, report.pieces_high
     return "warned, in range" if low <= exact <= high else "warned, RANGE MISSES IT"
 
 
@@ -95,11 +98,12 @@ def cases(old=None):
 
 
 def tally(name, rows):
-    """One line of the families table: cases, silently wrong, warnings, in range."""
+    """One line of the families table: cases, silently wrong, warnings (with the range)."""
     verdicts = [v for v, _ in rows]
-    print(f"== {name}: {len(rows)} cases, silently wrong {sum('WRONG' in v or 'MISSES' in v for v in verdicts)}, "
-          f"warned {sum(w for _, w in rows)}, checked against exact counts "
-          f"{sum(v != 'not checked' and v != 'warned' for v in verdicts)}", flush=True)
+    wrong = sum("WRONG" in v or "MISSES" in v for v in verdicts)
+    print(f"== {name}: {len(rows)} cases, silently wrong {wrong}, warned {sum(w for _, w in rows)}"
+          f" ({sum(v == 'warned, in range' for v in verdicts)} with the count in the range)",
+          flush=True)
 
 
 def families(old=None):
@@ -160,27 +164,71 @@ def families(old=None):
     tally("far and narrow intervals", rows)
 
 
-def depth(d):
-    """One count of a depth-d construction, peaks U(0.3, 0.7) drawn with seed d."""
+def touches():
+    """Dips in exact arithmetic: how deep the rounding touches of the constructions go, and
+    how shallow their genuine dips (60 constructions, peaks U(0.05, 0.95), depth 1-7)."""
+    import exact_rational as er
+    from fractions import Fraction
+    depths = []
+
+    def recording(new, n, row, bias, lo, hi, touch):     # er._count_touches_as_on, recorded
+        i = 0
+        while i < len(new):
+            j = i
+            while j + 1 < len(new) and new[j + 1].on[n] == new[i].on[n]:
+                j += 1
+            if not new[i].on[n] and not (i == 0 and j == len(new) - 1):
+                d = [er._relative_depth(q, n, row, bias, q.left)
+                     for q in new[i:j + 1] if q.kink_left or q.left == lo]
+                if (j + 1 < len(new) and new[j + 1].kink_left) or new[j].right == hi:
+                    d.append(er._relative_depth(new[j], n, row, bias, new[j].right))
+                depths.append(max(d, default=Fraction(0)))
+            i = j + 1
+
+    er._count_touches_as_on = recording
+    more, rng = 0, np.random.default_rng(5)
+    for k in range(60):
+        d = 1 + k % 7
+        layers = triangle_network(rng.uniform(0.05, 0.95, d + 1), sigma=(-1.0, 1.0)[k % 2])
+        er.exact_report(layers)                           # records the dips
+        more += er.exact_report(layers, touch=None).activation_regions > 2 ** d
+    u = 2.0 ** -53
+    touch = [float(v) for v in depths if v <= er.TOUCH]
+    genuine = [float(v) for v in depths if v > er.TOUCH]
+    print(f"{more} of 60 constructions have more than 2^d activation regions (exact); "
+          f"{len(touch)} dips are touches, the deepest {max(touch):.2g} of its terms "
+          f"({max(touch) / u:.1f} u); {len(genuine)} genuine dips, the shallowest "
+          f"{min(genuine):.2g} of its terms")
+
+
+def depth(d, old=None, chunk=None):
+    """One count of a depth-d construction, peaks U(0.3, 0.7) drawn with seed d (with
+    ``old``: by the earlier counter instead; ``chunk``: cells per chunk)."""
     layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
-    r, warned, t = run(NEW, layers)
+    if chunk is not None:
+        NEW.CHUNK_CELLS = chunk
+    r, warned, t = run(old or NEW, layers)
     print(f"depth {d}: {r.pieces} pieces (2^{d} = {2 ** d}), warning {warned}, "
-          f"{r.settled} stretches recounted exactly, {t:.2f} s")
+          f"{getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["cases", "families", "depth"])
+    parser.add_argument("what", choices=["cases", "families", "touches", "depth"])
     parser.add_argument("d", nargs="?", type=int, default=20)
-    parser.add_argument("--old", help="an earlier regions.py to compare with")
+    parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
+                                          "to run instead)")
+    parser.add_argument("--chunk", type=int, help="depth: cells per chunk (CHUNK_CELLS)")
     args = parser.parse_args()
     old = load_old(args.old) if args.old else None
     if args.what == "cases":
         cases(old)
     elif args.what == "families":
         families(old)
+    elif args.what == "touches":
+        touches()
     else:
-        depth(args.d)
+        depth(args.d, old, args.chunk)
 
 
 if __name__ == "__main__":
