@@ -33,7 +33,7 @@ anything in a small range, and the values that depend on it as ranges.
 - **doubtful**: float64 cannot decide. The stretch is counted again, from the input layer,
   in exact rational arithmetic: the same functions of :mod:`minregion.regions` run on
   ``fractions.Fraction`` numbers (NumPy object arrays), on a window around the doubt, as
-  long as ``EXACT_BUDGET`` lasts (:func:`settle_exactly`).
+  long as ``EXACT_BUDGET`` lasts (:meth:`ExactRecount.settle`).
 - **fragile**: the float-weight count is exact, but weights differing in their last bits
   (such as the real-number weights these were rounded from) could count otherwise: a bump
   above zero within rounding, a dip near ``TOUCH``, a preactivation flat within rounding, a
@@ -51,8 +51,14 @@ The steps, for one hidden layer (:func:`check_layer`)
 3. :func:`flag_flat_and_narrow`: flat preactivations, and cells no wider than the
    possible errors of their ends.
 
-Then, per chunk of final cells: :func:`output_sequence`, :func:`slope_jumps`,
-:func:`settle_exactly`, :func:`count_range`.
+A zero that float64 put on the wrong side of its neighbour's is dropped at the cut
+(:func:`drop_false_zeros`), and when the cells are split into chunks the seam goes into a
+cell float64 settled (:func:`seam_cell`).
+
+Then, per chunk of final cells (:class:`Tally`, driven by ``regions.count``):
+:func:`output_sequence` (the output's slope on every cell), :func:`slope_jumps` (which jumps
+between regions are sure), :meth:`ExactRecount.settle` (the doubtful stretches, exactly),
+:func:`count_range` (the range that is left).
 """
 import warnings
 from dataclasses import dataclass
@@ -97,6 +103,10 @@ def default_resolution(lo, hi):
     as a yardstick by an explicit ``resolution=`` (see :func:`count_at_resolution`)."""
     return RESOLUTION_FACTOR * max(abs(lo), abs(hi))
 
+
+# ---------------------------------------------------------------------------------------
+# The cut: float64's part
+# ---------------------------------------------------------------------------------------
 
 def drop_false_zeros(xs, old, on):
     """A new breakpoint across which nothing switches is no breakpoint: float64 rounding
