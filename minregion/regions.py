@@ -36,7 +36,7 @@ At the start there is one cell, [lo, hi], and one "neuron": the input, z(x) = x.
 **Counting.** After the last hidden layer the output's slope on a cell is ``W_out h'``.
 Activation regions are runs of cells with equal patterns
 (:func:`group_activation_regions`); affine pieces are runs of regions with equal output
-slopes (:func:`merge_equal_slopes`).
+slopes (:func:`merge_equal_slopes`); :func:`regions_and_pieces` runs these steps.
 
 **Memory.** Once a layer leaves more than ``CHUNK_CELLS`` cells, they are split in two
 at a *seam* inside a wide cell, and each half goes through the remaining layers on its
@@ -288,10 +288,19 @@ def merge_equal_slopes(jump, tol):
 
 
 def regions_and_pieces(s):
-    """A chunk's final cells ``s`` (regions_float64.Sequence) grouped into activation
-    regions, and those into affine pieces -> starts (R,), rep (R,), new_piece (R,) bool,
-    and which jumps float64 could not settle, doubtful (R - 1,) bool."""
-    starts, rep = group_activation_regions(s.counted, s.touched + 2 * ~s.exact)
+    """The counting steps, on a chunk's final cells ``s`` (regions_float64.Sequence):
+
+    1. absorb the slivers: ``s.counted`` are the patterns with every touch counted as on,
+       as ``regions_float64.count_touches_as_on`` decided them layer by layer;
+    2. group the activation regions (:func:`group_activation_regions`);
+    3. merge equal slopes (:func:`merge_equal_slopes`), with the jumps and tolerances of
+       ``regions_float64.slope_jumps``.
+
+    Returns starts (R,), rep (R,), new_piece (R,) bool, and doubtful (R - 1,) bool: the
+    jumps float64 could not settle.
+    """
+    rank = s.touched + 2 * ~s.exact      # a region's slope: outside touches, exact if known
+    starts, rep = group_activation_regions(s.counted, rank)
     jump, tol, doubtful = slope_jumps(s, rep)
     return starts, rep, merge_equal_slopes(jump, tol), doubtful
 
