@@ -4,26 +4,26 @@ It counts the linear regions of a one-input ReLU network on [lo, hi] with no rou
 all. Every float64 weight is converted exactly (a float64 number is a rational m 2^e), so
 the answer is exact for *the network whose weights are the given floats*: the
 "float-weight network". It is written independently of ``minregion.regions`` (plain Python
-lists, one piece at a time, affine forms in global coordinates ``m x + c``) so that the two
-can be compared. It is slow and meant for small networks (a few thousand pieces).
+lists, one cell at a time, affine forms in global coordinates ``m x + c``) so that the two
+can be compared. It is slow and meant for small networks (a few thousand cells).
 
 The algorithm, layer by layer:
 
-1. on a piece between two breakpoints every neuron is affine, ``h(x) = m x + c``;
+1. on a cell between two breakpoints every neuron is affine, ``h(x) = m x + c``;
 2. a layer ``(W, b)`` gives preactivations ``z = (W m) x + (W c + b)``; each zero
-   ``x* = -c / m`` strictly inside a piece is a new breakpoint;
-3. on each new piece a neuron is on when its preactivation is > 0 at the midpoint;
+   ``x* = -c / m`` strictly inside a cell is a new breakpoint;
+3. on each new cell a neuron is on when its preactivation is > 0 at the midpoint;
 4. the touch convention (skipped with ``touch=None``): a *dip* of neuron n is a maximal
-   stretch of new pieces on which n is off, with n on next to it on at least one side. Its
+   stretch of new cells on which n is off, with n on next to it on at least one side. Its
    *relative depth* is the largest ``-z_n(x) / scale_n(x)`` over its *kinks* (the
    breakpoints of earlier layers in the closed stretch) and over lo and hi if the stretch
    reaches them, where ``scale_n(x) = sum_j |W_nj| |h_j(x)| + |b_n|`` is the size of the
-   terms of the sum. A dip of relative depth <= ``touch`` is a *touch*: its pieces are
+   terms of the sum. A dip of relative depth <= ``touch`` is a *touch*: its cells are
    *counted* with n on. The affine forms are not changed: later layers see the
    float-weight network as it is.
 
-Counting: activation regions are maximal runs of pieces with equal counted patterns; a
-region's output slope is that of its pieces outside any touch; affine pieces are maximal
+Counting: activation regions are maximal runs of cells with equal counted patterns; a
+region's output slope is that of its cells outside any touch; affine pieces are maximal
 runs of regions with equal slopes. With ``touch=None`` these are the exact counts of the
 float-weight network.
 
@@ -63,15 +63,15 @@ def _dot(row, vec):
 
 
 @dataclass
-class Piece:
-    """One piece [left, right] of the input."""
+class Cell:
+    """One cell [left, right] of the input."""
     left: Fraction
     right: Fraction
     m: list                      # slopes of the current layer's outputs
     c: list                      # intercepts
     fw: tuple = ()               # on/off of every hidden neuron so far (float-weight net)
     counted: tuple = ()          # the same with touches counted as on
-    touched: bool = False        # some neuron of this piece is in a touch
+    touched: bool = False        # some neuron of this cell is in a touch
     # work space of the current layer
     zm: list = field(default_factory=list)
     zc: list = field(default_factory=list)
@@ -81,17 +81,17 @@ class Piece:
 
 
 def _relative_depth(q, n, row, bias, x):
-    """``-z_n(x) / scale_n(x)`` on piece q (0 where the scale is 0, and then z is 0 too)."""
+    """``-z_n(x) / scale_n(x)`` on cell q (0 where the scale is 0, and then z is 0 too)."""
     z = q.zm[n] * x + q.zc[n]
     scale = sum((abs(w) * abs(a * x + c) for w, a, c in zip(row, q.m, q.c)),
                 Fraction(0)) + abs(bias)
     return -z / scale if scale else Fraction(0)
 
 
-def _layer(pieces, W, b, lo, hi, touch):
+def _layer(cells, W, b, lo, hi, touch):
     """One hidden layer: cut at the zeros, switch the neurons, count the touches as on."""
     new = []
-    for p in pieces:
+    for p in cells:
         zm = [_dot(row, p.m) for row in W]
         zc = [_dot(row, p.c) + bo for row, bo in zip(W, b)]
         roots = sorted({-c_ / m_ for m_, c_ in zip(zm, zc)
@@ -100,7 +100,7 @@ def _layer(pieces, W, b, lo, hi, touch):
         for e, (x0, x1) in enumerate(zip(edges[:-1], edges[1:])):
             mid = (x0 + x1) / 2
             on = [m_ * mid + c_ > 0 for m_, c_ in zip(zm, zc)]
-            new.append(Piece(x0, x1, p.m, p.c, p.fw, p.counted, p.touched,
+            new.append(Cell(x0, x1, p.m, p.c, p.fw, p.counted, p.touched,
                              zm, zc, on, list(on), e == 0))
     if touch is not None:
         for n in range(len(b)):
@@ -144,17 +144,17 @@ def split_exact(layers, lo=0.0, hi=1.0, touch=TOUCH):
 
     Returns
     -------
-    pieces : list of Piece, each with ``out_slope``, the output's exact slope on it
+    cells : list of Cell, each with ``out_slope``, the output's exact slope on it
     """
     layers = exact_layers(layers)
     lo, hi = to_fraction(lo), to_fraction(hi)
-    pieces = [Piece(lo, hi, [Fraction(1)], [Fraction(0)])]
+    cells = [Cell(lo, hi, [Fraction(1)], [Fraction(0)])]
     for W, b in layers[:-1]:
-        pieces = _layer(pieces, W, b, lo, hi, touch)
+        cells = _layer(cells, W, b, lo, hi, touch)
     W, _ = layers[-1]
-    for p in pieces:
+    for p in cells:
         p.out_slope = _dot(W[0], p.m)
-    return pieces
+    return cells
 
 
 @dataclass
@@ -176,23 +176,23 @@ class ExactReport:
 
 def exact_report(layers, lo=0.0, hi=1.0, touch=TOUCH):
     """Exact counts of a small network (see the module docstring)."""
-    pieces = split_exact(layers, lo, hi, touch)
-    regions = [[pieces[0]]]
-    for p in pieces[1:]:
+    cells = split_exact(layers, lo, hi, touch)
+    regions = [[cells[0]]]
+    for p in cells[1:]:
         if p.counted == regions[-1][-1].counted:
             regions[-1].append(p)
         else:
             regions.append([p])
-    raw = 1 + sum(a.fw != b.fw for a, b in zip(pieces[:-1], pieces[1:]))
+    raw = 1 + sum(a.fw != b.fw for a, b in zip(cells[:-1], cells[1:]))
     edges, slopes = [], []
     for reg in regions:
         clean = [p for p in reg if not p.touched] or reg
         if not slopes or clean[0].out_slope != slopes[-1]:
             edges.append(reg[0].left)
             slopes.append(clean[0].out_slope)
-    edges.append(pieces[-1].right)
+    edges.append(cells[-1].right)
     return ExactReport(len(slopes), len(regions), raw, edges, slopes,
-                       [p.left for p in pieces[1:]])
+                       [p.left for p in cells[1:]])
 
 
 def exact_count(layers, lo=0.0, hi=1.0, touch=TOUCH):
