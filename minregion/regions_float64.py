@@ -491,22 +491,21 @@ def count_touches_as_on(p, cut, k, touches):
     if left is not None:
         m = ~same[has_left]
         readings.append((run_l[has_left][m], *(v[m] for v in left)))
-    best = {name: np.full(len(start), -inf, dtype=object if exact else float)
-            for name in ("deepest", "shallowest", "height", "depth")}
-    for run, z, low, high_z, terms in readings:
-        below, above = high_z < -sure * terms, low > sure * terms
-        np.logical_or.at(deep, run[below], True)
-        np.logical_or.at(high, run[above], True)
-        m = ~below & ~above
-        run, z, low, high_z, terms = run[m], z[m], low[m], high_z[m], terms[m]
-        for name, values, sign in (("deepest", low, -1), ("shallowest", high_z, -1),
-                                   ("height", low, 1), ("depth", z, -1)):
-            at = _ratio(sign * values, terms)
-            if exact:
-                for q, v in zip(run, at):
-                    best[name][q] = max(best[name][q], v)
-            else:
-                np.maximum.at(best[name], run, at)
+    run, z, low, high_z, terms = (np.concatenate(parts) for parts in zip(*readings))
+    below, above = high_z < -sure * terms, low > sure * terms     # surely far from zero
+    deep[run[below]] = True
+    high[run[above]] = True
+    m = ~below & ~above                   # the others: per run, relative to the terms, how
+    best = {}                             # deep it may be, how shallow, how high, and its depth
+    for name, values, sign in (("deepest", low, -1), ("shallowest", high_z, -1),
+                               ("height", low, 1), ("depth", z, -1)):
+        best[name] = np.full(len(start), -inf, dtype=object if exact else float)
+        at = _ratio(sign * values[m], terms[m])
+        if exact:
+            for q, v in zip(run[m], at):
+                best[name][q] = max(best[name][q], v)
+        else:
+            np.maximum.at(best[name], run[m], at)
 
     first, last = start == 0, stop == P
     seam = (first & (not p.marks.at_lo)) | (last & (not p.marks.at_hi))
@@ -772,8 +771,12 @@ class ExactRecount:
         regions that both passes agree on. The window goes through every layer with
         Fractions, and its exact cells replace the float64 ones.
 
-        Returns the new Sequence (``s`` itself if nothing was settled).
+        A doubtful slope jump between two cells float64 settled (no doubt, no touch) needs
+        no window: it is decided by their exact slopes (:meth:`slope_of`).
+
+        Returns the new Sequence (``s`` itself if no window was counted).
         """
+        doubtful = self.settle_jumps(s, rep, doubtful)
         flag = doubtful_stretches(s, rep, doubtful)
         if not flag.any():
             return s
@@ -810,6 +813,36 @@ class ExactRecount:
             return s
         parts.append(_take(s, pos, P, left=left))
         return concat(parts)
+
+
+    def settle_jumps(self, s, rep, doubtful):
+        """Give the cells on both sides of each doubtful jump (``rep``, ``doubtful`` as for
+        :meth:`settle`) their exact slopes, in place in ``s``, where both cells are settled
+        (float64's on/off pattern there is the exact one). Returns the jumps still doubtful."""
+        k = np.flatnonzero(doubtful)
+        a, b = rep[k], rep[k + 1]
+        settled = lambda c: (s.doubt[c] == NONE) & ~s.touched[c]
+        ok = settled(a) & settled(b)
+        if not ok.any():
+            return doubtful
+        if self.layers is None:
+            self.layers = as_exact(self.float_layers)
+        for c in np.unique(np.concatenate([a[ok], b[ok]])):
+            if not s.exact[c]:
+                s.exact_slope[c], s.exact[c] = self.slope_of(s.patterns[c]), True
+        doubtful = doubtful.copy()
+        doubtful[k[ok]] = False
+        return doubtful
+
+    def slope_of(self, pattern):
+        """The exact output slope on a cell whose on/off bits are ``pattern`` (B,) uint8:
+        ``W_out D_L W_L ... D_1 W_1``, D_k the 0/1 diagonal of layer k's bits."""
+        slope, at = np.array([Fraction(1)], dtype=object), 0
+        for W, _ in self.layers[:-1]:
+            n = (W.shape[0] + 7) // 8                     # bytes of this layer's bits
+            on = np.unpackbits(pattern[at:at + n])[:W.shape[0]].astype(bool)
+            slope, at = (W @ slope) * on, at + n
+        return (self.layers[-1][0] @ slope)[0]
 
 
 def _midpoint(s, i):
