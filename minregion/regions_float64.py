@@ -818,20 +818,21 @@ class ExactRecount:
     def settle_jumps(self, s, rep, doubtful):
         """Give the cells on both sides of each doubtful jump (``rep``, ``doubtful`` as for
         :meth:`settle`) their exact slopes, in place in ``s``, where both cells are settled
-        (float64's on/off pattern there is the exact one). Returns the jumps still doubtful."""
-        k = np.flatnonzero(doubtful)
-        a, b = rep[k], rep[k + 1]
-        settled = lambda c: (s.doubt[c] == NONE) & ~s.touched[c]
-        ok = settled(a) & settled(b)
-        if not ok.any():
-            return doubtful
-        if self.layers is None:
-            self.layers = as_exact(self.float_layers)
-        for c in np.unique(np.concatenate([a[ok], b[ok]])):
-            if not s.exact[c]:
-                s.exact_slope[c], s.exact[c] = self.slope_of(s.patterns[c]), True
+        (float64's on/off pattern there is the exact one), as long as the budget lasts (a
+        cell costs one cell-layer per layer). Returns the jumps still doubtful."""
         doubtful = doubtful.copy()
-        doubtful[k[ok]] = False
+        settled = lambda c: s.doubt[c] == NONE and not s.touched[c]
+        for k in np.flatnonzero(doubtful):
+            cells = [c for c in (rep[k], rep[k + 1]) if not s.exact[c]]
+            cost = len(cells) * (len(self.float_layers) - 1)
+            if not (settled(rep[k]) and settled(rep[k + 1])) or cost > self.budget:
+                continue
+            self.budget -= cost
+            if self.layers is None:
+                self.layers = as_exact(self.float_layers)
+            for c in cells:
+                s.exact_slope[c], s.exact[c] = self.slope_of(s.patterns[c]), True
+            doubtful[k] = False
         return doubtful
 
     def slope_of(self, pattern):
