@@ -82,8 +82,9 @@ class RegionReport:
     slope_tol : float, relative size below which a slope jump is settled exactly
     pieces_low, pieces_high, regions_low, regions_high : int, the range that holds the
         counts (equal to them unless a RegionResolutionWarning was issued)
-    settled, unsettled, fragile : int, stretches recounted exactly, left open, and whose
-        count is within rounding of the weights
+    settled, unsettled, fragile : int, doubtful stretches and slope jumps counted again
+        exactly, stretches left open, and stretches whose count is within rounding of the
+        weights
     """
     pieces: int
     activation_regions: int

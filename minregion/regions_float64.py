@@ -833,6 +833,7 @@ class ExactRecount:
             for c in cells:
                 s.exact_slope[c], s.exact[c] = self.slope_of(s.patterns[c]), True
             doubtful[k] = False
+            self.settled += 1
         return doubtful
 
     def slope_of(self, pattern):
@@ -907,7 +908,7 @@ def count_range(s, region_start, piece_start, rep, doubtful, growth):
         bad[rep[r - 1]:rep[r] + 1] = True
     for a, e in runs_of_true(bad):
         layer = int(min(s.doubt[a:e].min(), s.fragile[a:e].min()))
-        more = (e - a + 1) * (growth[layer] if layer < len(growth) else 1)
+        more = int(e - a + 1) * (growth[layer] if layer < len(growth) else 1)
         inside = slice(max(a, 1), min(e + 1, P))          # the boundaries a .. e
         out["regions_low"] -= int(region_start[inside].sum())
         out["regions_high"] += more

@@ -162,7 +162,7 @@ def test_pieces_below_float64_reach_are_settled_or_in_the_warned_range():
     """Peaks 0.02 (and 0.98): the narrowest piece is about 0.02^d wide (1e-17 at d = 10),
     below the spacing of float64 numbers near 0.5. The counter recounts such stretches in
     exact arithmetic; what is over its budget widens the warned range, which holds 2^d."""
-    d = 12
+    d = 10
     for peak in (0.02, 0.98):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RegionResolutionWarning)
