@@ -6,6 +6,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
+    python benchmarks/regions_float64.py small         # milliseconds per count of small networks
     /usr/bin/time -v python benchmarks/regions_float64.py depth 24    # ... with its peak memory
 
 ``--old FILE`` also runs an earlier counter for comparison, e.g. the one before the exact
@@ -212,9 +213,27 @@ def depth(d, old=None, chunk=None):
           f"{getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
 
 
+def small(old=None):
+    """Milliseconds per count of small networks: 200 Kaiming 1-4x5-1 and 200 constructions
+    of depth 5 (peaks U(0.3, 0.7)), as training counts them every few hundred steps."""
+    from minregion.init import init_kaiming
+    rng = np.random.default_rng(0)
+    nets = {"Kaiming 1-4x5-1": [init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(200)],
+            "construction, depth 5": [triangle_network(rng.uniform(0.3, 0.7, 6))
+                                      for _ in range(200)]}
+    for name, layers in nets.items():
+        for label, counter in (("now", NEW), ("earlier", old)):
+            if counter is not None:
+                start = time.perf_counter()
+                for net in layers:
+                    run(counter, net)
+                ms = (time.perf_counter() - start) / len(layers) * 1e3
+                print(f"{name}: {ms:.2f} ms per count ({label})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["cases", "families", "touches", "depth"])
+    parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small"])
     parser.add_argument("d", nargs="?", type=int, default=20)
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
@@ -227,6 +246,8 @@ def main():
         families(old)
     elif args.what == "touches":
         touches()
+    elif args.what == "small":
+        small(old)
     else:
         depth(args.d, old, args.chunk)
 
