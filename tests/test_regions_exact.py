@@ -236,7 +236,7 @@ def test_chunks_give_the_same_counts_and_hold_bounded_pieces(monkeypatch):
     assert len(sizes) > 10 and max(sizes) <= 2 * 5 * 64     # one split layer: (w + 1) x
 
 
-@pytest.mark.ch01
+@pytest.mark.house
 def test_memory_grows_with_the_depth_not_with_the_cells(monkeypatch):
     """Chunks of 2^10 cells: each extra layer adds at most one waiting half, so the peak
     memory of a count grows by about the same amount from depth 16 to 18 as from 14 to 16,
