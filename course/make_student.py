@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,6 +54,9 @@ BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch0[1-8]) "
 END = re.compile(r"^(?P<indent>[ \t]*)# END SOLUTION$")
 LOOKS_LIKE_MARKER = re.compile(r"#\s*(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
 SOLUTION_CELL = "<!-- SOLUTION -->"
+# ast.parse from two threads at once can fail on CPython 3.11 ("AST constructor recursion
+# depth mismatch", CPython gh-106905); the tests scan trees in two threads
+_AST_LOCK = threading.Lock()
 
 # What the student tree holds besides the package and the notebooks (source -> destination).
 COPIED = {"docs": "docs", "pyproject.toml": "pyproject.toml",
@@ -202,7 +206,9 @@ def _check_python(lines, regions, where, errors, in_function):
                           "a region complete")
             return
     if in_function:
-        funcs = _functions(ast.parse("".join(render(lines, regions, every))))
+        with _AST_LOCK:
+            tree = ast.parse("".join(render(lines, regions, every)))
+        funcs = _functions(tree)
         removed = 0
         for r in sorted(regions, key=lambda r: r.start):
             line = r.start - removed + 1           # the raise line, 1-based, all regions blank

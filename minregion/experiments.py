@@ -77,6 +77,9 @@ class Config:
     ``pretrain_in_budget`` they are taken out of ``epochs`` (same total for every method),
     otherwise they come before the ``epochs`` raw steps [choice].
     ``seeds`` : the independent repetitions of the table, ``runs`` networks per cell each.
+    ``record_every`` : count every run's pieces every this many steps during training, on
+    the first seed (for the figure of the counts through both phases; 0: never); the counts
+    at the switch and at the end are taken on every seed.
     ``lr_schedule`` : ``"constant"`` (``lr`` throughout) or ``"cosine"`` (the raw-weight
     phase decays from ``lr`` to ``lr_final``; phase 1 keeps ``lr``).
     ``peak_low``, ``peak_high`` : where the initial peaks are drawn [choice].
@@ -257,6 +260,8 @@ def run_block(config, seed, table, target, method):
     start = time.perf_counter()
     x, y, x_test, y_test = block_data(config, seed, table, target)
     _, init_seed = block_seeds(seed, table, target, method)
+    if seed != config.seeds[0]:      # region counts during training: the first seed's figure
+        config = replace(config, record_every=0)
     layers, history, switch = train_method(method, config, target, x, y,
                                            np.random.default_rng(init_seed))
     train_mse = np.mean((mlp_predict(layers, x) - y) ** 2, axis=-1)

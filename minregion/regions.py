@@ -1,122 +1,91 @@
 """Exact linear regions of a ReLU network with one input (SPEC section 10).
 
-A ReLU network is piecewise linear. On an interval [lo, hi] of its single input it splits
-into pieces, and "linear region" can mean two different things; we report both:
+A ReLU network with one input is piecewise linear. On an interval [lo, hi] we count
 
-- **affine pieces**: maximal intervals on which the output is affine (two neighbouring
-  activation regions whose output slopes agree are one piece);
 - **activation regions**: maximal intervals on which every hidden neuron keeps one on/off
-  state (one activation pattern).
+  state (one *activation pattern*);
+- **affine pieces**: maximal intervals on which the output is affine (neighbouring
+  activation regions whose output slopes are equal are one piece),
 
-An affine piece is a union of activation regions, so ``pieces <= activation_regions``.
+so ``pieces <= activation_regions``. Nothing is sampled: every breakpoint is found.
 
-How the counter works (exact, no sampling)
-------------------------------------------
-On every piece between two breakpoints, each neuron is an affine function of the input,
-``h(x) = m x + c``. We keep the sorted breakpoints ``xs`` and, per piece, the slopes ``m`` and
-intercepts ``c`` of all neurons of the current layer, arrays of shape (P, width). For a
-layer ``(W, b)`` the preactivations have slopes ``m @ W.T`` and intercepts ``c @ W.T + b``.
-A preactivation is zero at ``x* = -c / m``; every zero strictly inside its piece is a new
-breakpoint. The new pieces inherit their parent's affine forms and the ReLU switches off
-the neurons whose preactivation is negative at the piece's midpoint. One layer is a handful
-of array operations over all pieces at once, so a depth-20 network with 2^20 pieces takes
-about a second.
+The algorithm
+-------------
+**Cells.** Breakpoints ``lo = x_0 < x_1 < ... < x_P = hi`` cut [lo, hi] into P *cells*. On
+cell p every neuron of the current layer is affine in x: we keep its slope ``m_p`` and its
+value at the cell's *reference point* ``r_p``, the point of the cell nearest 0 (where
+float64 numbers are densest), so that on ``[x_p, x_(p+1)]``
 
-What floating point can and cannot resolve
-------------------------------------------
-In exact arithmetic the width-4 network of SPEC section 3 has exactly 2^d affine pieces on
-[0, 1]. (The measurements below use ``minregion.construction.triangle_network`` and random
-peaks.) In float64 two things go wrong, and the counter says so instead of hiding them:
+    z(x) = z(r_p) + m_p (x - r_p).
 
-1. **Rounding slivers.** At a valley of a wave a neuron's preactivation should only touch 0.
-   Rounded weights make it dip slightly below 0 instead, which gives two extra breakpoints a
-   few float spacings apart (measured on [0, 1], depth 1 to 21: at most 1.9e-15 wide for
-   random peaks in [0.2, 0.8], 3.7e-15 for peaks in [0.1, 0.9]; about 20 % extra raw
-   regions at depth 20). Peaks that are all 1/2 (Yarotsky) use only powers of two: there the
-   arithmetic is exact and no sliver appears.
-2. **Pieces below float64's reach.** With peaks near 0 or 1 the narrowest piece of a depth-d
-   network is about ``min(a, 1 - a)^d`` wide (0.02^10 = 1e-17), narrower than the spacing of
-   float64 numbers near 0.5 (1.1e-16). Such pieces cannot be represented at all.
+At the start there is one cell, [lo, hi], and one "neuron": the input, z(x) = x.
 
-So the counter works at a **resolution**: breakpoints closer together than ``resolution``
-are one breakpoint, i.e. activation regions narrower than ``resolution`` are absorbed into
-their neighbours and counted in ``RegionReport.slivers``. The default is
+**One layer (W, b)** (:func:`split_at_zeros`).
 
-    resolution = 2^-44 * max(|lo|, |hi|)        (5.7e-14 on [0, 1])
+1. The ReLU of the layer before: a neuron that is on passes z on, one that is off passes
+   0, so its output h has slope ``on * m`` and value ``on * z(r)``.
+2. The preactivations ``z = W h + b`` are affine on every cell too: slope ``W h'``, value
+   ``W h(r_p) + b``; for all cells at once ``h' @ W.T`` and ``h(r) @ W.T + b``, (P, w).
+3. The cut: preactivation k is zero at ``x* = r_p - z_k(r_p) / m_pk``. Every zero strictly
+   inside its own cell, ``x_p < x* < x_(p+1)``, is a new breakpoint
+   (:func:`zero_crossings`); a zero outside belongs to the formula, not to the network,
+   which follows the formula only on cell p.
+4. On a new cell no preactivation changes sign any more: its sign at the cell's midpoint
+   says which neurons are on. The on/off bits of all layers so far are the pattern.
 
-Float64 numbers near x are 2^-52 |x| apart, so this is 256 float spacings at the far end of
-the interval: 15 times the widest rounding sliver we measured (3.7e-15), and 600 times
-below the narrowest genuine piece of a depth-20 construction with peaks in [0.3, 0.7]
-(0.3^20 = 3.5e-11 in the worst case; 2.2e-11 measured at depth 21, peaks in [0.2, 0.8]).
+**Counting.** After the last hidden layer the output's slope on a cell is ``W_out h'``.
+Activation regions are runs of cells with equal patterns
+(:func:`group_activation_regions`); affine pieces are runs of regions with equal output
+slopes (:func:`merge_equal_slopes`); :func:`regions_and_pieces` runs these steps.
 
-A ``RegionResolutionWarning`` is issued whenever the answer depends on that choice:
+**Memory.** Once a layer leaves more than ``CHUNK_CELLS`` cells, they are split in two
+at a *seam* inside a wide cell, and each half goes through the remaining layers on its
+own, left half first (:func:`final_cells`). At most one half per layer waits its turn,
+so memory grows with the depth, not with the number of cells. The counts add up.
 
-- some raw activation region is within a factor ``8`` of the resolution (between
-  ``resolution / 8`` and ``8 * resolution`` wide): it could be a genuine narrow piece or a
-  rounding sliver, and float64 cannot tell which; or
-- ``resolution`` is below the default and pieces narrower than the default were kept
-  (they are likely rounding slivers, e.g. with ``resolution=0``).
-
-Slivers far below the resolution (narrower than ``resolution / 8 = 7.1e-15`` on [0, 1],
-1.9 times the widest rounding sliver measured) are absorbed without a warning, but they
-are always counted in ``RegionReport.slivers``. With these defaults every constructed
-network we tried counts exactly 2^d without a warning: depth 1 to 21 with random peaks in
-[0.2, 0.8], depth 1 to 19 with peaks in [0.1, 0.9]. At depth 20 with peaks in [0.1, 0.9]
-genuine pieces 7e-14 wide and slope jumps near ``slope_tol`` appear: the count is still
-2^d, but the counter warns, because it is at the edge of what it can tell.
-
-**Equal slopes.** Two neighbouring activation regions are one affine piece when their
-output slopes differ by at most ``slope_tol = 1e-13 * max|slope|`` (the largest |slope| on
-[lo, hi]). Measured against float80 (``np.longdouble``) slopes of constructed networks of
-depth 12 to 20 (both signs): the rounding error of a slope is at most 1.2e-15 * max|slope|,
-while the smallest genuine slope jump is 4.8e-11 * max|slope| at depth 20 with peaks in
-[0.2, 0.8] (5.8e-7 at depth 12; 1.5e-13 at depth 20 with peaks in [0.1, 0.9], which warns).
-A tolerance relative to each slope alone would not work: near a flat part of the curve the
-rounding error is up to 1.5e-9 of the slope itself, more than the smallest jump relative
-to its own slopes (9e-11). A slope jump within a factor 8 of ``slope_tol`` also raises the
-warning.
-
-What the counter cannot do: tell a genuine piece narrower than about ``resolution / 8``
-from a rounding sliver (both are absorbed, and ``slivers`` counts them), or find a piece
-narrower than the float64 spacing at all. Networks must have one input and one output.
+**Float64.** Some of these decisions are unsure in float64: where a neuron should only
+touch zero, rounded weights make it dip below by a hair; a cell can be narrower than the
+error of its ends; two slopes can agree to rounding. :mod:`minregion.regions_float64`
+checks every layer: it counts such a *touch* with the neuron on, recounts what float64
+cannot settle in exact rational arithmetic (this module's functions, run on
+``fractions.Fraction`` arrays), and reports what is still open as a range, with a
+:class:`RegionResolutionWarning`. What is counted and guaranteed, and the measurements
+behind it: docs/regions_float64.md.
 """
-import warnings
 from dataclasses import dataclass
+from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 
 from .checks import check_interval
 from .mlp import check_layers
+from .regions_float64 import (SURE_JUMP, Marks, Tally, check_layer, check_resolution,
+                              count_at_resolution, drop_false_zeros, first_marks,
+                              output_sequence, seam_cell, slope_jumps, split_marks,
+                              times_transpose, warn_if_unresolved)
+from .regions_float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
 
-RESOLUTION_FACTOR = 2.0 ** -44   # default resolution = RESOLUTION_FACTOR * max(|lo|, |hi|)
-SLOPE_RTOL = 1e-13               # slope_tol = SLOPE_RTOL * max|slope| on [lo, hi]
-WARN_BAND = 8.0                  # warn about widths / slope jumps within this factor
-
-
-class RegionResolutionWarning(UserWarning):
-    """The region count depends on the resolution: float64 cannot settle it."""
+CHUNK_CELLS = 2 ** 14         # past this many cells, carry on in two halves
 
 
 @dataclass(frozen=True)
 class RegionReport:
     """The linear regions of a one-input ReLU network on [lo, hi] (SPEC section 10).
 
-    Attributes
-    ----------
-    pieces : int, affine pieces (maximal intervals on which the output is affine)
-    activation_regions : int, maximal intervals with one on/off pattern of all neurons,
-        after absorbing slivers
-    raw_activation_regions : int, activation regions as float64 computes them, slivers
-        included
-    slivers : int, activation regions narrower than ``resolution`` that were absorbed
-        into their neighbours (``raw_activation_regions - activation_regions`` before
-        regions with equal patterns on both sides of a sliver are joined)
-    min_width : float, width of the narrowest activation region kept
-    resolution : float, breakpoints closer than this are treated as one
-    slope_tol : float, output slopes closer than this are treated as equal
-    lo, hi : float, the interval
+    pieces, activation_regions : int, the counts (touches counted as on)
+    raw_activation_regions : int, activation regions as float64 computes them, touches too
+    slivers : int, ``raw_activation_regions - activation_regions``: regions absorbed as
+        touches (with an explicit ``resolution``: as narrower than it)
+    min_width : float, width of the narrowest activation region counted
+    resolution : float, the explicit ``resolution``, else ``default_resolution(lo, hi)``
+    slope_tol : float, relative size below which a slope jump is settled exactly
+    pieces_low, pieces_high, regions_low, regions_high : int, the range that holds the
+        counts (equal to them unless a RegionResolutionWarning was issued)
+    settled, unsettled, fragile : int, doubtful stretches and slope jumps counted again
+        exactly, stretches left open, and stretches whose count is within rounding of the
+        weights
     """
-
     pieces: int
     activation_regions: int
     raw_activation_regions: int
@@ -126,264 +95,295 @@ class RegionReport:
     slope_tol: float
     lo: float
     hi: float
+    pieces_low: int = None
+    pieces_high: int = None
+    regions_low: int = None
+    regions_high: int = None
+    settled: int = 0
+    unsettled: int = 0
+    fragile: int = 0
 
     def __str__(self):
+        rng = (f", between {self.pieces_low} and {self.pieces_high} pieces"
+               if self.pieces_low != self.pieces_high else "")
         return (f"{self.pieces} affine pieces, {self.activation_regions} activation regions "
                 f"on [{self.lo:g}, {self.hi:g}] (raw {self.raw_activation_regions}, "
-                f"{self.slivers} slivers narrower than {self.resolution:.2g} absorbed, "
-                f"narrowest piece {self.min_width:.2g})")
+                f"{self.slivers} absorbed, narrowest {self.min_width:.2g}{rng})")
 
-
-# ---------------------------------------------------------------------------------------
-# Checking the input
-# ---------------------------------------------------------------------------------------
 
 def check_scalar_network(layers):
-    """Check a one-input, one-output network without a runs axis; float64 ``(W, b)`` pairs.
-
-    Parameters
-    ----------
-    layers : list of ``(W, b)`` with ``W : (fan_out, fan_in)`` and ``b : (fan_out,)``;
-        ``layers[0]`` has ``fan_in = 1`` and ``layers[-1]`` has ``fan_out = 1``
-
-    Raises
-    ------
-    ValueError naming the layer index, the shape received and the shape expected (see
-    :func:`minregion.mlp.check_layers`).
-    """
+    """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)``
+    pairs; else ValueError naming the layer and the shapes (``mlp.check_layers``)."""
     check_layers(layers, n_in=1, n_out=1, one_network=True)
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for W, b in layers]
 
 
-def default_resolution(lo, hi):
-    """The default resolution ``2^-44 max(|lo|, |hi|)``: 256 float spacings at the far end."""
-    return RESOLUTION_FACTOR * max(abs(lo), abs(hi))
+# ---------------------------------------------------------------------------------------
+# The cells, one layer at a time
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Cells:
+    """[a, b] cut into P cells ``[xs[p], xs[p+1]]`` after some layers, w neurons in the last.
+
+    xs : (P + 1,) breakpoints, float64 (or Fractions in exact arithmetic)
+    slope, value : (P, w) each preactivation: slope on the cell, value at its reference point
+    on : (P, w) bool, which neurons are on
+    patterns : (P, B) uint8, the on/off bits of every layer so far, 8 to a byte
+        (``np.packbits``); equal rows are equal activation patterns
+    marks : regions_float64.Marks, what float64 keeps about every cell
+    """
+    xs: np.ndarray
+    slope: np.ndarray
+    value: np.ndarray
+    on: np.ndarray
+    patterns: np.ndarray
+    marks: Marks
+
+    def __len__(self):
+        return len(self.xs) - 1
+
+
+def reference_points(xs):
+    """The point of each cell ``[xs[p], xs[p+1]]`` nearest 0 -> (P,)."""
+    return np.minimum(np.maximum(0 * xs[:-1], xs[:-1]), xs[1:])
+
+
+def zero_crossings(slope, value, ref, xs):
+    """Where each preactivation crosses zero strictly inside its cell.
+
+    slope, value : (P, w) each preactivation's slope on cell p and its value at ref[p]
+    ref : (P,) the cells' reference points; xs : (P + 1,) their ends
+
+    Returns root : (P, w), the zero ``ref - value / slope`` where it lies strictly between
+    xs[p] and xs[p + 1]; +inf elsewhere (and where the preactivation is flat).
+    """
+    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), the zero ref - value / slope of every preactivation that is not flat, where it lies strictly inside its own cell, +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
+    root = np.full(slope.shape, np.inf, dtype=slope.dtype)
+    p, k = np.nonzero(slope)                      # a flat preactivation has no zero
+    root[p, k] = ref[p] - value[p, k] / slope[p, k]
+    inside = (root > xs[:-1, None]) & (root < xs[1:, None])
+    root[~inside] = np.inf
+    # END SOLUTION
+    return root
+
+
+def split_at_zeros(p, W, b):
+    """Steps 1-4 of the module docstring: cut the cells ``p`` at the zeros of layer
+    ``(W, b)``'s preactivations, and switch its neurons on or off.
+
+    Returns a Cut of P' new cells: xs (P' + 1,); parent (P',) the old cell each new one
+    lies in; first (P,) where the old cells start now; old (P' + 1,) bool, the breakpoint
+    was there before; made_by (P' + 1,) the neuron whose zero made it (-1 if old); slope,
+    value (P', w) the preactivations, value at ref (P',); on (P', w) bool; the layer's
+    input on the old cells h_slope, h_value (P, fan_in), value at ref_old (P,).
+    """
+    h_slope, h_value = p.slope * p.on, p.value * p.on        # (P, fan_in) the ReLU
+    ref_old = reference_points(p.xs)                          # (P,)
+    slope = times_transpose(h_slope, W)                       # (P, w) = h_slope @ W.T
+    value = times_transpose(h_value, W) + b                   # (P, w) at ref_old
+    root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
+    # The new cells: every old cell, followed by its zeros in increasing order.
+    order = np.argsort(root, axis=1, kind="stable")
+    root = np.take_along_axis(root, order, axis=1)
+    keep = root != np.inf
+    keep[:, 1:] &= root[:, 1:] != root[:, :-1]               # two equal zeros: one breakpoint
+    sizes = 1 + keep.sum(axis=1)
+    parent = np.repeat(np.arange(len(ref_old)), sizes)
+    old = np.zeros(len(parent) + 1, bool)
+    old[np.cumsum(sizes) - sizes] = old[-1] = True
+    xs = np.empty(len(old), dtype=p.xs.dtype)
+    xs[old], xs[~old] = p.xs, root[keep]
+    made_by = np.full(len(xs), -1)
+    made_by[~old] = order[keep]
+    slope, value = np.take(slope, parent, axis=0), np.take(value, parent, axis=0)
+    mid = xs[:-1] + (xs[1:] - xs[:-1]) / 2
+    on = value + slope * (mid - ref_old[parent])[:, None] > 0
+    keep = drop_false_zeros(xs, old, on)             # zeros float64 misplaced (rare)
+    if not keep.all():
+        xs, old, made_by = xs[keep], old[keep], made_by[keep]
+        on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
+    ref = reference_points(xs)                                # values move to the new refs
+    value = value + slope * (ref - ref_old[parent])[:, None]
+    return SimpleNamespace(xs=xs, parent=parent, first=np.flatnonzero(old[:-1]), old=old,
+                           made_by=made_by, slope=slope, value=value, ref=ref, on=on,
+                           h_slope=h_slope, h_value=h_value, ref_old=ref_old)
+
+
+def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=True):
+    """Pass [lo, hi] through every hidden layer; yield the final Cells, chunk by chunk,
+    left to right (``exact``: layers and ends are Fractions)."""
+    xs = np.array([Fraction(lo), Fraction(hi)] if exact else [lo, hi],
+                  dtype=object if exact else np.float64)
+    first = Cells(xs, slope=np.ones((1, 1), xs.dtype), value=reference_points(xs)[:, None],
+                   on=np.ones((1, 1), bool), patterns=np.zeros((1, 0), np.uint8),
+                   marks=first_marks(xs[1], exact, at_lo, at_hi))    # z(x) = x, on
+    stack = [(0, first)]
+    while stack:
+        k, p = stack.pop()
+        while k < len(layers) - 1:
+            W, b = layers[k]
+            cut = split_at_zeros(p, W, b)
+            patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),
+                                       np.packbits(cut.on, axis=1)], axis=1)
+            marks = check_layer(p, cut, W, b, k, touches)      # touches, doubts, ...
+            p = Cells(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
+            k += 1
+            if len(p) > CHUNK_CELLS and k < len(layers) - 1:
+                p, right = split_in_two(p)
+                stack.append((k, right))             # waits until the left half is done
+        yield p
+
+
+def split_in_two(p):
+    """Cut the cells at a seam inside cell j, at the golden ratio of it (no round
+    number); cell j goes into both halves. Returns (left, right) Cells."""
+    j = seam_cell(p)
+    seam = p.xs[j] + (p.xs[j + 1] - p.xs[j]) * 0.6180339887498949
+    ref_j = reference_points(p.xs[j:j + 2])[0]
+    at = lambda x: p.value[j] + p.slope[j] * (x - ref_j)    # cell j's values at x
+    xs_l, xs_r = np.append(p.xs[:j + 1], seam), np.append([seam], p.xs[j + 1:])
+    value_l, value_r = p.value[:j + 1].copy(), p.value[j:].copy()
+    value_l[-1] = at(reference_points(xs_l[-2:])[0])
+    value_r[0] = at(reference_points(xs_r[:2])[0])
+    marks_l, marks_r = split_marks(p.marks, j, at(seam))
+    return (Cells(xs_l, p.slope[:j + 1], value_l, p.on[:j + 1], p.patterns[:j + 1], marks_l),
+            Cells(xs_r, p.slope[j:], value_r, p.on[j:], p.patterns[j:], marks_r))
 
 
 # ---------------------------------------------------------------------------------------
-# The exact layer-by-layer pass
+# From cells to counts
 # ---------------------------------------------------------------------------------------
 
-def times_transpose(h, W):
-    """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out).
+def group_activation_regions(patterns, rank):
+    """Activation regions: maximal runs of cells with equal patterns.
 
-    Written with ``einsum``: for these tall, thin products the threads of the BLAS behind
-    ``@`` cost more than they save (0.5 s against 0.07 s for 2^20 pieces of width 4 on a
-    busy 2-core machine).
+    patterns : (P, B) packed on/off bits (touches counted as on)
+    rank : (P,) int, how little a cell's slope is to be trusted for its region's (0: best)
+
+    Returns starts (R,) the first cell of each region, and rep (R,) the cell whose slope
+    is the region's: the first of lowest rank.
     """
-    return np.einsum("pi,oi->po", h, W)
+    P = len(patterns)
+    new = np.ones(P, bool)
+    new[1:] = np.any(patterns[1:] != patterns[:-1], axis=1)
+    starts = np.flatnonzero(new)
+    return starts, np.minimum.reduceat(np.arange(P) + P * rank, starts) % P
 
 
-def split_at_zeros(layers, lo, hi):
-    """Cut [lo, hi] at every zero of every preactivation, layer by layer, into *cells*.
+def merge_equal_slopes(jump, tol):
+    """Affine pieces: a region starts a new piece unless its output slope equals the one
+    of the region before it.
 
-    Parameters
-    ----------
-    layers : list of float64 ``(W, b)``, already checked by :func:`check_scalar_network`
-    lo, hi : float
+    jump : (R - 1,) |slope of region k + 1 - slope of region k|
+    tol : (R - 1,) the largest jump taken as none (float64 rounding: see ``slope_jumps``)
 
-    Returns
-    -------
-    xs : (P + 1,) sorted breakpoints, ``xs[0] = lo``, ``xs[-1] = hi``; cell p is
-        ``[xs[p], xs[p + 1]]``
-    patterns : (P, bytes) uint8, the on/off bits of all hidden neurons on each cell,
-        packed 8 per byte (``np.packbits``); equal rows mean equal activation patterns
-    slope : (P,) output slope on each cell
+    Returns new (R,) bool: True where region k starts an affine piece (always region 0).
     """
-    xs = np.array([lo, hi])
-    m = np.ones((1, 1))                  # h(x) = x on the single piece: slope 1,
-    c = np.zeros((1, 1))                 # intercept 0
-    patterns = np.zeros((1, 0), dtype=np.uint8)
-    for W, b in layers[:-1]:
-        zm = times_transpose(m, W)       # (P, width) preactivation slopes, m @ W.T
-        zc = times_transpose(c, W) + b   # (P, width) preactivation intercepts
-        with np.errstate(divide="ignore", invalid="ignore"):
-            root = -zc / zm              # (P, width) zero of each preactivation
-        inside = (root > xs[:-1, None]) & (root < xs[1:, None])
-        new_xs = np.unique(np.concatenate([xs, root[inside]]))
-        # Each new piece comes from the old piece holding its left end.
-        parent = np.searchsorted(xs, new_xs[:-1], side="right") - 1
-        mid = 0.5 * (new_xs[:-1] + new_xs[1:])
-        # np.take(a, parent, axis=0) is a[parent], several times faster on big arrays
-        zm, zc = np.take(zm, parent, axis=0), np.take(zc, parent, axis=0)
-        on = zm * mid[:, None] + zc > 0  # (P, width) the ReLU's on/off at the midpoint
-        m, c = zm * on, zc * on
-        patterns = np.concatenate([np.take(patterns, parent, axis=0),
-                                   np.packbits(on, axis=1)], axis=1)
-        xs = new_xs
-    return xs, patterns, times_transpose(m, layers[-1][0])[:, 0]
+    # BEGIN SOLUTION ch01 merge_equal_slopes: new (R,) bool, True for region 0 and for every region whose slope jumps by more than tol from the region before it | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 2
+    new = np.ones(len(jump) + 1, bool)
+    new[1:] = jump > tol
+    # END SOLUTION
+    return new
 
 
-def breakpoints(layers, lo=0.0, hi=1.0):
-    """Interior points of [lo, hi] where some neuron switches on or off.
+def regions_and_pieces(s):
+    """The counting steps, on a chunk's final cells ``s`` (regions_float64.Sequence):
 
-    These are the raw activation-region boundaries exactly as float64 computes them,
-    rounding slivers included (see the module docstring); no resolution is applied.
+    1. absorb the slivers: ``s.counted`` are the patterns with every touch counted as on,
+       as ``regions_float64.count_touches_as_on`` decided them layer by layer;
+    2. group the activation regions (:func:`group_activation_regions`);
+    3. merge equal slopes (:func:`merge_equal_slopes`), with the jumps and tolerances of
+       ``regions_float64.slope_jumps``.
 
-    Parameters
-    ----------
-    layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
-        and one output, ReLU after every layer but the last
-    lo, hi : float, the interval, lo < hi
-
-    Returns
-    -------
-    x : (K,) float64, sorted; ``K + 1`` is the number of raw activation regions
+    Returns starts (R,), rep (R,), new_piece (R,) bool, and doubtful (R - 1,) bool: the
+    jumps float64 could not settle.
     """
-    lo, hi = check_interval(lo, hi)
-    xs, patterns, _ = split_at_zeros(check_scalar_network(layers), lo, hi)
-    changes = np.any(patterns[:-1] != patterns[1:], axis=1)
-    return xs[1:-1][changes]
+    rank = s.touched + 2 * ~s.exact      # a region's slope: outside touches, exact if known
+    starts, rep = group_activation_regions(s.counted, rank)
+    jump, tol, doubtful = slope_jumps(s, rep)
+    return starts, rep, merge_equal_slopes(jump, tol), doubtful
 
 
-def _check_resolution(resolution, lo, hi):
-    default = default_resolution(lo, hi)
-    if resolution is None:
-        return default, default
-    try:
-        resolution = float(resolution)
-    except (TypeError, ValueError):
-        raise ValueError(f"resolution must be a number >= 0 or None; got {resolution!r}") \
-            from None
-    if not (np.isfinite(resolution) and 0.0 <= resolution < hi - lo):
-        raise ValueError(f"resolution must be finite with 0 <= resolution < hi - lo = "
-                         f"{hi - lo:g}; got {resolution}")
-    return resolution, default
+def count(layers, lo, hi, keep_pieces=False):
+    """Count a checked network on [lo, hi], chunk by chunk -> (dict of RegionReport's
+    counts and ranges, the affine pieces' edges (K + 1,) and slopes (K,) or None, None)."""
+    tally = Tally(layers, lo, hi, exact_window, keep_pieces)     # sums, ranges, Fractions
+    for p in final_cells(layers, lo, hi):
+        s = output_sequence(p, layers[-1][0])          # + the output's slope on each cell
+        s = tally.settle(s, regions_and_pieces(s))     # recount what float64 cannot settle
+        s = tally.join(s)                              # the chunk before's last region
+        tally.add(s, *regions_and_pieces(s))
+    return tally.result()
 
 
-def _resolve(layers, lo, hi, resolution):
-    """The shared work of :func:`region_report` and :func:`affine_pieces`.
+def exact_window(layers, L, R, at_lo, at_hi):
+    """The final cells of [L, R] in exact arithmetic (Fraction layers and ends)."""
+    (p,) = final_cells(layers, L, R, exact=True, at_lo=at_lo, at_hi=at_hi)
+    return output_sequence(p, layers[-1][0])
 
-    Returns the report and the kept regions' left edges (K,), output slopes (K,) and
-    whether each starts a new affine piece (K,) bools.
-    """
+
+# ---------------------------------------------------------------------------------------
+# The public functions
+# ---------------------------------------------------------------------------------------
+
+def _report(layers, lo, hi, resolution=None, keep_pieces=False):
+    """(RegionReport, edges, slopes) of :func:`region_report` and :func:`affine_pieces`."""
     lo, hi = check_interval(lo, hi)
     layers = check_scalar_network(layers)
-    resolution, default = _check_resolution(resolution, lo, hi)
-
-    xs, patterns, slope = split_at_zeros(layers, lo, hi)
-
-    # Raw activation regions: join the pieces whose patterns are equal.
-    changes = np.flatnonzero(np.any(patterns[:-1] != patterns[1:], axis=1))
-    first = np.concatenate([[0], changes + 1])          # first piece of each region
-    edges = np.concatenate([[lo], xs[changes + 1], [hi]])
-    raw_widths = np.diff(edges)                         # (R,) raw region widths
-    raw = len(raw_widths)
-
-    # Absorb the slivers: regions narrower than the resolution disappear, and the
-    # breakpoints around them become one.
-    keep = raw_widths >= resolution
-    if not np.any(keep):                                # everything below resolution
-        keep[np.argmax(raw_widths)] = True
-    slivers = raw - int(keep.sum())
-    first, widths, left = first[keep], raw_widths[keep], edges[:-1][keep]
-    left[0] = lo
-    # Two kept neighbours with one pattern (a sliver between them) are one region.
-    same = np.all(patterns[first[:-1]] == patterns[first[1:]], axis=1)
-    activation_regions = len(first) - int(same.sum())
-
-    # Affine pieces: join neighbours whose output slopes agree.
-    kept_slope = slope[first]
-    slope_tol = SLOPE_RTOL * float(np.max(np.abs(kept_slope)))
-    jumps = np.abs(np.diff(kept_slope))
-    starts = np.concatenate([[True], jumps > slope_tol])
-    pieces = int(starts.sum())
-
-    report = RegionReport(pieces=pieces, activation_regions=activation_regions,
-                          raw_activation_regions=raw, slivers=slivers,
-                          min_width=float(widths.min()), resolution=resolution,
-                          slope_tol=slope_tol, lo=lo, hi=hi)
-    warn_if_unresolved(report, raw_widths, jumps, default, stacklevel=4)
-    return report, left, kept_slope, starts
+    resolution, why = check_resolution(resolution, lo, hi), None
+    if resolution is None:
+        n, edges, slopes = count(layers, lo, hi, keep_pieces)
+        report = RegionReport(resolution=default_resolution(lo, hi), slope_tol=SURE_JUMP,
+                              lo=lo, hi=hi, **n)
+    else:                                   # a plain width threshold, for comparison
+        chunks = list(final_cells(layers, lo, hi, touches=False))
+        n, edges, slopes, why = count_at_resolution(chunks, layers[-1][0], lo, hi, resolution)
+        report = RegionReport(lo=lo, hi=hi, **n)
+    warn_if_unresolved(report, stacklevel=4, why=why)
+    return report, edges, slopes
 
 
 def region_report(layers, lo=0.0, hi=1.0, resolution=None):
     """Count the affine pieces and activation regions of a network on [lo, hi], exactly.
 
-    Parameters
-    ----------
     layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
         and one output, ReLU after every layer but the last
     lo, hi : float, the interval, lo < hi
-    resolution : float >= 0 or None; breakpoints closer than this are one breakpoint.
-        None means ``2^-44 max(|lo|, |hi|)``; 0 keeps every piece float64 produces.
+    resolution : None (the count of the module docstring), or a float >= 0 to see what a
+        plain width threshold does instead: activation regions narrower than it are
+        absorbed into their neighbours (0 keeps every cell float64 produces), with a
+        warning when the count depends on it
 
-    Returns
-    -------
-    report : RegionReport
-
-    Warns
-    -----
-    RegionResolutionWarning when the counts depend on ``resolution`` or ``slope_tol``
-    (see the module docstring).
+    Returns a RegionReport. Warns (RegionResolutionWarning) when float64 could not settle
+    the count, or it is within rounding of the weights: ``pieces_low .. pieces_high`` and
+    ``regions_low .. regions_high`` then hold the range.
     """
-    return _resolve(layers, lo, hi, resolution)[0]
-
-
-def affine_pieces(layers, lo=0.0, hi=1.0, resolution=None):
-    """The affine pieces themselves: where each starts and the output's slope on it.
-
-    The same pieces that :func:`region_report` counts (slivers absorbed, neighbours with
-    equal slopes merged), so ``len(slopes) == region_report(...).pieces``.
-
-    Parameters
-    ----------
-    layers, lo, hi, resolution : as :func:`region_report`
-
-    Returns
-    -------
-    edges : (K + 1,) float64, ``edges[0] = lo``, ``edges[-1] = hi``; piece k is
-        ``[edges[k], edges[k + 1]]`` (an edge is known to within ``resolution``)
-    slopes : (K,) float64, the output's slope on each piece
-    """
-    report, left, kept_slope, starts = _resolve(layers, lo, hi, resolution)
-    return np.concatenate([left[starts], [report.hi]]), kept_slope[starts]
-
-
-def warn_if_unresolved(report, raw_widths, jumps, default, stacklevel=3):
-    """Warn when the counts of ``report`` depend on the resolution or the slope tolerance.
-
-    raw_widths : (R,) widths of the raw activation regions
-    jumps : (K - 1,) |slope jump| between neighbouring kept regions
-    default : float, the default resolution on this interval
-    """
-    res, tol, why = report.resolution, report.slope_tol, []
-    near = (raw_widths >= res / WARN_BAND) & (raw_widths < res * WARN_BAND)
-    if res > 0 and np.any(near):
-        why.append(f"{int(near.sum())} activation regions are between {res / WARN_BAND:.2g} "
-                   f"and {res * WARN_BAND:.2g} wide, within a factor {WARN_BAND:g} of the "
-                   f"resolution {res:.2g}: float64 cannot tell them from rounding slivers")
-    if res < default and report.min_width < default:
-        why.append(f"pieces as narrow as {report.min_width:.2g} were kept, below the "
-                   f"default resolution {default:.2g}: they may be rounding slivers")
-    near = (jumps > tol / WARN_BAND) & (jumps <= tol * WARN_BAND)
-    if tol > 0 and np.any(near):
-        why.append(f"{int(near.sum())} slope jumps are within a factor {WARN_BAND:g} of the "
-                   f"slope tolerance {tol:.2g}")
-    if why:
-        warnings.warn(f"{report}: " + "; ".join(why), RegionResolutionWarning,
-                      stacklevel=stacklevel)
+    return _report(layers, lo, hi, resolution)[0]
 
 
 def count_regions(layers, lo=0.0, hi=1.0, resolution=None):
-    """The exact number of affine pieces of a one-input ReLU network on [lo, hi].
-
-    An affine piece is a maximal interval on which the output is affine. See
-    :func:`region_report` for activation regions and for what float64 can resolve.
-
-    Parameters
-    ----------
-    layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
-        and one output, ReLU after every layer but the last
-    lo, hi : float, the interval, lo < hi
-    resolution : float >= 0 or None (the default ``2^-44 max(|lo|, |hi|)``)
-
-    Returns
-    -------
-    pieces : int
-    """
+    """The exact number of affine pieces of a one-input ReLU network on [lo, hi], an int
+    (see :func:`region_report`; same arguments)."""
     return region_report(layers, lo, hi, resolution).pieces
+
+
+def affine_pieces(layers, lo=0.0, hi=1.0, resolution=None):
+    """The affine pieces that :func:`region_report` counts: edges (K + 1,) float64
+    (``edges[0] = lo``, ``edges[-1] = hi``; piece k is ``[edges[k], edges[k + 1]]``, ends
+    rounded to float64) and slopes (K,), the output's slope on each. Holds every piece."""
+    return _report(layers, lo, hi, resolution, keep_pieces=True)[1:]
+
+
+def breakpoints(layers, lo=0.0, hi=1.0):
+    """Interior points of [lo, hi] where some neuron switches on or off, as float64
+    computes them (touches included), sorted: (K,), ``K + 1`` raw activation regions."""
+    lo, hi = check_interval(lo, hi)
+    out = []
+    for p in final_cells(check_scalar_network(layers), lo, hi, touches=False):
+        out.append(p.xs[1:-1][np.any(p.patterns[1:] != p.patterns[:-1], axis=1)])
+    return np.concatenate(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -391,18 +391,8 @@ def count_regions(layers, lo=0.0, hi=1.0, resolution=None):
 # ---------------------------------------------------------------------------------------
 
 def activation_patterns(layers, x):
-    """The on/off state of every hidden neuron at each input.
-
-    Parameters
-    ----------
-    layers : list of ``(W, b)``, one input and one output
-    x : (N,) inputs
-
-    Returns
-    -------
-    on : (N, H) bool, ``H`` = number of hidden neurons (all layers but the last, in
-        order); True where the preactivation is > 0
-    """
+    """The on/off state of every hidden neuron at each input ``x`` (N,) -> (N, H) bool,
+    H hidden neurons in layer order; True where the preactivation is > 0."""
     layers = check_scalar_network(layers)
     h = np.asarray(x, dtype=np.float64).reshape(-1, 1)      # (N, 1)
     on = []
@@ -414,21 +404,11 @@ def activation_patterns(layers, x):
 
 
 def count_activation_regions_sampled(layers, lo=0.0, hi=1.0, n=1000):
-    """Count activation regions by sampling: pattern changes on a grid, plus 1.
+    """Activation regions counted by sampling ``np.linspace(lo, hi, n)``: 1 + the number of
+    neighbouring samples whose patterns differ.
 
-    Shown only to compare with the exact counters: sampling misses every region narrower
-    than the grid step ``(hi - lo) / (n - 1)`` and can never report more than ``n``. It is
-    a lower bound of the number of activation regions (up to rounding slivers).
-
-    Parameters
-    ----------
-    layers : list of ``(W, b)``, one input and one output
-    lo, hi : float, the interval, lo < hi
-    n : int >= 2, number of samples ``np.linspace(lo, hi, n)``
-
-    Returns
-    -------
-    regions : int, 1 + number of neighbouring samples whose patterns differ
+    Only to compare with the exact count: it misses every region narrower than the grid
+    step and never reports more than n (a lower bound, up to rounding).
     """
     lo, hi = check_interval(lo, hi)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:

@@ -88,7 +88,7 @@ def regions_lines(summary):
                 row.append("-" if r is None else
                            f"{r['median']:.0f} [{r['lowest']:.0f}, {r['highest']:.0f}]")
         lines.append("| " + " | ".join(row) + " |")
-    return lines + ["", f"Counts the counter flagged as depending on float64's resolution: "
+    return lines + ["", f"Counts the counter flagged (float64 could not settle them): "
                         f"{flagged}.", ""]
 
 

@@ -10,7 +10,7 @@ of R runs trained at once. For every cell this module keeps
   number reported, the range says how much it moves with the seed;
 - the exact affine-piece counts of every run at the switch to the raw phase and at the end
   (``regions[method][target]``: median, lowest, highest over all runs of all seeds, and how
-  many counts the counter flagged as depending on float64's resolution).
+  many counts the counter flagged because float64 could not settle them).
 
 Nothing here depends on wall-clock time, so the same seeds give byte-identical files.
 """

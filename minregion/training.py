@@ -46,9 +46,9 @@ class History:
     phase : list of str, ``"constrained"`` or ``"raw"`` for each entry of ``loss``
     region_steps : list of int, the global step at which regions were counted
     regions : list of (R,) int arrays, the exact affine-piece counts on [lo, hi] then
-    regions_flagged : list of (R,) bool arrays, True where the counter warned that the count
-        depends on its floating-point resolution (see :mod:`minregion.regions`); such counts
-        are kept, and flagged, never hidden
+    regions_flagged : list of (R,) bool arrays, True where the counter warned that float64
+        could not settle the count (it gives a range; see :mod:`minregion.regions`); such
+        counts are kept, and flagged, never hidden
     """
     loss: list = field(default_factory=list)
     phase: list = field(default_factory=list)
@@ -70,7 +70,7 @@ def count_flagged(layers, lo, hi):
     """Exact affine pieces of one network, and whether the counter flagged the count.
 
     Returns (pieces, flagged) : (int, bool); flagged means a ``RegionResolutionWarning``
-    was issued (the count depends on float64's resolution), caught and noted here.
+    was issued (float64 could not settle the count), caught and noted here.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RegionResolutionWarning)

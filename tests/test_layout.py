@@ -17,7 +17,7 @@ FLOORS = {
     "checks": 0, "speed": 0, "runner": 0, "summary": 0,
     "layers": 1, "optim": 1, "init": 1, "gradcheck": 1, "triangle": 1, "targets": 1,
     "readout": 1,
-    "mlp": 2,
+    "mlp": 2, "regions_float64": 2,
     "construction": 3, "regions": 3,
     "training": 4, "regions_vs_depth": 4,
     "experiments": 5,
@@ -33,7 +33,7 @@ FLOORS = {
     "extensions.plots": 8,
 }
 # The model files: what a network computes, never how it is trained or reported.
-MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",
+MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions", "regions_float64",
           "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
 TRAINING_AND_ABOVE = ("training", "runner", "experiments", "plots", "report", "cli",
                       "extensions.train", "extensions.experiments", "extensions.plots")

@@ -385,7 +385,7 @@ def format_ext_report(summary):
                 f"2^{cfg['depth']} = {2 ** cfg['depth']} pieces"
                 + (f"; the others {sorted(set(hp[hp != 2 ** cfg['depth']].tolist()))}, "
                    f"{int(np.sum(flagged[hp != 2 ** cfg['depth']]))} of them flagged by the "
-                   f"counter as at float64's resolution" if exact < hp.size else "")
+                   f"counter (float64 could not settle them)" if exact < hp.size else "")
                 + f". The best trained difference of each seed has "
                 f"{', '.join(map(str, extra[t]['pieces']))} pieces, the best dense network "
                 f"{', '.join(map(str, summary['extra'][base][t]['pieces']))}.")

@@ -1,0 +1,256 @@
+"""The measurements of docs/regions_float64.md: the region counter against exact rational
+counts (tests/exact_rational.py), and its time and memory.
+
+    python benchmarks/regions_float64.py cases         # the cases that went wrong before (section 5)
+    python benchmarks/regions_float64.py families      # every family of networks (section 5); minutes
+    python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
+    python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
+    python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
+    python benchmarks/regions_float64.py small         # milliseconds per count of small networks
+    /usr/bin/time -v python benchmarks/regions_float64.py depth 24    # ... with its peak memory
+
+``--old FILE`` also runs an earlier counter for comparison, e.g. the one before the exact
+recounts: ``git show 2ad6beb:minregion/regions.py > /tmp/regions_old.py``.
+
+In the tables, "exact" is the count of the float-weight network with touches (the
+convention of the counter), "ideal" the count of the construction with its weights computed
+from the peaks in exact arithmetic; a count is "silently wrong" when it differs from the
+exact one without a RegionResolutionWarning, or when the warned range misses it.
+"""
+import argparse
+import importlib.util
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import minregion.regions as NEW  # noqa: E402
+from minregion.construction import triangle_network  # noqa: E402
+from exact_rational import exact_report, ideal_triangle_network  # noqa: E402
+
+
+def load_old(path):
+    """An earlier regions.py, loaded as ``minregion.regions_old`` (its relative imports work)."""
+    spec = importlib.util.spec_from_file_location("minregion.regions_old", path)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "minregion"
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(counter, layers, lo=0.0, hi=1.0):
+    """(report, warned, seconds) of one count, the warning caught."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        report = counter.region_report(layers, lo, hi)
+        seconds = time.perf_counter() - start
+    return report, any(issubclass(w.category, counter.RegionResolutionWarning)
+                       for w in caught), seconds
+
+
+def judge(report, warned, exact):
+    """'ok' (the exact count, no warning), 'warned, in range', or what is wrong."""
+    if exact is None:
+        return "not checked" if not warned else "warned"
+    if not warned:
+        return "ok" if report.pieces == exact else "SILENTLY WRONG"
+    if not hasattr(report, "pieces_low"):          # an earlier counter: no range
+        return "warned" if report.pieces != exact else "warned, exact"
+    low, high = report.pieces_low, report.pieces_high
+    return "warned, in range" if low <= exact <= high else "warned, RANGE MISSES IT"
+
+
+def show(label, layers, lo=0.0, hi=1.0, ideal=None, check=True, old=None):
+    r, warned, t = run(NEW, layers, lo, hi)
+    exact = exact_report(layers, lo, hi).pieces if check else None
+    line = (f"{label:34s} new {r.pieces:>8d}" +
+            (f" warns [{r.pieces_low}, {r.pieces_high}]" if warned else "") +
+            f" ({judge(r, warned, exact)}, {t:.2f} s)")
+    if old is not None:
+        o, o_warned, o_t = run(old, layers, lo, hi)
+        line += f" | old {o.pieces}{' warns' if o_warned else ''} ({judge(o, o_warned, exact)})"
+    print(line + f" | exact {exact} | ideal {ideal}", flush=True)
+    return r, warned, exact
+
+
+def cases(old=None):
+    """The cases where a width threshold went wrong, and the peaks at the edges of (0, 1)."""
+    for label, a in [("peaks 1 - 1e-3, depth 5", [1 - 1e-3] * 6),
+                     ("peaks 1 - 1e-3, depth 6", [1 - 1e-3] * 7),
+                     ("peaks 1 - 1e-3, depth 8", [1 - 1e-3] * 9),
+                     ("peaks 1e-3, depth 5", [1e-3] * 6), ("peaks 1e-3, depth 6", [1e-3] * 7),
+                     ("peaks 1e-3, depth 8", [1e-3] * 9), ("peaks [1e-300, .5, .5]", [1e-300, .5, .5]),
+                     ("peaks [1 - 1e-16, .5, .5]", [1 - 1e-16, .5, .5]),
+                     ("peaks [.5, 1 - 1e-16, .5]", [.5, 1 - 1e-16, .5]),
+                     ("peaks [.5, .5, 1 - 1e-16]", [.5, .5, 1 - 1e-16])]:
+        ideal = exact_report(ideal_triangle_network(a), touch=None).pieces
+        show(label, triangle_network(a), ideal=ideal, old=old)
+    for s in (1e6, 1e12, 1e14):
+        a = [.3, .6, .5, .4]
+        ideal = exact_report(ideal_triangle_network(a), -s, s, touch=None).pieces
+        show(f"[.3, .6, .5, .4] on +-{s:g}", triangle_network(a), -s, s, ideal=ideal, old=old)
+
+
+def tally(name, rows):
+    """One line of the families table: cases, silently wrong, warnings (with the range)."""
+    verdicts = [v for v, _ in rows]
+    wrong = sum("WRONG" in v or "MISSES" in v for v in verdicts)
+    print(f"== {name}: {len(rows)} cases, silently wrong {wrong}, warned {sum(w for _, w in rows)}"
+          f" ({sum(v == 'warned, in range' for v in verdicts)} with the count in the range)",
+          flush=True)
+
+
+def families(old=None):
+    """Every family of the table of section 5 (the prototype's measurements, rerun)."""
+    rows = []
+    for d in range(1, 21):                      # constructions, peaks U(0.05, 0.95)
+        for seed in range(10 if d <= 12 else 4 if d <= 16 else 2):
+            for sigma in (-1.0, 1.0):
+                a = np.random.default_rng(1000 * d + seed).uniform(0.05, 0.95, d + 1)
+                layers = triangle_network(a, sigma=sigma)
+                r, warned, exact = show(f"d {d} seed {seed} sigma {sigma:+.0f}", layers,
+                                        ideal=2 ** d, check=d <= 8, old=old)
+                verdict = judge(r, warned, exact if exact is not None else 2 ** d)
+                rows.append((verdict, warned))
+    tally("constructions, peaks U(0.05, 0.95), depth 1-20 (exact counts to depth 8, 2^d above)", rows)
+    rows = []
+    for d in range(1, 21):                      # Yarotsky: every weight a power of two
+        r, warned, exact = show(f"Yarotsky d {d}", triangle_network(np.full(d + 1, .5), s0=.25),
+                                ideal=2 ** d, check=d <= 8, old=old)
+        rows.append((judge(r, warned, exact if exact is not None else 2 ** d), warned))
+    tally("Yarotsky, depth 1-20", rows)
+    rows, rng = [], np.random.default_rng(7)
+    for i in range(150):                        # random networks, small enough for Fractions
+        widths = [1] + [int(rng.integers(2, 17)) for _ in range(int(rng.integers(1, 9)))] + [1]
+        layers = []
+        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+            if i % 2 == 0:
+                k = 1 / np.sqrt(fan_in)
+                layers.append((rng.uniform(-k, k, (fan_out, fan_in)), rng.uniform(-k, k, fan_out)))
+            else:
+                layers.append((rng.normal(size=(fan_out, fan_in)), rng.normal(size=fan_out)))
+        lo, hi = (-3.0, 3.0) if i % 3 else (0.0, 1.0)
+        if NEW.region_report(layers, lo, hi).raw_activation_regions > 600:
+            continue
+        r, warned, exact = show(f"random {'kaiming' if i % 2 == 0 else 'normal'} {widths}", layers,
+                                lo, hi, old=old)
+        rows.append((judge(r, warned, exact), warned))
+    tally("random Kaiming-uniform / normal, widths 2-16, depth 1-8, [0, 1] and [-3, 3]", rows)
+    rows = []
+    for lo, hi in ((1e6, 1e6 + 1), (-1e-6, 1e-6), (-1e14, 1e14)):
+        for d in (3, 6, 9):
+            a = np.random.default_rng(d).uniform(0.2, 0.8, d + 1)
+            for label, layers in ((f"construction for [{lo:g}, {hi:g}], d {d}",
+                                   triangle_network(a, lo=lo, hi=hi)),
+                                  (f"[0, 1] construction on [{lo:g}, {hi:g}], d {d}",
+                                   triangle_network(a))):
+                r, warned, exact = show(label, layers, lo, hi, check=d <= 6, old=old)
+                rows.append((judge(r, warned, exact), warned))
+        rng = np.random.default_rng(11)
+        for i in range(6):
+            layers = [(rng.normal(size=(fo, fi)), rng.normal(size=fo))
+                      for fi, fo in ((1, 8), (8, 8), (8, 1))]
+            if hi - lo < 1:
+                layers[0] = (layers[0][0] / (hi - lo), layers[0][1])
+            r, warned, exact = show(f"normal 1-8-8-1 on [{lo:g}, {hi:g}] #{i}", layers, lo, hi,
+                                    old=old)
+            rows.append((judge(r, warned, exact), warned))
+    tally("far and narrow intervals", rows)
+
+
+def touches():
+    """Dips in exact arithmetic: how deep the rounding touches of the constructions go, and
+    how shallow their genuine dips (60 constructions, peaks U(0.05, 0.95), depth 1-7)."""
+    import exact_rational as er
+    from fractions import Fraction
+    depths = []
+
+    def recording(new, n, row, bias, lo, hi, touch):     # er._count_touches_as_on, recorded
+        i = 0
+        while i < len(new):
+            j = i
+            while j + 1 < len(new) and new[j + 1].on[n] == new[i].on[n]:
+                j += 1
+            if not new[i].on[n] and not (i == 0 and j == len(new) - 1):
+                d = [er._relative_depth(q, n, row, bias, q.left)
+                     for q in new[i:j + 1] if q.kink_left or q.left == lo]
+                if (j + 1 < len(new) and new[j + 1].kink_left) or new[j].right == hi:
+                    d.append(er._relative_depth(new[j], n, row, bias, new[j].right))
+                depths.append(max(d, default=Fraction(0)))
+            i = j + 1
+
+    er._count_touches_as_on = recording
+    more, rng = 0, np.random.default_rng(5)
+    for k in range(60):
+        d = 1 + k % 7
+        layers = triangle_network(rng.uniform(0.05, 0.95, d + 1), sigma=(-1.0, 1.0)[k % 2])
+        er.exact_report(layers)                           # records the dips
+        more += er.exact_report(layers, touch=None).activation_regions > 2 ** d
+    u = 2.0 ** -53
+    touch = [float(v) for v in depths if v <= er.TOUCH]
+    genuine = [float(v) for v in depths if v > er.TOUCH]
+    print(f"{more} of 60 constructions have more than 2^d activation regions (exact); "
+          f"{len(touch)} dips are touches, the deepest {max(touch):.2g} of its terms "
+          f"({max(touch) / u:.1f} u); {len(genuine)} genuine dips, the shallowest "
+          f"{min(genuine):.2g} of its terms")
+
+
+def depth(d, old=None, chunk=None):
+    """One count of a depth-d construction, peaks U(0.3, 0.7) drawn with seed d (with
+    ``old``: by the earlier counter instead; ``chunk``: cells per chunk)."""
+    layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
+    if chunk is not None:
+        NEW.CHUNK_CELLS = chunk
+    r, warned, t = run(old or NEW, layers)
+    print(f"depth {d}: {r.pieces} pieces (2^{d} = {2 ** d}), warning {warned}, "
+          f"{getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
+
+
+def small(old=None):
+    """Milliseconds per count of small networks: 200 Kaiming 1-4x5-1 and 200 constructions
+    of depth 5 (peaks U(0.3, 0.7)), as training counts them every few hundred steps."""
+    from minregion.init import init_kaiming
+    rng = np.random.default_rng(0)
+    nets = {"Kaiming 1-4x5-1": [init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(200)],
+            "construction, depth 5": [triangle_network(rng.uniform(0.3, 0.7, 6))
+                                      for _ in range(200)]}
+    for name, layers in nets.items():
+        for label, counter in (("now", NEW), ("earlier", old)):
+            if counter is not None:
+                start = time.perf_counter()
+                for net in layers:
+                    run(counter, net)
+                ms = (time.perf_counter() - start) / len(layers) * 1e3
+                print(f"{name}: {ms:.2f} ms per count ({label})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small"])
+    parser.add_argument("d", nargs="?", type=int, default=20)
+    parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
+                                          "to run instead)")
+    parser.add_argument("--chunk", type=int, help="depth: cells per chunk (CHUNK_CELLS)")
+    args = parser.parse_args()
+    old = load_old(args.old) if args.old else None
+    if args.what == "cases":
+        cases(old)
+    elif args.what == "families":
+        families(old)
+    elif args.what == "touches":
+        touches()
+    elif args.what == "small":
+        small(old)
+    else:
+        depth(args.d, old, args.chunk)
+
+
+if __name__ == "__main__":
+    main()
