@@ -16,7 +16,7 @@ export MPLBACKEND := Agg
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce reproduce-long depth calibrate test test-min regions bench tutorials notebooks student grade html clean
+.PHONY: reproduce reproduce-long reproduce-cosine depth calibrate test test-min regions bench tutorials notebooks student grade html clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ reproduce: $(STAMP)
 ## into OUT/long
 reproduce-long: $(STAMP)
 	$(PY) -m minregion reproduce --protocol long $(TABLE_ARGS) --out $(OUT)/long
+
+## make reproduce-cosine [OUT=results]: the long protocol with the raw-weight lr decayed from
+## 1e-3 to 1e-5 (cosine) for every method, 1 seed, into OUT/cosine
+reproduce-cosine: $(STAMP)
+	$(PY) -m minregion reproduce --protocol cosine $(TABLE_ARGS) --out $(OUT)/cosine
 
 ## make depth [QUICK=1] [OUT=results]: the error against depth 1-8 (paper protocol, 3 seeds),
 ## into OUT/depth
