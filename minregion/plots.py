@@ -4,6 +4,7 @@
 (the extensions' figures use them too).
 """
 import os
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -142,8 +143,7 @@ def plot_pieces_after_training(summary, path=None):
                            label="at the switch" if m == "skip_pretraining" else None)
         ax.axhline(2 ** depth, color="k", ls=":", lw=0.8)
         ax.set_xticks(range(len(methods)))
-        ax.set_xticklabels([METHODS[m].replace(", ", ",\n").replace(" + ", " +\n")
-                            for m in methods], fontsize=7)
+        ax.set_xticklabels([textwrap.fill(METHODS[m], 14) for m in methods], fontsize=7)
         ax.set_title(f"{tgt}: pieces of every run (dotted: $2^{depth}$)")
         ax.set_ylabel("exact affine pieces")
     axes[0, 0].legend(fontsize=7, loc="upper left")
