@@ -47,26 +47,17 @@ def _on_sigterm(signum, frame):
 
 # --- arguments --------------------------------------------------------------------------
 
-def _positive(kind):
+def _at_least(minimum):
+    """An argparse type: an integer >= ``minimum``, or a one-line usage error."""
     def parse(text):
         try:
-            value = kind(text)
+            value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
         return value
     return parse
-
-
-def _non_negative(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
 def _human(n_bytes):
@@ -355,10 +346,10 @@ def main(argv=None, own_process=False):
     sub = parser.add_subparsers(dest="command", required=True)
     jobs = min(2, os.cpu_count() or 1)
     p = sub.add_parser("regions", help="exact region counts against depth, with a figure")
-    p.add_argument("--depth", type=_positive(int), default=12,
+    p.add_argument("--depth", type=_at_least(1), default=12,
                    help=f"largest depth (1 to {MAX_REGION_DEPTH})")
-    p.add_argument("--seed", type=_non_negative, default=0)
-    p.add_argument("--samples", type=_positive(int), default=50,
+    p.add_argument("--seed", type=_at_least(0), default=0)
+    p.add_argument("--samples", type=_at_least(1), default=50,
                    help="random networks per depth and initialiser")
     p.add_argument("--out", default="results", help="folder for the figure")
     p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
@@ -369,26 +360,26 @@ def main(argv=None, own_process=False):
     p.add_argument("--tables", default="1,2,3",
                    help="comma-separated: 1, 2, 3, ext (the extensions), depth (the error "
                         "against depth)")
-    p.add_argument("--seeds", type=_positive(int), default=None,
+    p.add_argument("--seeds", type=_at_least(1), default=None,
                    help="how many seeds (independent repetitions of every cell)")
-    p.add_argument("--seed", type=_non_negative, default=None, help="the first seed (0)")
-    p.add_argument("--runs", type=_positive(int), default=None,
+    p.add_argument("--seed", type=_at_least(0), default=None, help="the first seed (0)")
+    p.add_argument("--runs", type=_at_least(1), default=None,
                    help="runs per cell and seed (30 for the tables, 8 for the extensions)")
-    p.add_argument("--epochs", type=_positive(int), default=None,
+    p.add_argument("--epochs", type=_at_least(1), default=None,
                    help="raw-weight Adam steps (the protocol's; a new value keeps the "
                         "protocol's ratio of phase-1 steps)")
-    p.add_argument("--pretrain-epochs", type=_non_negative, default=None,
+    p.add_argument("--pretrain-epochs", type=_at_least(0), default=None,
                    help="phase-1 steps of the pretraining methods")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (1e-3)")
     p.add_argument("--quick", action="store_true", help="a small version for a first look")
-    p.add_argument("--jobs", type=_positive(int), default=jobs, help="worker processes")
+    p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
     p.add_argument("--out", default="results", help="folder for JSON, report and figures")
     p = sub.add_parser("calibrate", help="the step budget at which Kaiming init reproduces "
                                          "the paper (the paper protocol's evidence)")
-    p.add_argument("--seeds", type=_positive(int), default=None,
+    p.add_argument("--seeds", type=_at_least(1), default=None,
                    help="how many of the calibration seeds 100-104")
-    p.add_argument("--runs", type=_positive(int), default=30)
-    p.add_argument("--jobs", type=_positive(int), default=jobs, help="worker processes")
+    p.add_argument("--runs", type=_at_least(1), default=30)
+    p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
     p.add_argument("--out", default="results", help="folder for calibration.json and .md")
     args = parser.parse_args(argv)
     args.initializer = None
