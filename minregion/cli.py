@@ -339,6 +339,7 @@ def main(argv=None, own_process=False):
     process and in the worker processes (:mod:`minregion.speed`), and turns SIGTERM into a
     clean stop. An interrupted command exits with 130 (Ctrl-C) or 143 (SIGTERM).
     """
+    from .calibration import CALIBRATION_SEEDS
     from .experiments import PROTOCOLS
 
     parser = argparse.ArgumentParser(prog="python -m minregion",
@@ -354,9 +355,11 @@ def main(argv=None, own_process=False):
     p.add_argument("--out", default="results", help="folder for the figure")
     p = sub.add_parser("reproduce", help="the paper's Tables 1-3, with a report and figures")
     p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="paper",
-                   help="paper: 2,000 raw steps (+1,000 phase-1 steps for pretraining), 5 "
-                        "seeds; long: 15,000 steps for every method (1,500 in phase 1), 1 seed; "
-                        "cosine: long with the raw-weight lr decayed from 1e-3 to 1e-5")
+                   help=f"paper: {PROTOCOLS['paper']['epochs']:,} raw steps (+"
+                        f"{PROTOCOLS['paper']['pretrain_epochs']:,} phase-1 steps for "
+                        f"pretraining), 5 seeds; long: 15,000 steps for every method (1,500 in "
+                        f"phase 1), 1 seed; cosine: long with the raw-weight lr decayed from "
+                        f"1e-3 to 1e-5")
     p.add_argument("--tables", default="1,2,3",
                    help="comma-separated: 1, 2, 3, ext (the extensions), depth (the error "
                         "against depth)")
@@ -377,7 +380,8 @@ def main(argv=None, own_process=False):
     p = sub.add_parser("calibrate", help="the step budget at which Kaiming init reproduces "
                                          "the paper (the paper protocol's evidence)")
     p.add_argument("--seeds", type=_at_least(1), default=None,
-                   help="how many of the calibration seeds 100-104")
+                   help=f"how many of the calibration seeds {CALIBRATION_SEEDS[0]}-"
+                        f"{CALIBRATION_SEEDS[-1]}")
     p.add_argument("--runs", type=_at_least(1), default=30)
     p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
     p.add_argument("--out", default="results", help="folder for calibration.json and .md")

@@ -58,7 +58,7 @@ PRETRAINING = ("pretrain_free_scales", "pretrain_theorem_3_1")   # methods with 
 FROM_CONSTRUCTION = ("skip_pretraining",) + PRETRAINING          # start from the construction
 
 PROTOCOLS = {
-    "paper": dict(epochs=2_000, pretrain_epochs=1_000, pretrain_in_budget=False,
+    "paper": dict(epochs=1_500, pretrain_epochs=1_000, pretrain_in_budget=False,
                   seeds=(0, 1, 2, 3, 4)),
     "long": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,)),
     "cosine": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,),
@@ -87,7 +87,7 @@ class Config:
     protocol: str = "paper"
     depth: int = 5
     width: int = 4
-    epochs: int = 2_000
+    epochs: int = 1_500
     pretrain_epochs: int = 1_000
     pretrain_in_budget: bool = False
     lr: float = 1e-3

@@ -36,7 +36,7 @@ def run(*argv, timeout=300):
     (["reproduce", "--tables", "9"], "unknown table"),
     (["reproduce", "--lr", "nan", "--tables", "3"], "lr must be > 0"),
     (["reproduce", "--protocol", "short"], "invalid choice"),
-    (["calibrate", "--seeds", "9"], "--seeds: must be <= 5"),
+    (["calibrate", "--seeds", "21"], "--seeds: must be <= 20"),
 ])
 def test_usage_errors_are_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:

@@ -33,15 +33,15 @@ def test_every_method_of_a_table_sees_the_same_data_and_seeds_differ():
 def test_the_protocols():
     """paper: pretraining comes before the same raw budget; long: inside the same total."""
     paper, long = Config.for_protocol("paper"), Config.for_protocol("long")
-    assert paper.steps("kaiming") == (0, 2000) and paper.steps("skip_pretraining") == (0, 2000)
-    assert paper.steps("pretrain_theorem_3_1") == (1000, 2000)
+    assert paper.steps("kaiming") == (0, 1500) and paper.steps("skip_pretraining") == (0, 1500)
+    assert paper.steps("pretrain_theorem_3_1") == (1000, 1500)
     assert long.steps("kaiming") == (0, 15000)
     assert long.steps("pretrain_free_scales") == (1500, 13500)
     assert paper.seeds == (0, 1, 2, 3, 4) and long.seeds == (0,)
     assert set(PROTOCOLS) == {"paper", "long", "cosine"}
     assert Config.for_protocol("cosine").raw_lr(11)(10) == pytest.approx(1e-5)
     assert paper.with_overrides(seeds=3, first_seed=10).seeds == (10, 11, 12)
-    assert paper.with_overrides(epochs=400).pretrain_epochs == 200   # keeps the ratio
+    assert paper.with_overrides(epochs=300).pretrain_epochs == 200   # keeps the ratio 1000:1500
     with pytest.raises(ValueError, match="protocol"):
         Config.for_protocol("short")
     with pytest.raises(ValueError, match="seeds"):
@@ -154,3 +154,16 @@ def test_calibration_reads_the_mse_after_exactly_T_steps():
     for T, got in zip((7, 12), both["min"]):
         alone = calibration_block(cfg, 100, "x^3", "kaiming", (T,))
         assert alone["min"] == [got], f"after {T} steps: {alone['min']} against {got}"
+
+
+def test_the_chosen_budget_is_the_one_whose_worse_ratio_is_closest_to_the_paper():
+    from minregion.calibration import choose_budget
+    paper = {"x^3": 1.0, "x^11": 1.0}
+    cal = dict(steps=[1000, 1500, 2000, 3000], window=[1500, 2000, 3000],
+               paper={"kaiming": paper},
+               median={"kaiming": {"x^3": [3.0, 1.1, 0.9, 0.55],
+                                   "x^11": [3.0, 1.6, 0.95, 0.6]}})
+    assert choose_budget(cal) == 2000          # worse ratios 1.6, 1/0.9 and 1/0.55
+    cal["median"]["kaiming"]["x^11"][2] = 1 / 0.5
+    assert choose_budget(cal) == 1500          # now 2000's worse ratio is 2
+    assert choose_budget(dict(cal, window=[])) is None
