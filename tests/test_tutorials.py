@@ -59,3 +59,19 @@ def test_figures_are_saved_under_their_label_or_their_number():
         assert figure_name("02_x", again, 4, taken) == "02_x_waves_4.png"
     finally:
         plt.close("all")
+
+
+@pytest.mark.house
+def test_a_rerun_removes_the_figures_a_notebook_no_longer_makes(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": ["import matplotlib.pyplot as plt\n", "plt.subplots(num='new')"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "99_tiny.ipynb"
+    path.write_text(json.dumps(nb))
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for old in ("99_tiny_old.png", "99_tiny_1.png", "98_other_old.png", "99_tinyish.png"):
+        (figures / old).write_bytes(b"")
+    run_notebook(str(path), figures=str(figures))
+    assert sorted(os.listdir(figures)) == ["98_other_old.png", "99_tiny_new.png",
+                                           "99_tinyish.png"]

@@ -6,7 +6,8 @@ Each notebook's code cells run in order in one fresh namespace, with the working
 to ``tutorials/`` and matplotlib's Agg backend; after every cell the open figures are saved
 and closed: as ``DIR/<notebook>_<label>.png`` when the figure has a label
 (``fig.set_label("waves")`` or ``plt.subplots(..., num="waves")``), else as
-``DIR/<notebook>_<k>.png`` for the notebook's k-th figure. A failing cell (a failed
+``DIR/<notebook>_<k>.png`` for the notebook's k-th figure; after a notebook has run, the
+figures of its earlier runs that it no longer makes are removed. A failing cell (a failed
 self-check is an ``AssertionError``) stops with the notebook name, the cell number and the
 line that failed. The tests use :func:`run_notebook` too.
 """
@@ -97,7 +98,16 @@ def run_notebook(path, figures=None, quiet=True):
             plt.close("all")
     finally:
         os.chdir(cwd)
+    if figures and os.path.isdir(figures):
+        _remove_stale_figures(figures, name, taken)
     return out.getvalue()
+
+
+def _remove_stale_figures(figures, notebook, made):
+    """Remove ``DIR/<notebook>_*.png`` files that this run of the notebook did not write."""
+    for f in os.listdir(figures):
+        if f.startswith(notebook + "_") and f.endswith(".png") and f[:-4] not in made:
+            os.remove(os.path.join(figures, f))
 
 
 def main(argv=None):
