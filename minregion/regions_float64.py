@@ -87,8 +87,11 @@ def times_transpose(h, W):
     """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out).
 
     Written with ``einsum``: for these tall, thin products the threads of the BLAS behind
-    ``@`` cost more than they save. Works on Fraction object arrays too.
+    ``@`` cost more than they save. Fraction object arrays go through ``@`` (``einsum``
+    takes object arrays only from NumPy 1.25 on).
     """
+    if h.dtype == object or W.dtype == object:
+        return h @ W.T
     return np.einsum("pi,oi->po", h, W)
 
 
