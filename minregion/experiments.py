@@ -57,7 +57,7 @@ TABLES = {
 PRETRAINING = ("pretrain_free_scales", "pretrain_theorem_3_1")   # methods with a phase 1
 FROM_CONSTRUCTION = ("skip_pretraining",) + PRETRAINING          # start from the construction
 
-PROTOCOLS = {
+PROTOCOLS = {          # paper's epochs: what `python -m minregion calibrate` chooses [choice]
     "paper": dict(epochs=1_500, pretrain_epochs=1_000, pretrain_in_budget=False,
                   seeds=(0, 1, 2, 3, 4)),
     "long": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,)),
