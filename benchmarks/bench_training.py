@@ -6,7 +6,7 @@
    network alone and for 30 networks trained at once (the runs axis);
 2. the wall time of the whole Table 1 under the paper protocol (5 methods x 2 targets x 30
    runs x 5 seeds), as ``make reproduce`` runs it;
-3. the same batched step with and without :mod:`minregion.speed`'s malloc setting, each in
+3. the same batched step with and without :mod:`minregion.reproduce.speed`'s malloc setting, each in
    a fresh process;
 4. the exact region count of a depth-20 constructed network (2^20 pieces);
 5. where PyTorch happens to be installed (it is optional, never a requirement), the same
@@ -23,12 +23,12 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from minregion import count_regions, triangle_network  # noqa: E402
-from minregion.experiments import Config, run_tables  # noqa: E402
+from minregion.reproduce.experiments import Config, run_tables  # noqa: E402
 from minregion.init import init_kaiming  # noqa: E402
 from minregion.targets import dense_points  # noqa: E402
 from minregion.mlp import prepare_data  # noqa: E402
 from minregion.optim import Adam  # noqa: E402
-from minregion.speed import keep_freed_memory  # noqa: E402
+from minregion.reproduce.speed import keep_freed_memory  # noqa: E402
 from minregion.training import raw_loss_and_grads, train_raw  # noqa: E402
 
 WIDTHS = [1, 4, 4, 4, 4, 4, 1]
@@ -115,7 +115,7 @@ def main():
     without, with_ = malloc_seconds(args.runs, args.steps)
     print(f"numpy, {args.runs} runs at once, per step: {without / args.steps * 1e3:.2f} ms with "
           f"glibc's default malloc, {with_ / args.steps * 1e3:.2f} ms keeping freed memory "
-          f"(minregion/speed.py): {without / with_:.1f}x")
+          f"(minregion/reproduce/speed.py): {without / with_:.1f}x")
     layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
     start = time.perf_counter()
     pieces = count_regions(layers)

@@ -1,7 +1,7 @@
 """Command line: ``python -m minregion regions | reproduce | calibrate``.
 
 ``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
-opts into :func:`minregion.speed.keep_freed_memory`, for itself and for its worker
+opts into :func:`minregion.reproduce.speed.keep_freed_memory`, for itself and for its worker
 processes, and that turns SIGTERM into a clean stop (``main(own_process=True)``, from
 ``__main__.py``). Called as a function (``main([...])``, as the tests do), it leaves the
 process as it found it.
@@ -154,8 +154,8 @@ def _published(paths, stale):
 def cmd_regions(args, parser):
     """``regions``: print exact counts against depth and save the figure. Returns 0 if the
     construction has exactly 2^d pieces at every depth, 1 otherwise."""
-    from .plots import plot_regions_vs_depth
-    from .regions_vs_depth import format_regions_table, regions_by_depth
+    from .reproduce.plots import plot_regions_vs_depth
+    from .reproduce.regions_vs_depth import format_regions_table, regions_by_depth
 
     if args.depth > MAX_REGION_DEPTH:
         parser.error(f"argument --depth: must be <= {MAX_REGION_DEPTH}; a depth-d construction "
@@ -192,8 +192,8 @@ def _write_timings(path, blocks, seconds):
 def _configs(args, parser, tables, ext, depth=False):
     """The tables', the extensions' and the depth study's configurations, checked, or a
     usage error."""
-    from .depth_study import study_config
-    from .experiments import Config, quick
+    from .reproduce.depth_study import study_config
+    from .reproduce.experiments import Config, quick
 
     overrides = dict(runs=args.runs, epochs=args.epochs, seeds=args.seeds,
                      first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
@@ -212,20 +212,20 @@ def _configs(args, parser, tables, ext, depth=False):
     except ValueError as err:
         parser.error(str(err))
     # one block of the largest network: its caches, per process
-    width = max(config.width, 4 * ext_config.K_2d) if ext else config.width
-    points = max(config.dense_n, ext_config.grid_n ** 2) if ext else config.dense_n
-    _check_memory(parser, f"--runs {config.runs}",
-                  config.runs * points * width * (config.depth + 2) * 8 * 8)
+    from .reproduce.depth_study import DEPTHS
+    need = max([config.block_memory()] + ([ext_config.block_memory()] if ext else [])
+               + ([depth_config.block_memory(max(DEPTHS))] if depth else []))
+    _check_memory(parser, f"--runs {config.runs}", need)
     return config, ext_config, depth_config
 
 
 def cmd_reproduce(args, parser):
     """``reproduce``: run the tables, write JSON, figures and ``report.md``. Returns 0, or 1
     when a run diverged or the results could not be written (then nothing is written)."""
-    from .experiments import TABLES, parse_tables, run_tables, write_results
-    from .plots import write_table_figures
-    from .report import format_report
-    from .summary import write_json
+    from .reproduce.experiments import parse_tables, run_tables, table_blocks, write_results
+    from .reproduce.plots import write_table_figures
+    from .reproduce.report import format_report
+    from .reproduce.summary import write_json
     from .training import TrainingDiverged
 
     try:
@@ -233,13 +233,16 @@ def cmd_reproduce(args, parser):
     except ValueError as err:
         parser.error(f"--tables: {err}")
     ext = "ext" in tables                    # the extensions: minregion.extensions
-    depth = "depth" in tables                # the error against depth: minregion.depth_study
+    depth = "depth" in tables                # the error against depth: minregion.reproduce.depth_study
     tables = [t for t in tables if t not in ("ext", "depth")]
     config, ext_config, depth_config = _configs(args, parser, tables, ext, depth)
-    n_blocks = (len(config.seeds) * sum(len(TABLES[t]["targets"]) * len(TABLES[t]["methods"])
-                                        for t in tables)
-                + (8 * len(ext_config.seeds) if ext else 0)
-                + (72 * len(depth_config.seeds) if depth else 0))
+    n_blocks = len(table_blocks(tables, config))
+    if ext:
+        from .extensions.experiments import ext_blocks
+        n_blocks += len(ext_blocks(ext_config))
+    if depth:
+        from .reproduce.depth_study import depth_blocks
+        n_blocks += len(depth_blocks(depth_config))
     jobs = _cap_jobs(args.jobs, n_blocks)
     out = _out_dir(parser, args.out)
     if tables:
@@ -257,7 +260,7 @@ def cmd_reproduce(args, parser):
                   f"{', '.join(map(str, ext_config.seeds))}, {jobs} process(es)")
             ext_summary = run_ext(ext_config, jobs=jobs, initializer=args.initializer)
         if depth:
-            from .depth_study import format_depth_report, run_depth_study
+            from .reproduce.depth_study import format_depth_report, run_depth_study
             print(f"Error against depth: {depth_config.runs} runs per cell, seeds "
                   f"{', '.join(map(str, depth_config.seeds))}, {jobs} process(es)")
             depth_summary = run_depth_study(depth_config, jobs=jobs,
@@ -284,7 +287,7 @@ def cmd_reproduce(args, parser):
                 write_json(ext_summary, os.path.join(folder, "ext.json"))
                 write_ext_figures(ext_summary, folder)
             if depth:
-                from .plots import plot_depth_study
+                from .reproduce.plots import plot_depth_study
                 write_json(depth_summary, os.path.join(folder, "depth.json"))
                 plot_depth_study(depth_summary, os.path.join(folder, "depth_mse.png"))
             with open(os.path.join(folder, "report.md"), "w") as fh:
@@ -303,16 +306,17 @@ def cmd_reproduce(args, parser):
 def cmd_calibrate(args, parser):
     """``calibrate``: the Kaiming minimum against the step budget, on the calibration seeds;
     writes ``calibration.json`` and ``calibration.md``. Returns 0."""
-    from .calibration import CALIBRATION_SEEDS, METHODS, TARGETS, format_calibration, \
-        run_calibration
-    from .summary import write_json
+    from .reproduce.calibration import (CALIBRATION_SEEDS, calibration_blocks,
+                                        format_calibration, run_calibration)
+    from .reproduce.experiments import Config
+    from .reproduce.summary import write_json
 
     if args.seeds is not None and args.seeds > len(CALIBRATION_SEEDS):
         parser.error(f"argument --seeds: must be <= {len(CALIBRATION_SEEDS)} (the calibration "
                      f"seeds are {', '.join(map(str, CALIBRATION_SEEDS))})")
-    _check_memory(parser, f"--runs {args.runs}", args.runs * 500 * 4 * 7 * 8 * 8)
+    _check_memory(parser, f"--runs {args.runs}", Config(runs=args.runs).block_memory())
     seeds = CALIBRATION_SEEDS[: args.seeds] if args.seeds else CALIBRATION_SEEDS
-    jobs = _cap_jobs(args.jobs, len(seeds) * len(METHODS) * len(TARGETS))
+    jobs = _cap_jobs(args.jobs, len(calibration_blocks(seeds, runs=args.runs)))
     out = _out_dir(parser, args.out)
     cal = run_calibration(seeds=seeds, runs=args.runs, jobs=jobs, initializer=args.initializer)
     text = format_calibration(cal)
@@ -336,11 +340,11 @@ def main(argv=None, own_process=False):
     """Parse ``argv`` (default: the command line) and run the chosen command; its exit code.
 
     ``own_process=True`` (only from ``python -m minregion``) keeps freed memory in this
-    process and in the worker processes (:mod:`minregion.speed`), and turns SIGTERM into a
+    process and in the worker processes (:mod:`minregion.reproduce.speed`), and turns SIGTERM into a
     clean stop. An interrupted command exits with 130 (Ctrl-C) or 143 (SIGTERM).
     """
-    from .calibration import CALIBRATION_SEEDS
-    from .experiments import PROTOCOLS
+    from .reproduce.calibration import CALIBRATION_SEEDS
+    from .reproduce.experiments import PROTOCOLS
 
     parser = argparse.ArgumentParser(prog="python -m minregion",
                                      description="Exponentially many linear regions, in NumPy.")
@@ -388,7 +392,7 @@ def main(argv=None, own_process=False):
     args = parser.parse_args(argv)
     args.initializer = None
     if own_process:
-        from .speed import keep_freed_memory
+        from .reproduce.speed import keep_freed_memory
         keep_freed_memory()
         args.initializer = keep_freed_memory
         signal.signal(signal.SIGTERM, _on_sigterm)

@@ -9,7 +9,7 @@ The parameters of the construction (a dict; every entry may carry leading runs a
   peaks (``s_{i+1} = s_i (1 - a_{i+1}) a_{i+2}``); **or** ``"S"`` : (..., d) every scale free,
   the "no regularization" variant, held as the ratios ``S_i = s_i / s_{i-1}`` (> 0) [choice:
   the scales span orders of magnitude, so Adam steps on the ratios, the entries of M_i,
-  rather than on the scales themselves; see the README's choices];
+  rather than on the scales themselves; see docs/choices.md];
 - ``"alpha"``, ``"beta"`` : (...) output scale and shift.
 
 Hidden neurons, in order: ``sum, t1, t2, bias``. With ``S_i = s_i / s_{i-1}`` (``s_{-1} = 1``)
@@ -45,18 +45,12 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 """
 import numpy as np
 
-from .checks import check_interval
-from .triangle import check_peaks, theorem31_ratios
+from .checks import (check_entries_finite, check_map_params, check_peaks, check_scales_shape,
+                     check_sigma, check_weight_grads)
+from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
 MIN_SCALE = 1e-12      # [choice] s_0 (and the free ratios S_i) are kept >= MIN_SCALE
-
-
-def check_sigma(sigma):
-    """``sigma`` selects x - F (``-1``, convex shapes) or x + F (``+1``, concave shapes)."""
-    if sigma not in (-1, 1, -1.0, 1.0):
-        raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); got {sigma}")
-    return float(sigma)
 
 
 def default_s0(a):
@@ -235,25 +229,13 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
         ``(..., 4, 4), (..., 4)`` for each hidden ``M_i``, ``(..., 1, 4), (..., 1)`` at the output
     cache : dict, everything :func:`weight_map_backward` needs
     """
-    sigma = check_sigma(sigma)
-    lo, hi = check_interval(lo, hi)
-    a = check_peaks(params["a"], name="params['a']")
-    lead, d = a.shape[:-1], a.shape[-1] - 1
+    sigma, lo, hi, a, alpha, beta = check_map_params(params, sigma, lo, hi)
     S, s = scales(params)
-    if S.shape != lead + (d,):
-        raise ValueError(f"scales have shape {S.shape}; peaks {a.shape} need {lead + (d,)}")
-    alpha = np.broadcast_to(np.asarray(params["alpha"], np.float64), lead)
-    beta = np.broadcast_to(np.asarray(params["beta"], np.float64), lead)
-    if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
-        raise ValueError("alpha and beta must be finite")
-
+    check_scales_shape(S, a)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        A, B, C = matrix_entries(a, S)              # checked on the next line
-    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
-        raise ValueError(f"the weight map overflows: an entry S_i / a_i or S_i / (a_i (1 - a_i)) "
-                         f"is not finite for peaks from {a.min():.3g} to {a.max():.3g}; use peaks "
-                         f"further from 0 and 1 (training keeps them in [1e-3, 1 - 1e-3])")
-    offset = s.sum(axis=-1) if sigma < 0 else np.zeros(lead)
+        A, B, C = matrix_entries(a, S)
+    check_entries_finite(A, B, a)
+    offset = s.sum(axis=-1) if sigma < 0 else np.zeros(a.shape[:-1])
     layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
                  free_scales=uses_free_scales(params))
@@ -377,18 +359,7 @@ def weight_map_backward(grads, cache):
         (..., d), ``alpha`` (...), ``beta`` (...)
     """
     a, S, s = cache["a"], cache["S"], cache["s"]
-    d = a.shape[-1] - 1
-    if not isinstance(grads, (list, tuple)) or len(grads) != d + 1:
-        raise ValueError(f"grads must hold one (dW, db) per layer of the depth-{d} network, "
-                         f"{d + 1} in all; got {len(grads) if hasattr(grads, '__len__') else grads!r}")
-    lead = a.shape[:-1]
-    want = [((1,), (4, 1), (4,))] + [((4, 4), (4,))] * (d - 1) + [((1, 4), (1,))]
-    for l, (pair, shapes) in enumerate(zip(grads, want)):
-        W_shape, b_shape = shapes[-2:]
-        if (len(pair) != 2 or np.shape(pair[0]) != lead + W_shape
-                or np.shape(pair[1]) != lead + b_shape):
-            raise ValueError(f"grads[{l}] must be (dW, db) of shapes {lead + W_shape} and "
-                             f"{lead + b_shape}; got {[np.shape(p) for p in pair]}")
+    check_weight_grads(grads, a)
     g = entries_backward(grads, cache)
     entries_to_ratios_backward(g, a, S)
     g_s = offset_backward(g["offset"], s, cache["sigma"])

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import check_epochs, check_float_arrays, check_record_every
+from .checks import check_epochs, check_float_arrays, check_layers, check_record_every
 from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
-from .mlp import check_layers, mlp_backward, mlp_forward, prepare_data
+from .mlp import mlp_backward, mlp_forward, prepare_data
 from .optim import Adam
 from .regions import RegionResolutionWarning, count_regions
 

@@ -14,23 +14,7 @@ they are ``wave[i]``, because ``W`` is a weight matrix everywhere else.
 """
 import numpy as np
 
-
-def check_peaks(a, name="a"):
-    """Return the peaks as a float64 array ``(..., d + 1)``, or raise a clear ``ValueError``.
-
-    Every peak must lie in the open interval (0, 1), and there must be at least two
-    (a depth-d network uses a_0 .. a_d, and d >= 1).
-    """
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 0 or a.shape[-1] < 2:
-        raise ValueError(f"peaks {name} must have length d + 1 >= 2 (depth d >= 1); "
-                         f"got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"peaks {name} must be finite; found NaN or inf")
-    if np.any(a <= 0) or np.any(a >= 1):
-        raise ValueError(f"every peak in {name} must lie in the open interval (0, 1); "
-                         f"got values from {a.min():.6g} to {a.max():.6g}")
-    return a
+from .checks import check_peaks
 
 
 def tent(y, a):

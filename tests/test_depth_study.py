@@ -4,7 +4,7 @@ import pytest
 
 from minregion import mlp_predict, triangle_network
 from minregion.construction import construction_params, weight_map_forward
-from minregion.depth_study import (DEPTHS, METHODS, RATE, curvature_knots, depth_block,
+from minregion.reproduce.depth_study import (DEPTHS, METHODS, RATE, curvature_knots, depth_block,
                                    fitted_slope, interior_minimum, mirror_bound, mirror_gap,
                                    spline_floor, study_config, summarise_depth)
 from minregion.targets import get_target

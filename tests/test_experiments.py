@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from minregion.cli import main
-from minregion.experiments import (METHODS, PROTOCOLS, TABLES, Config, block_data,
+from minregion.reproduce.experiments import (METHODS, PROTOCOLS, TABLES, Config, block_data,
                                    paper_numbers, parse_tables, run_block, run_tables)
-from minregion.summary import summarise_blocks
+from minregion.reproduce.summary import summarise_blocks
 
 pytestmark = pytest.mark.ch06
 
@@ -148,7 +148,7 @@ def test_regions_command_prints_the_table(tmp_path, capsys):
 
 def test_calibration_reads_the_mse_after_exactly_T_steps():
     """The loss history holds the MSE before each step: entry T is the MSE after T steps."""
-    from minregion.calibration import calibration_block
+    from minregion.reproduce.calibration import calibration_block
     cfg = Config(runs=3)
     both = calibration_block(cfg, 100, "x^3", "kaiming", (7, 12))
     for T, got in zip((7, 12), both["min"]):
@@ -157,7 +157,7 @@ def test_calibration_reads_the_mse_after_exactly_T_steps():
 
 
 def test_the_chosen_budget_is_the_one_whose_worse_ratio_is_closest_to_the_paper():
-    from minregion.calibration import choose_budget
+    from minregion.reproduce.calibration import choose_budget
     paper = {"x^3": 1.0, "x^11": 1.0}
     cal = dict(steps=[1000, 1500, 2000, 3000], window=[1500, 2000, 3000],
                paper={"kaiming": paper},

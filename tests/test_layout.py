@@ -1,7 +1,13 @@
-"""The package's own rules, read from its source: the floors of the layout, the fence around
-the extensions, no import cycles, and no process-wide side effects from library calls."""
+"""The package's own rules, read from its source: the floors of the core, the fences around
+its folders, no import cycles, and no process-wide side effects from library calls.
+
+There is one list of the core's files and floors: the map in README.md, between the markers
+``<!-- BEGIN MAP -->`` and ``<!-- END MAP -->``. These tests read it, and hold the source to
+it: every file of the core is on the map once, and imports only from lower floors.
+"""
 import ast
 import os
+import re
 import subprocess
 import sys
 
@@ -12,31 +18,44 @@ pytestmark = pytest.mark.house
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 PACKAGE = os.path.join(ROOT, "minregion")
 
-# Each module imports only from modules on a lower floor (README: "Where each idea lives").
-FLOORS = {
-    "checks": 0, "speed": 0, "runner": 0, "summary": 0,
-    "layers": 1, "optim": 1, "init": 1, "gradcheck": 1, "triangle": 1, "targets": 1,
-    "readout": 1,
-    "mlp": 2, "regions_float64": 2,
-    "construction": 3, "regions": 3,
-    "training": 4, "regions_vs_depth": 4,
-    "experiments": 5,
-    "depth_study": 6, "report": 6, "calibration": 6,
-    "plots": 7,
-    "cli": 9, "__main__": 10, "__init__": 10,
-    "extensions.__init__": 0,
-    "extensions.losses": 2, "extensions.targets": 2,
-    "extensions.regions2d": 3,
-    "extensions.difference": 4, "extensions.triangle_layer": 4,
-    "extensions.train": 5,
-    "extensions.experiments": 6,
-    "extensions.plots": 8,
+# The fenced folders: who may import them, and what they may import from the core
+# ("core" = any module of the core, or a list of core modules).
+FENCES = {
+    "float64": dict(imported_by={"regions"}, may_import=["checks"],
+                    why="the counter's float64 engine room: only regions.py calls it"),
+    "reproduce": dict(imported_by={"cli", "extensions"}, may_import="core",
+                      why="the reproduction apparatus: the core never imports it"),
+    "extensions": dict(imported_by={"cli"}, may_import="core",
+                       why="the paper's preliminary extensions: the core never imports them"),
 }
+TOP = ("cli", "__main__", "__init__")     # on top of everything: they may import any floor
 # The model files: what a network computes, never how it is trained or reported.
-MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions", "regions_float64",
+MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",
           "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
-TRAINING_AND_ABOVE = ("training", "runner", "experiments", "plots", "report", "cli",
-                      "extensions.train", "extensions.experiments", "extensions.plots")
+
+
+def read_map():
+    """The README's map of the core: {module: floor} and the fenced folders it names."""
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        text = fh.read()
+    m = re.search(r"<!-- BEGIN MAP -->(.*?)<!-- END MAP -->", text, re.S)
+    assert m, "README.md must hold the map of the core between <!-- BEGIN MAP --> and <!-- END MAP -->"
+    floors, folders = {}, []
+    for row in m.group(1).splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[1].startswith("`"):
+            continue
+        for name in re.findall(r"`([\w/]+(?:\.py)?/?)`", cells[1]):
+            if name.endswith("/"):
+                folders.append(name[:-1])
+            else:
+                module = name[:-3] if name.endswith(".py") else name
+                assert module not in floors, f"{name} is on the README's map twice"
+                floors[module] = cells[0]
+    return floors, folders
+
+
+FLOORS, FOLDERS = read_map()
 
 
 def modules():
@@ -50,6 +69,11 @@ def modules():
     return sorted(out)
 
 
+def folder_of(name):
+    """'reproduce' for 'reproduce.report', None for a module of the core."""
+    return name.split(".")[0] if "." in name else None
+
+
 def imports(name):
     """The package modules that ``name`` imports, at the top or inside a function."""
     path = os.path.join(PACKAGE, *name.split(".")) + ".py"
@@ -60,45 +84,75 @@ def imports(name):
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level > 0:
             base = package[: len(package) - (node.level - 1)]
-            target = ".".join(base + ([node.module] if node.module else []))
             if node.module is None:          # from . import x
                 found.update(".".join(base + [a.name]) for a in node.names)
             else:
-                found.add(target)
+                found.add(".".join(base + [node.module]))
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("minregion"):
             found.add(node.module[len("minregion."):] or "__init__")
         elif isinstance(node, ast.Import):
             found.update(a.name[len("minregion."):] for a in node.names
                          if a.name.startswith("minregion."))
-    return {m if m in FLOORS else m + ".__init__" if m + ".__init__" in FLOORS else m
-            for m in found}
+    known = set(modules())
+    return {m if m in known else m + ".__init__" for m in found}
 
 
-def test_every_module_has_a_floor():
-    assert sorted(FLOORS) == modules(), "add the new module to FLOORS (and to the README)"
+CORE = sorted(m for m in modules() if folder_of(m) is None)
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_each_module_imports_only_from_lower_floors(name):
+def test_the_readme_map_lists_every_file_of_the_core_once():
+    assert sorted(FLOORS) == CORE, ("README.md's map and the core differ: add the new module "
+                                    "to the map (with its floor), or remove the old one")
+    for module, floor in FLOORS.items():
+        assert module in TOP or floor.isdigit(), f"{module}: floor {floor!r} must be a number"
+
+
+def test_the_readme_map_names_every_fenced_folder():
+    folders = sorted({folder_of(m) for m in modules() if folder_of(m)} - {"data"})
+    assert sorted(FOLDERS) == folders, "README.md's map must name each folder of the package"
+    assert set(folders) <= set(FENCES), f"a new folder needs a fence in FENCES: {folders}"
+
+
+@pytest.mark.parametrize("name", sorted(m for m in CORE if m not in TOP))
+def test_each_core_module_imports_only_from_lower_floors(name):
     for target in imports(name):
-        assert target in FLOORS, f"{name} imports an unknown module {target}"
-        assert FLOORS[target] < FLOORS[name], (
-            f"{name} (floor {FLOORS[name]}) imports {target} (floor {FLOORS[target]})")
+        folder = folder_of(target)
+        if folder is not None:
+            assert name in FENCES[folder]["imported_by"], (
+                f"{name} imports {target}, behind the fence of {folder}/ "
+                f"({FENCES[folder]['why']})")
+            continue
+        assert target not in TOP, f"{name} imports {target}, which is on top of the core"
+        assert int(FLOORS[target]) < int(FLOORS[name]), (
+            f"{name} (floor {FLOORS[name]}) imports {target} (floor {FLOORS[target]}): "
+            f"a module imports only from lower floors (README.md, the map)")
 
 
-def test_the_core_never_imports_the_extensions():
-    for name in FLOORS:
-        if not name.startswith("extensions") and name not in ("cli", "__main__"):
-            assert not any(t.startswith("extensions") for t in imports(name)), name
+@pytest.mark.parametrize("folder", sorted(FENCES))
+def test_each_fenced_folder_keeps_its_fence(folder):
+    rule = FENCES[folder]
+    for name in modules():
+        outside = folder_of(name) != folder
+        for target in imports(name):
+            if folder_of(target) == folder and outside:
+                importer = folder_of(name) or name
+                assert importer in rule["imported_by"], (
+                    f"{name} imports {target}: {rule['why']}")
+            if not outside and folder_of(target) is None:
+                assert rule["may_import"] == "core" or target in rule["may_import"], (
+                    f"{name} imports {target}; {folder}/ may import only {rule['may_import']}")
+                assert target not in TOP, f"{name} imports {target}, which is on top of it"
 
 
 def test_model_files_never_import_training_code():
+    training = {"training", "cli"} | {m for m in modules() if folder_of(m) == "reproduce"} | {
+        "extensions.train", "extensions.experiments", "extensions.plots"}
     for name in MODELS:
-        assert not imports(name) & set(TRAINING_AND_ABOVE), name
+        assert not imports(name) & training, name
 
 
 def test_there_is_no_import_cycle():
-    graph = {name: imports(name) for name in FLOORS}
+    graph = {name: imports(name) for name in modules()}
     state = {}
 
     def visit(node, path):
@@ -117,8 +171,8 @@ def test_there_is_no_import_cycle():
 
 def test_only_the_command_line_and_the_benchmark_touch_malloc():
     """The malloc setting changes the whole process: no library function may call it."""
-    allowed = {"speed", "cli"}
-    for name in FLOORS:
+    allowed = {"reproduce.speed", "cli"}
+    for name in modules():
         with open(os.path.join(PACKAGE, *name.split(".")) + ".py") as fh:
             text = fh.read()
         if name not in allowed:
@@ -126,13 +180,13 @@ def test_only_the_command_line_and_the_benchmark_touch_malloc():
 
 
 def test_training_leaves_the_process_malloc_as_it_was():
-    """In a fresh process, a user's calls into the library never load minregion.speed (the
+    """In a fresh process, a user's calls into the library never load minregion.reproduce.speed (the
     only code that calls mallopt)."""
     code = """
 import sys
 import numpy as np
 from minregion.construction import construction_params
-from minregion.experiments import Config, run_tables
+from minregion.reproduce.experiments import Config, run_tables
 from minregion.init import init_kaiming
 from minregion.training import train_constrained, train_raw
 x = np.linspace(0, 1, 50)
@@ -140,7 +194,7 @@ train_raw(init_kaiming([1, 4, 1], np.random.default_rng(0), runs=2), x, x**3, 5)
 train_constrained(construction_params(np.full((2, 4), 0.5)), x, x**2, -1.0, 5)
 run_tables(["3"], Config(runs=2, epochs=10, pretrain_epochs=2, record_every=0),
            progress=lambda s: None)
-assert "minregion.speed" not in sys.modules, "a library call loaded the malloc setting"
+assert "minregion.reproduce.speed" not in sys.modules, "a library call loaded the malloc setting"
 print("untouched")
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

@@ -20,7 +20,7 @@ turns negative. Since both ``alpha_k`` are free, the two choices span the same f
     f = (alpha_1 - alpha_2) x' + sigma_1 alpha_1 F_1 - sigma_2 alpha_2 F_2 + beta_1 - beta_2,
 
 and differ only in the signs the ``alpha_k`` must take. (-1, -1) trained to a lower error in
-our trials (the README's choices give the numbers), so it is the default; ``sigmas`` takes
+our trials (docs/choices.md gives the numbers), so it is the default; ``sigmas`` takes
 any pair.
 
 Initial ``alpha_1, alpha_2, beta`` [choice]: one joint least-squares fit of
@@ -33,11 +33,10 @@ the two halves are the keys ``"g1"`` and ``"g2"`` of a dict.
 """
 import numpy as np
 
-from ..checks import check_depth, check_interval, check_peak_range
-from ..construction import (check_sigma, construction_params, weight_map_backward,
-                            weight_map_forward)
+from ..checks import check_depth, check_interval, check_layers, check_peak_range, check_sigma
+from ..construction import construction_params, weight_map_backward, weight_map_forward
 from ..layers import mse_backward, mse_forward
-from ..mlp import check_layers, mlp_backward, mlp_forward, prepare_data, to_columns
+from ..mlp import mlp_backward, mlp_forward, prepare_data, to_columns
 from ..readout import lstsq_readout
 
 HALVES = ("g1", "g2")

@@ -18,7 +18,7 @@ linear regions of 2-D networks (:mod:`.regions2d`), the spirals' curves.
 A *block* is one (seed, target, method): ``ExtConfig.runs`` models trained at once along a
 leading runs axis. Seeds come from the seed and the block's place, so a block gives the same
 numbers in any process. The step budget follows the tables' protocols
-(:data:`minregion.experiments.PROTOCOLS`).
+(:data:`minregion.reproduce.experiments.PROTOCOLS`).
 """
 import time
 from dataclasses import asdict, dataclass
@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..checks import check_count
-from ..experiments import Config, summarise_blocks
+from ..reproduce.experiments import Config, summarise_blocks
 from ..init import init_kaiming
 from ..mlp import mlp_forward, mlp_predict
-from ..runner import run_blocks
+from ..reproduce.runner import run_blocks
 from ..targets import dense_points
 from ..training import count_flagged, train_raw
 from .difference import (DEFAULT_SIGMAS, difference_as_mlp, difference_parameter_count,
@@ -79,6 +79,13 @@ class ExtConfig(Config):
         if self.dense_n < 2 or self.grid_n < 2:
             raise ValueError(f"dense_n and grid_n must be >= 2; got {self.dense_n}, {self.grid_n}")
         return super().check()
+
+    def block_memory(self, depth=None):
+        """Bytes that one block holds at most: the largest network of the extensions (the
+        2-D triangle layer, ``4 K_2d`` wide, on the ``grid_n``^2 grid, or the 1-D models)."""
+        depth = self.depth if depth is None else depth
+        width, points = max(self.width, 4 * self.K_2d), max(self.dense_n, self.grid_n ** 2)
+        return self.runs * points * width * (depth + 2) * 8 * 8
 
 
 
@@ -275,20 +282,25 @@ def describe_ext_block(res):
             f"min {min(res['score']):.2e}, mean {np.mean(res['score']):.2e}")
 
 
+def ext_blocks(config):
+    """Every block of the extensions: ``(config, seed, target, method)``."""
+    return [(config, seed, t, m) for seed in config.seeds for t in EXT_TARGETS
+            for m in EXT_METHODS]
+
+
 def run_ext(config, jobs=1, progress=print, initializer=None):
     """Every block of the extensions, ``jobs`` processes at once; same numbers for any jobs.
 
     Returns summary : dict (see :func:`summarise_ext`).
     """
     config.check()
-    blocks = [(config, seed, t, m) for seed in config.seeds for t in EXT_TARGETS
-              for m in EXT_METHODS]
+    blocks = ext_blocks(config)
     return summarise_ext(config, run_blocks(run_ext_block, blocks, jobs, describe_ext_block,
                                             progress=progress, initializer=initializer))
 
 
 def summarise_ext(config, blocks):
-    """The JSON summary, laid out like the tables' (:func:`minregion.summary.summarise_blocks`).
+    """The JSON summary, laid out like the tables' (:func:`minregion.reproduce.summary.summarise_blocks`).
 
     ``mse[method][target] = {"min", "mean", "min_range", "mean_range"}`` of each target's
     statistic (``statistic[target]``: training MSE, or the test error rate for

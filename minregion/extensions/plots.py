@@ -3,7 +3,7 @@
 The non-convex fits, the 2-D fit and its error as images, the exact linear regions of 2-D
 networks drawn as polygons, and the spirals' decision maps and curves. Each function takes
 the summary written by :func:`minregion.extensions.experiments.summarise_ext`. The figure
-saver and the palette are the core's (:mod:`minregion.plots`).
+saver and the palette are the core's (:mod:`minregion.reproduce.plots`).
 """
 import os
 
@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 
 from ..init import init_kaiming
-from ..plots import COLORS, save_figure
+from ..reproduce.plots import COLORS, save_figure
 from .experiments import EXT_METHODS, ExtConfig, spiral_data
 from .regions2d import region_partition
 from .targets import grid_2d, nonconvex_target, r_cubed

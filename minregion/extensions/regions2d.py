@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..mlp import check_layers
+from ..checks import check_layers
 
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
@@ -60,7 +60,7 @@ class Partition:
 def check_layers_2d(layers):
     """float64 ``(W, b)`` pairs of one network with two inputs, or a ``ValueError``.
 
-    The checks themselves are :func:`minregion.mlp.check_layers`.
+    The checks themselves are :func:`minregion.checks.check_layers`.
     """
     check_layers(layers, n_in=2, one_network=True)
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))

@@ -38,11 +38,10 @@ Raw parameters (phase 2): ``P, c, V, e`` and ``layers``, the K sub-networks' ``(
 """
 import numpy as np
 
-from ..checks import check_count, check_depth, check_peak_range
-from ..construction import (check_sigma, default_s0, project_params, weight_map_backward,
-                            weight_map_forward)
+from ..checks import check_columns, check_count, check_depth, check_peak_range, check_sigma
+from ..construction import default_s0, project_params, weight_map_backward, weight_map_forward
 from ..layers import dense_backward, dense_forward
-from ..mlp import check_columns, mlp_backward, mlp_forward
+from ..mlp import mlp_backward, mlp_forward
 from ..readout import lstsq_readout
 
 CONSTRAINED_KEYS = ("P", "c", "a", "s0", "V", "e")
@@ -82,7 +81,7 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
         ``2 pi (k + u) / K``, one random offset u per run); otherwise Kaiming-uniform. Each
         sub-network ``x' - F(x')`` carries a linear part ``x' = p_k . x + c_k``; around the
         whole circle these cancel in the sum, so the start is not tilted (it trained better
-        on r^3 than random directions; the README's choices give the numbers).
+        on r^3 than random directions; docs/choices.md gives the numbers).
     """
     K, n_out, depth = check_count(K, "K"), check_count(n_out, "n_out"), check_depth(depth)
     x = np.asarray(x, dtype=np.float64)

@@ -6,10 +6,10 @@ rather than with 2^depth (Hanin & Rolnick 2019).
 """
 import numpy as np
 
-from .checks import check_count, check_depth
-from .construction import triangle_network
-from .init import init_kaiming, init_raai
-from .regions import count_regions
+from ..checks import check_count, check_depth
+from ..construction import triangle_network
+from ..init import init_kaiming, init_raai
+from ..regions import count_regions
 
 
 def regions_by_depth(max_depth, rng, samples=50, peak_low=0.3, peak_high=0.7):

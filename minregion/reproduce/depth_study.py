@@ -32,13 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from .construction import weight_map_forward
+from ..construction import weight_map_forward
 from .experiments import Config, train_method
-from .mlp import mlp_predict
+from ..mlp import mlp_predict
 from .runner import run_blocks
 from .summary import spread
-from .targets import dense_points, get_target
-from .training import count_runs
+from ..targets import dense_points, get_target
+from ..training import count_runs
 
 DEPTHS = tuple(range(1, 9))
 TARGETS = ("x^3", "x^11", "tanh(3x)")
@@ -181,13 +181,18 @@ def depth_block(config, seed, target, depth, method):
     return out
 
 
+def depth_blocks(config, depths=DEPTHS, targets=TARGETS):
+    """Every cell of the study: ``(config, seed, target, depth, method)``."""
+    methods = [m for m in METHODS if m != "constrained"]
+    return [(config, s, t, d, m) for s in config.seeds for t in targets for d in depths
+            for m in methods]
+
+
 def run_depth_study(config, depths=DEPTHS, targets=TARGETS, jobs=1, progress=print,
                     initializer=None):
     """Every cell of the study, ``jobs`` processes at once; returns :func:`summarise_depth`."""
     config.check()
-    methods = [m for m in METHODS if m != "constrained"]
-    blocks = [(config, s, t, d, m) for s in config.seeds for t in targets for d in depths
-              for m in methods]
+    blocks = depth_blocks(config, depths, targets)
     done = run_blocks(depth_block, blocks, jobs,
                       lambda r: (f"depth {r['depth']} seed {r['seed']} {r['target']:>8s} "
                                  f"{METHODS[r['method']]:<42s} min MSE {min(r['mse']):.2e}"),

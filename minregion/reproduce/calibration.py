@@ -14,7 +14,7 @@ last step, the final MSE).
 import numpy as np
 
 from .experiments import Config, block_data, block_seeds, paper_cell, train_method
-from .mlp import mlp_predict
+from ..mlp import mlp_predict
 from .runner import run_blocks
 
 CALIBRATION_SEEDS = tuple(range(100, 120))      # never among the reported seeds
@@ -46,6 +46,12 @@ def calibration_block(config, seed, target, method, steps):
                 collapsed=[int(np.sum(a > 0.99 * var)) for a in after])
 
 
+def calibration_blocks(seeds=CALIBRATION_SEEDS, steps=STEPS, runs=30):
+    """Every calibration block: ``(config, seed, target, method, steps)``."""
+    config = Config(runs=runs)
+    return [(config, s, t, m, tuple(steps)) for s in seeds for t in TARGETS for m in METHODS]
+
+
 def run_calibration(seeds=CALIBRATION_SEEDS, steps=STEPS, runs=30, jobs=1, progress=print,
                     initializer=None):
     """Every calibration block; returns the summary written to ``calibration.json``.
@@ -58,8 +64,7 @@ def run_calibration(seeds=CALIBRATION_SEEDS, steps=STEPS, runs=30, jobs=1, progr
     the step counts at which the Kaiming median lies within 2x of the paper on both targets,
     and ``chosen``: the budget :func:`choose_budget` picks (None if the window is empty).
     """
-    config = Config(runs=runs)
-    blocks = [(config, s, t, m, tuple(steps)) for s in seeds for t in TARGETS for m in METHODS]
+    blocks = calibration_blocks(seeds, steps, runs)
     done = run_blocks(calibration_block, blocks, jobs,
                       lambda r: f"calibration seed {r['seed']} {r['target']:>5s} {r['method']}",
                       progress=progress, initializer=initializer)

@@ -25,15 +25,15 @@ from importlib import resources
 
 import numpy as np
 
-from .checks import check_budget
-from .construction import construction_params, weight_map_forward
-from .init import init_kaiming, init_raai
-from .mlp import mlp_predict
-from .readout import fit_alpha_beta
+from ..checks import check_budget
+from ..construction import construction_params, weight_map_forward
+from ..init import init_kaiming, init_raai
+from ..mlp import mlp_predict
+from ..readout import fit_alpha_beta
 from .runner import run_blocks
 from .summary import summarise_blocks, write_json
-from .targets import dense_points, get_target, sparse_points
-from .training import History, copy_layers, cosine_lr, count_runs, train_constrained, train_raw
+from ..targets import dense_points, get_target, sparse_points
+from ..training import History, copy_layers, cosine_lr, count_runs, train_constrained, train_raw
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -144,6 +144,13 @@ class Config:
             count = len(self.seeds) if seeds is None else int(seeds)
             changes["seeds"] = tuple(range(start, start + count))
         return replace(self, **changes).check()
+
+    def block_memory(self, depth=None):
+        """Bytes that one block holds at most: the caches of a forward pass of ``runs``
+        networks of ``depth`` (default: ``self.depth``) layers of ``width`` on ``dense_n``
+        points (each layer keeps a few arrays of 8-byte numbers)."""
+        depth = self.depth if depth is None else depth
+        return self.runs * self.dense_n * self.width * (depth + 2) * 8 * 8
 
     def steps(self, method):
         """``(phase-1 steps, raw-weight steps)`` of a method under this configuration."""
@@ -297,7 +304,7 @@ def parse_tables(spec):
     """``"1,2,3"`` -> ``["1", "2", "3"]`` (each once, in order), or a clear ``ValueError``.
 
     ``"ext"`` names the extensions (:mod:`minregion.extensions`) and ``"depth"`` the study of
-    the error against depth (:mod:`minregion.depth_study`), run beside the tables.
+    the error against depth (:mod:`minregion.reproduce.depth_study`), run beside the tables.
     """
     names = [t.strip() for t in str(spec).split(",") if t.strip()]
     unknown = [t for t in names if t not in TABLES and t not in ("ext", "depth")]
@@ -318,6 +325,12 @@ def describe_block(res):
             f"{METHODS[res['method']]:<31s} min MSE {min(res['score']):.2e}")
 
 
+def table_blocks(tables, config):
+    """Every block of the tables on every seed: ``(config, seed, table, target, method)``."""
+    return [(config, seed, t, tgt, m) for seed in config.seeds for t in tables
+            for tgt in TABLES[t]["targets"] for m in TABLES[t]["methods"]]
+
+
 def run_tables(tables, config, jobs=1, progress=print, initializer=None):
     """Run every block of the tables on every seed, ``jobs`` processes at once.
 
@@ -328,8 +341,7 @@ def run_tables(tables, config, jobs=1, progress=print, initializer=None):
     results : dict table -> table summary (see :func:`summarise_table`)
     """
     config.check()
-    blocks = [(config, seed, t, tgt, m) for seed in config.seeds for t in tables
-              for tgt in TABLES[t]["targets"] for m in TABLES[t]["methods"]]
+    blocks = table_blocks(tables, config)
     done = run_blocks(run_block, blocks, jobs, describe_block,
                       weights=[_block_work(config, t, m) for _, _, t, _, m in blocks],
                       progress=progress, initializer=initializer)
@@ -338,7 +350,7 @@ def run_tables(tables, config, jobs=1, progress=print, initializer=None):
 
 
 def summarise_table(table, config, blocks):
-    """The JSON summary of a table (see :mod:`minregion.summary` for its layout).
+    """The JSON summary of a table (see :mod:`minregion.reproduce.summary` for its layout).
 
     ``mse[method][target]`` holds the table's statistic (training MSE for Tables 1-2, test
     MSE for Table 3) as ``{"min", "mean", "min_range", "mean_range"}``: the median over the

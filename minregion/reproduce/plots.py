@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .experiments import METHODS
-from .targets import get_target
+from ..targets import get_target
 
 COLORS = {"kaiming": "tab:red", "raai": "tab:orange", "skip_pretraining": "tab:purple",
           "pretrain_free_scales": "tab:blue", "pretrain_theorem_3_1": "tab:green"}
