@@ -34,14 +34,23 @@ MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",
           "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
 
 
-def read_map():
-    """The README's map of the core: {module: floor} and the fenced folders it names."""
-    with open(os.path.join(ROOT, "README.md")) as fh:
-        text = fh.read()
-    m = re.search(r"<!-- BEGIN MAP -->(.*?)<!-- END MAP -->", text, re.S)
-    assert m, "README.md must hold the map of the core between <!-- BEGIN MAP --> and <!-- END MAP -->"
+MAP = re.compile(r"<!-- BEGIN MAP -->.*?<!-- END MAP -->", re.S)
+
+
+def map_block(path):
+    """The map between its markers in the Markdown file ``path``, or None."""
+    with open(path, encoding="utf-8") as fh:
+        m = MAP.search(fh.read())
+    return m.group(0) if m else None
+
+
+@pytest.fixture(scope="module")
+def readme_map():
+    """The README's map of the core: ({module: floor}, [fenced folders])."""
+    block = map_block(os.path.join(ROOT, "README.md"))
+    assert block, "README.md must hold the map of the core between <!-- BEGIN MAP --> and <!-- END MAP -->"
     floors, folders = {}, []
-    for row in m.group(1).splitlines():
+    for row in block.splitlines():
         cells = [c.strip() for c in row.strip().strip("|").split("|")]
         if len(cells) < 3 or not cells[1].startswith("`"):
             continue
@@ -53,9 +62,6 @@ def read_map():
                 assert module not in floors, f"{name} is on the README's map twice"
                 floors[module] = cells[0]
     return floors, folders
-
-
-FLOORS, FOLDERS = read_map()
 
 
 def modules():
@@ -100,21 +106,24 @@ def imports(name):
 CORE = sorted(m for m in modules() if folder_of(m) is None)
 
 
-def test_the_readme_map_lists_every_file_of_the_core_once():
+def test_the_readme_map_lists_every_file_of_the_core_once(readme_map):
+    FLOORS = readme_map[0]
     assert sorted(FLOORS) == CORE, ("README.md's map and the core differ: add the new module "
                                     "to the map (with its floor), or remove the old one")
     for module, floor in FLOORS.items():
         assert module in TOP or floor.isdigit(), f"{module}: floor {floor!r} must be a number"
 
 
-def test_the_readme_map_names_every_fenced_folder():
+def test_the_readme_map_names_every_fenced_folder(readme_map):
+    FOLDERS = readme_map[1]
     folders = sorted({folder_of(m) for m in modules() if folder_of(m)} - {"data"})
     assert sorted(FOLDERS) == folders, "README.md's map must name each folder of the package"
     assert set(folders) <= set(FENCES), f"a new folder needs a fence in FENCES: {folders}"
 
 
 @pytest.mark.parametrize("name", sorted(m for m in CORE if m not in TOP))
-def test_each_core_module_imports_only_from_lower_floors(name):
+def test_each_core_module_imports_only_from_lower_floors(readme_map, name):
+    FLOORS = readme_map[0]
     for target in imports(name):
         folder = folder_of(target)
         if folder is not None:
@@ -126,6 +135,17 @@ def test_each_core_module_imports_only_from_lower_floors(name):
         assert int(FLOORS[target]) < int(FLOORS[name]), (
             f"{name} (floor {FLOORS[name]}) imports {target} (floor {FLOORS[target]}): "
             f"a module imports only from lower floors (README.md, the map)")
+
+
+def test_every_copy_of_the_map_is_the_readmes():
+    """The student README carries the same map (it is the README of the student tree)."""
+    readme = map_block(os.path.join(ROOT, "README.md"))
+    folder = os.path.join(ROOT, "course")
+    for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if f.endswith(".md"):
+            block = map_block(os.path.join(folder, f))
+            assert block in (None, readme), (f"course/{f} holds an old copy of the map: copy "
+                                             f"the README's, from <!-- BEGIN MAP --> to <!-- END MAP -->")
 
 
 @pytest.mark.parametrize("folder", sorted(FENCES))
