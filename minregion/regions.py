@@ -58,7 +58,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .checks import check_interval
+from .checks import check_counter_network, check_interval
 from .mlp import check_layers
 from .regions_float64 import (SURE_JUMP, Marks, Tally, check_layer, check_resolution,
                               count_at_resolution, drop_false_zeros, first_marks,
@@ -115,6 +115,7 @@ def check_scalar_network(layers):
     """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)``
     pairs; else ValueError naming the layer and the shapes (``mlp.check_layers``)."""
     check_layers(layers, n_in=1, n_out=1, one_network=True)
+    check_counter_network(layers)       # width and size of the weights the counter can hold
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for W, b in layers]
 
