@@ -177,8 +177,14 @@ def _publish(output, write):
 
 
 def _report_published(output):
+    """Say what publishing did; returns 1 when the results went into a folder beside
+    ``--out`` (a file minregion did not write appeared there), else 0."""
     for line in output.report_lines():
         print(line)
+    if output.result.beside:
+        _say(f"note: the results are in {output.result.beside!r}, not in {output.given!r}")
+        return 1
+    return 0
 
 
 def _command(argv):
@@ -212,9 +218,9 @@ def cmd_regions(args, parser):
             study["depth"], study["constructed"], study["kaiming_median"],
             study["raai_median"], os.path.join(folder, "regions_vs_depth.png"))):
         return 1
-    _report_published(output)
+    beside = _report_published(output)
     print(f"({time.perf_counter() - start:.1f} s)")
-    return 0 if ok else 1
+    return 0 if ok and not beside else 1
 
 
 def _write_timings(path, blocks, seconds):
@@ -351,14 +357,13 @@ def cmd_reproduce(args, parser):
     if not _publish(output, write):
         return 1
     print(report)
-    _report_published(output)
-    return 0
+    return _report_published(output)
 
 
 def cmd_calibrate(args, parser):
     """``calibrate``: the Kaiming minimum against the step budget, on the calibration seeds;
     writes ``calibration.json`` and ``calibration.md``. Returns 0 (1 when the files could not
-    be written)."""
+    be written, or went into a folder beside ``--out``)."""
     from .reproduce.calibration import (CALIBRATION_SEEDS, calibration_blocks,
                                         format_calibration, run_calibration)
     from .reproduce.cost import calibration_cost
@@ -382,8 +387,7 @@ def cmd_calibrate(args, parser):
     if not _publish(output, write):
         return 1
     print(text)
-    _report_published(output)
-    return 0
+    return _report_published(output)
 
 
 class _TolerantStream(io.TextIOBase):

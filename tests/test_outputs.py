@@ -320,3 +320,19 @@ def test_the_report_records_the_arguments_given_to_main(tmp_path, monkeypatch):
     assert "kernel" not in text
     with pytest.raises(ValueError, match="list of arguments"):
         main("calibrate --seeds 1")
+
+
+def test_make_clean_removes_only_the_files_minregion_wrote(tmp_path):
+    _published(tmp_path, {"a.txt": "a", "b.txt": "b"})
+    out = tmp_path / "res"
+    (out / "b.txt").write_text("changed")
+    (out / "notes.txt").write_text("mine")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.txt").write_text("not listed anywhere")
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "minregion", "reproduce",
+                                                        "outputs.py"), "clean", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(out)) == ["b.txt", "notes.txt"]
+    assert (tmp_path / "other" / "a.txt").read_text() == "not listed anywhere"
+    assert "removed 1 file(s)" in done.stdout and "b.txt" in done.stdout

@@ -509,3 +509,51 @@ class Output:
             lines.append("left alone, since they were changed after minregion wrote them: "
                          + ", ".join(r.changed))
         return lines + self.notes
+
+
+# --- make clean -------------------------------------------------------------------------------
+
+def clean(folder):
+    """Remove what minregion wrote under ``folder`` (``make clean``): in every folder below
+    it that holds a manifest, the listed files that nobody changed, then the manifest, then
+    the folder if nothing else is left in it. Links are not followed.
+
+    Returns (removed, folders, kept): the files removed (the manifests included), the
+    folders removed, and the paths left alone (changed, not minregion's, or a manifest that
+    is not minregion's).
+    """
+    removed, folders, kept = [], [], []
+    if not os.path.isdir(folder):
+        return removed, folders, kept
+    for path, dirs, files in os.walk(folder, topdown=False):
+        if MANIFEST in files:
+            try:
+                manifest = Manifest.load(path)
+            except OutputError:
+                kept.append(os.path.join(path, MANIFEST))
+                continue
+            for name in sorted(manifest.files):
+                if manifest.owns(name):
+                    os.remove(os.path.join(path, name))
+                    removed.append(os.path.join(path, name))
+                elif os.path.lexists(os.path.join(path, name)):
+                    kept.append(os.path.join(path, name))
+            os.remove(os.path.join(path, MANIFEST))
+            removed.append(os.path.join(path, MANIFEST))
+            try:
+                os.rmdir(path)
+                folders.append(path)
+            except OSError:
+                pass                    # the user's files, or a staging folder, are left
+    return removed, folders, kept
+
+
+if __name__ == "__main__":      # python minregion/reproduce/outputs.py clean DIR ... (stdlib only)
+    import sys
+    if len(sys.argv) < 3 or sys.argv[1] != "clean":
+        sys.exit("usage: python minregion/reproduce/outputs.py clean DIR ...")
+    for top in sys.argv[2:]:
+        gone, folders, left = clean(top)
+        files = [p for p in gone if os.path.basename(p) != MANIFEST]
+        print(f"{top}: removed {len(files)} file(s) that minregion wrote and {len(folders)} "
+              f"folder(s) left empty" + (f"; left alone: {', '.join(left)}" if left else ""))
