@@ -153,6 +153,9 @@ def test_results_of_an_earlier_run_are_never_mixed_with_new_ones(tmp_path, capsy
     assert main(["reproduce", "--tables", "ext", "--quick"] + argv) == 0
     printed = capsys.readouterr().out
     assert "removed the files of an earlier run" in printed and "table3.json" in printed
+    assert "left alone" in printed and "notes.txt" in printed
+    report = (out / "report.md").read_text()       # the arguments given to main, not pytest's
+    assert "Command: `python -m minregion reproduce --tables ext --quick --runs 2" in report
     assert not (out / "table3.json").exists() and not (out / "table3_fits.png").exists()
     assert (out / "notes.txt").read_text() == "the user's own file"
     assert sorted(os.listdir(out)) == sorted([MANIFEST, "notes.txt"] + cli._reproduce_files(

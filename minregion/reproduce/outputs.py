@@ -285,6 +285,7 @@ class Published:
     changed: list = field(default_factory=list)    # minregion's once, changed since: kept
     foreign: list = field(default_factory=list)    # why the results went beside (if so)
     beside: str = None                             # the folder they went into instead
+    others: list = field(default_factory=list)     # everything else there: left alone
 
 
 class Output:
@@ -417,7 +418,9 @@ class Output:
                 if isinstance(err, OSError):
                     raise PublishError(err, state) from err
                 raise
-            self.result = Published(self.given, new, replaced, removed, changed)
+            others = sorted(f for f in os.listdir(self.path) if f not in final.files
+                            and f not in (MANIFEST, os.path.basename(self.stage)))
+            self.result = Published(self.given, new, replaced, removed, changed, others=others)
         remove_tree(aside)
         return self.result
 
@@ -508,6 +511,11 @@ class Output:
         if r.changed:
             lines.append("left alone, since they were changed after minregion wrote them: "
                          + ", ".join(r.changed))
+        others = [f for f in r.others if f not in r.changed]
+        if others:
+            more = f" and {len(others) - 8} more" if len(others) > 8 else ""
+            lines.append(f"left alone in {r.folder!r} (files minregion did not write): "
+                         + ", ".join(others[:8]) + more)
         return lines + self.notes
 
 
