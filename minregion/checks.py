@@ -377,7 +377,8 @@ MAX_COUNT_WIDTH = 1024          # neurons per layer that the region counter take
 MAX_COUNT_VALUE = 2.0 ** 500    # about 3e150: the largest value a layer may reach on [-1, 1]
 
 
-def _human_bytes(n):
+def human_bytes(n):
+    """A number of bytes for a message: ``1.28 GB``."""
     for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
         if n < 1000 or unit == "PB":
             return f"{n:.3g} {unit}"
@@ -413,9 +414,9 @@ def check_counter_network(layers):
             f"layer it keeps (cells x width) numbers and multiplies them by the weights, and "
             f"a layer of width {w} can cut every cell {w} times. Here, with the {cells} "
             f"cells that a random network of these widths has before layers[{l}] (about), "
-            f"that layer alone needs about {_human_bytes(cells * w * 8 * 16)} and "
+            f"that layer alone needs about {human_bytes(cells * w * 8 * 16)} and "
             f"{cost[l]:.2g} multiply-adds, and up to "
-            f"{_human_bytes(cells * (w + 1) * w * 8 * 16)} when every neuron cuts every cell. "
+            f"{human_bytes(cells * (w + 1) * w * 8 * 16)} when every neuron cuts every cell. "
             f"Count a narrower network, or sample "
             f"(regions.count_activation_regions_sampled, a lower bound)")
     value = slope = 1.0

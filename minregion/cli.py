@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from .checks import _human_bytes as _human
+from .checks import human_bytes as _human
 from .reproduce.outputs import Output, OutputError, PublishError
 
 MAX_REGION_DEPTH = 26     # 2^26 pieces: about a minute; beyond, out of reach for a demo
@@ -406,7 +406,7 @@ class _TolerantStream(io.TextIOBase):
             try:
                 self.stream.write(text)
                 self.stream.flush()
-            except (OSError, ValueError) as err:     # ValueError: the stream was closed
+            except (OSError, ValueError, AttributeError) as err:    # closed, or None
                 self.failed = err
         return len(text)
 
@@ -414,7 +414,7 @@ class _TolerantStream(io.TextIOBase):
         if self.failed is None:
             try:
                 self.stream.flush()
-            except (OSError, ValueError) as err:
+            except (OSError, ValueError, AttributeError) as err:
                 self.failed = err
 
 

@@ -105,6 +105,7 @@ def test_out_through_a_link_writes_into_its_target_and_a_dangling_link_is_refuse
     assert (target / FIGURE).exists() and (target / MANIFEST).exists()
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     assert regions(tmp_path / "dangling") == 2
+    assert regions(tmp_path / "dangling" / "sub") == 2
     assert not (tmp_path / "nowhere").exists()
 
 

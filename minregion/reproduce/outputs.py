@@ -316,9 +316,13 @@ class Output:
         if not isinstance(given, str) or not given.strip():
             raise OutputError(f"--out must name a folder; got {given!r}")
         real = os.path.realpath(os.path.abspath(given))
-        if os.path.islink(os.path.abspath(given).rstrip(os.sep)) and not os.path.exists(real):
-            raise OutputError(f"--out {given!r} is a symbolic link to {real}, which does not "
-                              f"exist; minregion does not create folders through links")
+        p = os.path.abspath(given)
+        while p != os.path.dirname(p):
+            if os.path.islink(p) and not os.path.exists(p):
+                raise OutputError(f"--out {given!r} goes through the symbolic link {p}, whose "
+                                  f"target does not exist; minregion does not create folders "
+                                  f"through links")
+            p = os.path.dirname(p)
         check_not_sources(real, given)
         if os.path.lexists(real) and not os.path.isdir(real):
             raise OutputError(f"--out {given!r} is not a writable folder (it is a file)")
@@ -419,7 +423,7 @@ class Output:
                     raise PublishError(err, state) from err
                 raise
             others = sorted(f for f in os.listdir(self.path) if f not in final.files
-                            and f not in (MANIFEST, os.path.basename(self.stage)))
+                            and f != MANIFEST and not f.startswith(STAGING))
             self.result = Published(self.given, new, replaced, removed, changed, others=others)
         remove_tree(aside)
         return self.result
