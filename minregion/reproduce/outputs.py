@@ -331,11 +331,12 @@ class Output:
             foreign = [n for n in names if os.path.lexists(os.path.join(real, n))
                        and not manifest.owns(n)]
             if foreign:
+                them, were = ("them", "they were") if len(foreign) > 1 else ("it", "it was")
                 raise OutputError(
                     f"--out {given!r} holds {', '.join(foreign)}, which this run would "
-                    f"overwrite; minregion did not write {'them' if len(foreign) > 1 else 'it'} "
-                    f"(or {'they were' if len(foreign) > 1 else 'it was'} changed since), and "
-                    f"it overwrites only its own files: move them away, or choose another --out")
+                    f"overwrite; minregion did not write {them} (or {were} changed since), "
+                    f"and it overwrites only its own files: move {them} away, or choose "
+                    f"another --out")
             self.notes += [f"note: {os.path.join(given, f)} is the staging folder of another "
                            f"run (still running, or killed): minregion leaves it alone"
                            for f in sorted(os.listdir(real)) if f.startswith(STAGING)]
