@@ -17,7 +17,12 @@ FLOORS = {
     "checks": 0, "speed": 0, "runner": 0, "summary": 0,
     "layers": 1, "optim": 1, "init": 1, "gradcheck": 1, "triangle": 1, "targets": 1,
     "readout": 1,
-    "mlp": 2, "regions_float64": 2,
+    "mlp": 2,
+    # the region counter's float64 guard, a fenced folder below regions (its face last)
+    "float64.thresholds": 0, "float64.arithmetic": 0, "float64.warning": 0,
+    "float64.sizes": 1, "float64.chunk": 1, "float64.width_threshold": 1,
+    "float64.kinks": 1.2, "float64.narrow": 1.2, "float64.recount": 1.2,
+    "float64.dips": 1.4, "float64.tally": 1.4, "float64.marks": 1.6, "float64.__init__": 2,
     "construction": 3, "regions": 3,
     "training": 4, "regions_vs_depth": 4,
     "experiments": 5,
@@ -33,8 +38,8 @@ FLOORS = {
     "extensions.plots": 8,
 }
 # The model files: what a network computes, never how it is trained or reported.
-MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions", "regions_float64",
-          "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
+MODELS = ("layers", "mlp", "triangle", "construction", "readout", "regions",
+          *[name for name in FLOORS if name.startswith("float64.")], "extensions.difference", "extensions.triangle_layer", "extensions.regions2d")
 TRAINING_AND_ABOVE = ("training", "runner", "experiments", "plots", "report", "cli",
                       "extensions.train", "extensions.experiments", "extensions.plots")
 
@@ -90,6 +95,19 @@ def test_the_core_never_imports_the_extensions():
     for name in FLOORS:
         if not name.startswith("extensions") and name not in ("cli", "__main__"):
             assert not any(t.startswith("extensions") for t in imports(name)), name
+
+
+def test_only_the_counter_enters_the_float64_guard():
+    """minregion/float64/ is the region counter's guard: only regions imports it, through its
+    face, and the guard imports nothing else of the package."""
+    for name in FLOORS:
+        inside = name.startswith("float64.")
+        for target in imports(name):
+            if inside:
+                assert target.startswith("float64."), f"{name} imports {target}"
+            elif target.startswith("float64."):
+                assert name == "regions" and target == "float64.__init__", \
+                    f"{name} imports {target}: only regions may, through the face"
 
 
 def test_model_files_never_import_training_code():
