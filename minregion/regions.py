@@ -99,6 +99,12 @@ class RegionReport:
     unsettled: int = 0
     fragile: int = 0
 
+    @property
+    def flagged(self):
+        """True when the counts come as a range (``pieces_low < pieces_high`` or the same for
+        the regions): the count :func:`region_report` warns about."""
+        return self.pieces_low != self.pieces_high or self.regions_low != self.regions_high
+
     def __str__(self):
         rng = (f", between {self.pieces_low} and {self.pieces_high} pieces"
                if self.pieces_low != self.pieces_high else "")
@@ -359,7 +365,7 @@ def exact_window(layers, left, right, at_lo, at_hi):
 # The public functions
 # ---------------------------------------------------------------------------------------
 
-def _report(layers, lo, hi, resolution=None, keep_pieces=False):
+def _report(layers, lo, hi, resolution=None, keep_pieces=False, warn=True):
     """(RegionReport, edges, slopes) of :func:`region_report` and :func:`affine_pieces`."""
     lo, hi = check_interval(lo, hi)
     layers = check_scalar_network(layers)
@@ -373,11 +379,12 @@ def _report(layers, lo, hi, resolution=None, keep_pieces=False):
         n, edges, slopes, why = float64.count_at_resolution(chunks, layers[-1][0], lo, hi,
                                                             resolution)
         report = RegionReport(lo=lo, hi=hi, **n)
-    float64.warn_if_unresolved(report, stacklevel=4, why=why)
+    if warn:
+        float64.warn_if_unresolved(report, stacklevel=4, why=why)
     return report, edges, slopes
 
 
-def region_report(layers, lo=0.0, hi=1.0, resolution=None):
+def region_report(layers, lo=0.0, hi=1.0, resolution=None, warn=True):
     """Count the affine pieces and activation regions of a network on [lo, hi], exactly.
 
     layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
@@ -387,12 +394,15 @@ def region_report(layers, lo=0.0, hi=1.0, resolution=None):
         plain width threshold does instead: activation regions narrower than it are
         absorbed into their neighbours (0 keeps every cell float64 produces), with a
         warning when the count depends on it
+    warn : bool, issue the warning below (False: the caller reads ``report.flagged``)
 
     Returns a RegionReport. Warns (RegionResolutionWarning) when float64 could not settle
     the count, or it is within rounding of the weights: ``pieces_low .. pieces_high`` and
-    ``regions_low .. regions_high`` then hold the range.
+    ``regions_low .. regions_high`` then hold the range (``report.flagged``).
     """
-    return _report(layers, lo, hi, resolution)[0]
+    if not isinstance(warn, bool):
+        raise ValueError(f"warn must be True or False; got {warn!r}")
+    return _report(layers, lo, hi, resolution, warn=warn)[0]
 
 
 def count_regions(layers, lo=0.0, hi=1.0, resolution=None):
