@@ -7,10 +7,16 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
+    python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)
     /usr/bin/time -v python benchmarks/regions_float64.py depth 24    # ... with its peak memory
+    python benchmarks/regions_float64.py depth 20 --against DIR --rounds 5
+        # this checkout against another one (``git worktree add DIR REV``), alternating
 
 ``--old FILE`` also runs an earlier counter for comparison, e.g. the one before the exact
-recounts: ``git show 2ad6beb:minregion/regions.py > /tmp/regions_old.py``.
+recounts: ``git show 2ad6beb:minregion/regions.py > /tmp/regions_old.py``. ``--against DIR``
+times the depth-d count of this checkout and of the one in DIR in turn, each in a fresh
+process, and prints the best of ``--rounds`` of each and their ratio (the machine's load
+changes both alike).
 
 In the tables, "exact" is the count of the float-weight network with touches (the
 convention of the counter), "ideal" the count of the construction with its weights computed
@@ -20,6 +26,7 @@ exact one without a RegionResolutionWarning, or when the warned range misses it.
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 import warnings
@@ -213,6 +220,71 @@ def depth(d, old=None, chunk=None):
           f"{getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
 
 
+TIME_ONE = """
+import sys, time
+import numpy as np
+from minregion.construction import triangle_network
+from minregion.regions import region_report
+d = int(sys.argv[1])
+layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
+best = float("inf")
+for _ in range(2):
+    start = time.perf_counter()
+    report = region_report(layers)
+    best = min(best, time.perf_counter() - start)
+print(best, report.pieces)
+"""
+
+
+def against(d, other, rounds):
+    """The depth-d count (as :func:`depth`) timed in this checkout and in ``other`` in turn,
+    each in a fresh process (best of two counts), ``rounds`` times: the best of each."""
+    trees = {"this checkout": os.path.abspath(ROOT), other: os.path.abspath(other)}
+    best = dict.fromkeys(trees, float("inf"))
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            env = dict(os.environ, PYTHONPATH=tree)
+            out = subprocess.run([sys.executable, "-c", TIME_ONE, str(d)], cwd=tree, env=env,
+                                 capture_output=True, text=True, check=True).stdout.split()
+            best[name] = min(best[name], float(out[0]))
+            print(f"  {name}: {float(out[0]):.3f} s ({out[1]} pieces)", flush=True)
+    mine, theirs = best.values()
+    print(f"depth {d}, best of {rounds}: this checkout {mine:.3f} s, {other} {theirs:.3f} s, "
+          f"ratio {mine / theirs:.2f}")
+
+
+def exact_against_float64():
+    """Milliseconds per count: the float64 counter, the same algorithm (regions.py) run on
+    Fractions from the input layer, and the one-cell-at-a-time rational counter of the
+    tests, on constructions (peaks U(0.3, 0.7)) and Kaiming networks."""
+    from fractions import Fraction
+    from minregion.float64 import as_exact, to_chunk
+    from minregion.init import init_kaiming
+
+    def in_fractions(layers):
+        exact = as_exact(NEW.check_scalar_network(layers))
+        (p,) = NEW.final_cells(exact, Fraction(0), Fraction(1), exact=True)
+        return int(NEW.regions_and_pieces(to_chunk(p, exact[-1][0]))[2].sum())
+
+    counters = {"float64 (count_regions)": NEW.count_regions,
+                "regions.py on Fractions": in_fractions,
+                "tests/exact_rational.py": lambda layers: exact_report(layers).pieces}
+    rng = np.random.default_rng(0)
+    nets = {f"construction, depth {d}": [triangle_network(rng.uniform(0.3, 0.7, d + 1))
+                                         for _ in range(20 if d <= 5 else 3)]
+            for d in (3, 5, 8, 10)}
+    nets["Kaiming 1-4x5-1"] = [init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(20)]
+    for name, layers in nets.items():
+        times = {}
+        for label, counter in counters.items():
+            start = time.perf_counter()
+            counts = [counter(net) for net in layers]
+            times[label] = (time.perf_counter() - start) / len(layers) * 1e3
+            assert counts == [NEW.count_regions(net) for net in layers], (name, label)
+        print(f"{name}: " + ", ".join(f"{label} {ms:.1f} ms" for label, ms in times.items()) +
+              " per count (the same counts)", flush=True)
+
+
 def small(old=None):
     """Milliseconds per count of small networks: 200 Kaiming 1-4x5-1 and 200 constructions
     of depth 5 (peaks U(0.3, 0.7)), as training counts them every few hundred steps."""
@@ -233,11 +305,14 @@ def small(old=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small"])
+    parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small",
+                                         "exact"])
     parser.add_argument("d", nargs="?", type=int, default=20)
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
     parser.add_argument("--chunk", type=int, help="depth: cells per chunk (CHUNK_CELLS)")
+    parser.add_argument("--against", help="depth: another checkout to time in turn with this")
+    parser.add_argument("--rounds", type=int, default=5, help="--against: how many turns")
     args = parser.parse_args()
     old = load_old(args.old) if args.old else None
     if args.what == "cases":
@@ -248,6 +323,10 @@ def main():
         touches()
     elif args.what == "small":
         small(old)
+    elif args.what == "exact":
+        exact_against_float64()
+    elif args.against:
+        against(args.d, args.against, args.rounds)
     else:
         depth(args.d, old, args.chunk)
 

@@ -45,26 +45,22 @@ so memory grows with the depth, not with the number of cells. The counts add up.
 
 **Float64.** Some of these decisions are unsure in float64: where a neuron should only
 touch zero, rounded weights make it dip below by a hair; a cell can be narrower than the
-error of its ends; two slopes can agree to rounding. :mod:`minregion.regions_float64`
-checks every layer: it counts such a *touch* with the neuron on, recounts what float64
-cannot settle in exact rational arithmetic (this module's functions, run on
-``fractions.Fraction`` arrays), and reports what is still open as a range, with a
-:class:`RegionResolutionWarning`. What is counted and guaranteed, and the measurements
+error of its ends; two slopes can agree to rounding. The *guard*, the folder
+``minregion/float64/``, watches every layer: it counts such a *touch* with the neuron on,
+recounts what float64 cannot settle in exact rational arithmetic (this module's functions,
+run on ``fractions.Fraction`` arrays), and reports what is still open as a range, with a
+:class:`RegionResolutionWarning`. Every call into it reads ``float64.<name>``; you need not
+read it to follow the algorithm. What is counted and guaranteed, and the measurements
 behind it: docs/regions_float64.md.
 """
 from dataclasses import dataclass
 from fractions import Fraction
-from types import SimpleNamespace
 
 import numpy as np
 
-from .checks import check_counter_network, check_interval
-from .mlp import check_layers
-from .regions_float64 import (SURE_JUMP, Marks, Tally, check_layer, check_resolution,
-                              count_at_resolution, drop_false_zeros, first_marks,
-                              output_sequence, seam_cell, slope_jumps, split_marks,
-                              times_transpose, warn_if_unresolved)
-from .regions_float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
+from . import float64
+from .checks import check_counter_network, check_interval, check_layers
+from .float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
 
 CHUNK_CELLS = 2 ** 14         # past this many cells, carry on in two halves
 
@@ -103,6 +99,12 @@ class RegionReport:
     unsettled: int = 0
     fragile: int = 0
 
+    @property
+    def flagged(self):
+        """True when the counts come as a range (``pieces_low < pieces_high`` or the same for
+        the regions): the count :func:`region_report` warns about."""
+        return self.pieces_low != self.pieces_high or self.regions_low != self.regions_high
+
     def __str__(self):
         rng = (f", between {self.pieces_low} and {self.pieces_high} pieces"
                if self.pieces_low != self.pieces_high else "")
@@ -113,7 +115,7 @@ class RegionReport:
 
 def check_scalar_network(layers):
     """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)``
-    pairs; else ValueError naming the layer and the shapes (``mlp.check_layers``)."""
+    pairs; else ValueError naming the layer and the shapes (``checks.check_layers``)."""
     check_layers(layers, n_in=1, n_out=1, one_network=True)
     check_counter_network(layers)       # width and size of the weights the counter can hold
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
@@ -133,14 +135,14 @@ class Cells:
     on : (P, w) bool, which neurons are on
     patterns : (P, B) uint8, the on/off bits of every layer so far, 8 to a byte
         (``np.packbits``); equal rows are equal activation patterns
-    marks : regions_float64.Marks, what float64 keeps about every cell
+    marks : float64.CellMarks, what the guard keeps about every cell
     """
     xs: np.ndarray
     slope: np.ndarray
     value: np.ndarray
     on: np.ndarray
     patterns: np.ndarray
-    marks: Marks
+    marks: float64.CellMarks
 
     def __len__(self):
         return len(self.xs) - 1
@@ -159,8 +161,13 @@ def zero_crossings(slope, value, ref, xs):
 
     Returns root : (P, w), the zero ``ref - value / slope`` where it lies strictly between
     xs[p] and xs[p + 1]; +inf elsewhere (and where the preactivation is flat).
+
+    The same function runs on float64 arrays and on object arrays of ``fractions.Fraction``
+    (the exact recount, chapter 1 section 5): a Fraction divided by 0 raises instead of
+    giving inf, so it divides only where the slope is not 0, and ``root`` keeps the dtype
+    of ``slope``.
     """
-    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), the zero ref - value / slope of every preactivation that is not flat, where it lies strictly inside its own cell, +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
+    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), of the dtype of slope: ref - value / slope, divided only where the slope is not 0 (it also runs on Fraction arrays), where that zero lies strictly inside its own cell; +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
     root = np.full(slope.shape, np.inf, dtype=slope.dtype)
     p, k = np.nonzero(slope)                      # a flat preactivation has no zero
     root[p, k] = ref[p] - value[p, k] / slope[p, k]
@@ -170,20 +177,38 @@ def zero_crossings(slope, value, ref, xs):
     return root
 
 
+@dataclass(frozen=True)
+class Cut:
+    """P old cells cut into P' new ones by one layer (:func:`split_at_zeros`).
+
+    xs : (P' + 1,) the new breakpoints; old : (P' + 1,) bool, the breakpoint was there
+        before; made_by : (P' + 1,) the neuron whose zero made it (-1 if old)
+    parent : (P',) the old cell each new one lies in; first : (P,) where the old cells
+        start now
+    slope, value : (P', w) the layer's preactivations, value at ref (P',); on : (P', w)
+    h_slope, h_value : (P, fan_in) the layer's input on the old cells, value at ref_old (P,)
+    """
+    xs: np.ndarray
+    old: np.ndarray
+    made_by: np.ndarray
+    parent: np.ndarray
+    first: np.ndarray
+    slope: np.ndarray
+    value: np.ndarray
+    ref: np.ndarray
+    on: np.ndarray
+    h_slope: np.ndarray
+    h_value: np.ndarray
+    ref_old: np.ndarray
+
+
 def split_at_zeros(p, W, b):
     """Steps 1-4 of the module docstring: cut the cells ``p`` at the zeros of layer
-    ``(W, b)``'s preactivations, and switch its neurons on or off.
-
-    Returns a Cut of P' new cells: xs (P' + 1,); parent (P',) the old cell each new one
-    lies in; first (P,) where the old cells start now; old (P' + 1,) bool, the breakpoint
-    was there before; made_by (P' + 1,) the neuron whose zero made it (-1 if old); slope,
-    value (P', w) the preactivations, value at ref (P',); on (P', w) bool; the layer's
-    input on the old cells h_slope, h_value (P, fan_in), value at ref_old (P,).
-    """
+    ``(W, b)``'s preactivations, and switch its neurons on or off -> a Cut."""
     h_slope, h_value = p.slope * p.on, p.value * p.on        # (P, fan_in) the ReLU
     ref_old = reference_points(p.xs)                          # (P,)
-    slope = times_transpose(h_slope, W)                       # (P, w) = h_slope @ W.T
-    value = times_transpose(h_value, W) + b                   # (P, w) at ref_old
+    slope = float64.times_transpose(h_slope, W)               # (P, w) = h_slope @ W.T
+    value = float64.times_transpose(h_value, W) + b           # (P, w) at ref_old
     root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
     # The new cells: every old cell, followed by its zeros in increasing order.
     order = np.argsort(root, axis=1, kind="stable")
@@ -201,15 +226,25 @@ def split_at_zeros(p, W, b):
     slope, value = np.take(slope, parent, axis=0), np.take(value, parent, axis=0)
     mid = xs[:-1] + (xs[1:] - xs[:-1]) / 2
     on = value + slope * (mid - ref_old[parent])[:, None] > 0
-    keep = drop_false_zeros(xs, old, on)             # zeros float64 misplaced (rare)
+    keep = switching(old, on)                          # float64 can misplace a zero (rare)
     if not keep.all():
         xs, old, made_by = xs[keep], old[keep], made_by[keep]
         on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
-    return SimpleNamespace(xs=xs, parent=parent, first=np.flatnonzero(old[:-1]), old=old,
-                           made_by=made_by, slope=slope, value=value, ref=ref, on=on,
-                           h_slope=h_slope, h_value=h_value, ref_old=ref_old)
+    return Cut(xs=xs, old=old, made_by=made_by, parent=parent,
+               first=np.flatnonzero(old[:-1]), slope=slope, value=value, ref=ref, on=on,
+               h_slope=h_slope, h_value=h_value, ref_old=ref_old)
+
+
+def switching(old, on):
+    """A new breakpoint across which no neuron switches is no breakpoint (float64 can put
+    a zero on the wrong side of its neighbour's). ``old`` (P' + 1,) and ``on`` (P', w) of
+    a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
+    j = np.flatnonzero(~old[1:-1]) + 1
+    keep = np.ones(len(old), bool)
+    keep[j[np.all(on[j] == on[j - 1], axis=1)]] = False
+    return keep
 
 
 def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=True):
@@ -219,7 +254,7 @@ def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=Tru
                   dtype=object if exact else np.float64)
     first = Cells(xs, slope=np.ones((1, 1), xs.dtype), value=reference_points(xs)[:, None],
                    on=np.ones((1, 1), bool), patterns=np.zeros((1, 0), np.uint8),
-                   marks=first_marks(xs[1], exact, at_lo, at_hi))    # z(x) = x, on
+                   marks=float64.start_marks(xs[1], exact, at_lo, at_hi))    # z(x) = x
     stack = [(0, first)]
     while stack:
         k, p = stack.pop()
@@ -228,7 +263,7 @@ def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=Tru
             cut = split_at_zeros(p, W, b)
             patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),
                                        np.packbits(cut.on, axis=1)], axis=1)
-            marks = check_layer(p, cut, W, b, k, touches)      # touches, doubts, ...
+            marks = float64.mark_layer(p, cut, W, b, k, touches)   # touches, doubts ...
             p = Cells(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
             k += 1
             if len(p) > CHUNK_CELLS and k < len(layers) - 1:
@@ -240,7 +275,7 @@ def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=Tru
 def split_in_two(p):
     """Cut the cells at a seam inside cell j, at the golden ratio of it (no round
     number); cell j goes into both halves. Returns (left, right) Cells."""
-    j = seam_cell(p)
+    j = float64.seam_cell(p.xs, p.marks)
     seam = p.xs[j] + (p.xs[j + 1] - p.xs[j]) * 0.6180339887498949
     ref_j = reference_points(p.xs[j:j + 2])[0]
     at = lambda x: p.value[j] + p.slope[j] * (x - ref_j)    # cell j's values at x
@@ -248,7 +283,7 @@ def split_in_two(p):
     value_l, value_r = p.value[:j + 1].copy(), p.value[j:].copy()
     value_l[-1] = at(reference_points(xs_l[-2:])[0])
     value_r[0] = at(reference_points(xs_r[:2])[0])
-    marks_l, marks_r = split_marks(p.marks, j, at(seam))
+    marks_l, marks_r = float64.split_marks(p.marks, j, at(seam))
     return (Cells(xs_l, p.slope[:j + 1], value_l, p.on[:j + 1], p.patterns[:j + 1], marks_l),
             Cells(xs_r, p.slope[j:], value_r, p.on[j:], p.patterns[j:], marks_r))
 
@@ -263,8 +298,8 @@ def group_activation_regions(patterns, rank):
     patterns : (P, B) packed on/off bits (touches counted as on)
     rank : (P,) int, how little a cell's slope is to be trusted for its region's (0: best)
 
-    Returns starts (R,) the first cell of each region, and rep (R,) the cell whose slope
-    is the region's: the first of lowest rank.
+    Returns starts (A,) the first cell of each of the A regions, and rep (A,) the cell
+    whose slope is the region's: the first of lowest rank.
     """
     P = len(patterns)
     new = np.ones(P, bool)
@@ -277,12 +312,13 @@ def merge_equal_slopes(jump, tol):
     """Affine pieces: a region starts a new piece unless its output slope equals the one
     of the region before it.
 
-    jump : (R - 1,) |slope of region k + 1 - slope of region k|
-    tol : (R - 1,) the largest jump taken as none (float64 rounding: see ``slope_jumps``)
+    jump : (A - 1,) |slope of region k + 1 - slope of region k|, A activation regions
+    tol : (A - 1,) the largest jump taken as none (float64 rounding: see
+        ``float64.slope_jumps``)
 
-    Returns new (R,) bool: True where region k starts an affine piece (always region 0).
+    Returns new (A,) bool: True where region k starts an affine piece (always region 0).
     """
-    # BEGIN SOLUTION ch01 merge_equal_slopes: new (R,) bool, True for region 0 and for every region whose slope jumps by more than tol from the region before it | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 2
+    # BEGIN SOLUTION ch01 merge_equal_slopes: new (A,) bool, True for region 0 and for every region whose slope jumps by more than tol from the region before it | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 2
     new = np.ones(len(jump) + 1, bool)
     new[1:] = jump > tol
     # END SOLUTION
@@ -290,63 +326,66 @@ def merge_equal_slopes(jump, tol):
 
 
 def regions_and_pieces(s):
-    """The counting steps, on a chunk's final cells ``s`` (regions_float64.Sequence):
+    """The counting steps, on a chunk's final cells ``s`` (float64.Chunk):
 
     1. absorb the slivers: ``s.counted`` are the patterns with every touch counted as on,
-       as ``regions_float64.count_touches_as_on`` decided them layer by layer;
+       as the guard decided them layer by layer;
     2. group the activation regions (:func:`group_activation_regions`);
     3. merge equal slopes (:func:`merge_equal_slopes`), with the jumps and tolerances of
-       ``regions_float64.slope_jumps``.
+       ``float64.slope_jumps``.
 
-    Returns starts (R,), rep (R,), new_piece (R,) bool, and doubtful (R - 1,) bool: the
+    Returns starts (A,), rep (A,), new_piece (A,) bool, and doubtful (A - 1,) bool: the
     jumps float64 could not settle.
     """
     rank = s.touched + 2 * ~s.exact      # a region's slope: outside touches, exact if known
     starts, rep = group_activation_regions(s.counted, rank)
-    jump, tol, doubtful = slope_jumps(s, rep)
+    jump, tol, doubtful = float64.slope_jumps(s, rep)
     return starts, rep, merge_equal_slopes(jump, tol), doubtful
 
 
 def count(layers, lo, hi, keep_pieces=False):
     """Count a checked network on [lo, hi], chunk by chunk -> (dict of RegionReport's
     counts and ranges, the affine pieces' edges (K + 1,) and slopes (K,) or None, None)."""
-    tally = Tally(layers, lo, hi, exact_window, keep_pieces)     # sums, ranges, Fractions
+    tally = float64.Tally(layers, lo, hi, exact_window, keep_pieces)   # sums, ranges
     for p in final_cells(layers, lo, hi):
-        s = output_sequence(p, layers[-1][0])          # + the output's slope on each cell
+        s = float64.to_chunk(p, layers[-1][0])         # + the output's slope on each cell
         s = tally.settle(s, regions_and_pieces(s))     # recount what float64 cannot settle
         s = tally.join(s)                              # the chunk before's last region
         tally.add(s, *regions_and_pieces(s))
     return tally.result()
 
 
-def exact_window(layers, L, R, at_lo, at_hi):
-    """The final cells of [L, R] in exact arithmetic (Fraction layers and ends)."""
-    (p,) = final_cells(layers, L, R, exact=True, at_lo=at_lo, at_hi=at_hi)
-    return output_sequence(p, layers[-1][0])
+def exact_window(layers, left, right, at_lo, at_hi):
+    """The final cells of [left, right] in exact arithmetic (Fraction layers and ends),
+    as a float64.Chunk."""
+    (p,) = final_cells(layers, left, right, exact=True, at_lo=at_lo, at_hi=at_hi)
+    return float64.to_chunk(p, layers[-1][0])
 
 
 # ---------------------------------------------------------------------------------------
 # The public functions
 # ---------------------------------------------------------------------------------------
 
-def _report(layers, lo, hi, resolution=None, keep_pieces=False):
+def _report(layers, lo, hi, resolution=None, keep_pieces=False, warn=True):
     """(RegionReport, edges, slopes) of :func:`region_report` and :func:`affine_pieces`."""
     lo, hi = check_interval(lo, hi)
     layers = check_scalar_network(layers)
-    resolution, why = check_resolution(resolution, lo, hi), None
+    resolution, why = float64.check_resolution(resolution, lo, hi), None
     if resolution is None:
         n, edges, slopes = count(layers, lo, hi, keep_pieces)
-        report = RegionReport(resolution=default_resolution(lo, hi), slope_tol=SURE_JUMP,
-                              lo=lo, hi=hi, **n)
+        report = RegionReport(resolution=default_resolution(lo, hi),
+                              slope_tol=float64.SURE_JUMP, lo=lo, hi=hi, **n)
     else:                                   # a plain width threshold, for comparison
         chunks = list(final_cells(layers, lo, hi, touches=False))
-        n, edges, slopes, why = count_at_resolution(chunks, layers[-1][0], lo, hi, resolution)
+        n, edges, slopes, why = float64.count_at_resolution(chunks, layers[-1][0], lo, hi,
+                                                            resolution)
         report = RegionReport(lo=lo, hi=hi, **n)
-    warn_if_unresolved(report, stacklevel=4, why=why)
+    if warn:
+        float64.warn_if_unresolved(report, stacklevel=4, why=why)
     return report, edges, slopes
 
 
-def region_report(layers, lo=0.0, hi=1.0, resolution=None):
+def region_report(layers, lo=0.0, hi=1.0, resolution=None, warn=True):
     """Count the affine pieces and activation regions of a network on [lo, hi], exactly.
 
     layers : list of ``(W, b)``, ``W : (fan_out, fan_in)``, ``b : (fan_out,)``; one input
@@ -356,12 +395,15 @@ def region_report(layers, lo=0.0, hi=1.0, resolution=None):
         plain width threshold does instead: activation regions narrower than it are
         absorbed into their neighbours (0 keeps every cell float64 produces), with a
         warning when the count depends on it
+    warn : bool, issue the warning below (False: the caller reads ``report.flagged``)
 
     Returns a RegionReport. Warns (RegionResolutionWarning) when float64 could not settle
     the count, or it is within rounding of the weights: ``pieces_low .. pieces_high`` and
-    ``regions_low .. regions_high`` then hold the range.
+    ``regions_low .. regions_high`` then hold the range (``report.flagged``).
     """
-    return _report(layers, lo, hi, resolution)[0]
+    if not isinstance(warn, bool):
+        raise ValueError(f"warn must be True or False; got {warn!r}")
+    return _report(layers, lo, hi, resolution, warn=warn)[0]
 
 
 def count_regions(layers, lo=0.0, hi=1.0, resolution=None):
@@ -398,7 +440,7 @@ def activation_patterns(layers, x):
     h = np.asarray(x, dtype=np.float64).reshape(-1, 1)      # (N, 1)
     on = []
     for W, b in layers[:-1]:
-        z = times_transpose(h, W) + b                       # (N, width)
+        z = float64.times_transpose(h, W) + b               # (N, width)
         on.append(z > 0)
         h = np.maximum(z, 0.0)
     return np.concatenate(on, axis=1) if on else np.zeros((len(h), 0), dtype=bool)

@@ -16,7 +16,6 @@ is exactly R separate trainings (a test checks it), just faster.
 Data: ``x`` of shape ``(N,)`` (the same points for every run) or ``(R, N)`` (each run its own),
 ``y`` of shape ``(R, N)`` or ``(N,)`` (see :func:`minregion.mlp.prepare_data`).
 """
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +26,7 @@ from .construction import project_params, weight_map_backward, weight_map_forwar
 from .layers import mse_backward, mse_forward
 from .mlp import mlp_backward, mlp_forward, prepare_data
 from .optim import Adam
-from .regions import RegionResolutionWarning, count_regions
+from .regions import region_report
 
 PHASES = ("constrained", "raw")   # the labels of phase 1 and phase 2, everywhere
 DIVERGED_MSE = 1e10    # [choice] an MSE above this (or NaN/inf) stops training with an error
@@ -70,13 +69,12 @@ class History:
 def count_flagged(layers, lo, hi):
     """Exact affine pieces of one network, and whether the counter flagged the count.
 
-    Returns (pieces, flagged) : (int, bool); flagged means a ``RegionResolutionWarning``
-    was issued (float64 could not settle the count), caught and noted here.
+    Returns (pieces, flagged) : (int, bool); flagged means float64 could not settle the
+    count and the counter gives a range (``RegionReport.flagged``; no warning is issued:
+    the flag is kept instead).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RegionResolutionWarning)
-        pieces = count_regions(layers, lo, hi)
-    return pieces, any(issubclass(w.category, RegionResolutionWarning) for w in caught)
+    report = region_report(layers, lo, hi, warn=False)
+    return report.pieces, report.flagged
 
 
 def count_runs(layers, lo, hi):

@@ -31,6 +31,7 @@ For the constructed networks, :func:`ideal_triangle_network` builds the weights 
 peaks in exact arithmetic (no rounding anywhere): the "ideal" network, which has exactly
 2^d pieces on [lo, hi].
 """
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -236,3 +237,48 @@ def ideal_triangle_network(a, s0=None, sigma=-1, alpha=1, beta=0, lo=0, hi=1):
     layers.append(([[alpha, alpha * sigma * A[d - 1], -alpha * sigma * B[d - 1], zero]],
                    [beta - alpha * offset]))
     return layers
+
+
+# ---------------------------------------------------------------------------------------
+# The promise of minregion.regions, checked on one network against the exact count
+# ---------------------------------------------------------------------------------------
+
+def report_and_warning(layers, lo=0.0, hi=1.0):
+    """(minregion's region_report, whether it warned) without letting the warning escape."""
+    from minregion.regions import RegionResolutionWarning, region_report
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RegionResolutionWarning)
+        report = region_report(layers, lo, hi)
+    return report, any(issubclass(w.category, RegionResolutionWarning) for w in caught)
+
+
+def check_against_exact(layers, lo=0.0, hi=1.0, ideal=None, what="network"):
+    """The promise, on one network: exact without a warning, or a range that holds it
+    (and the ideal count, if given). Returns (report, warned)."""
+    report, warned = report_and_warning(layers, lo, hi)
+    exact = exact_report(layers, lo, hi)
+    said = (f"{what} on [{lo:g}, {hi:g}]: region_report gave {report.pieces} pieces "
+            f"[{report.pieces_low}, {report.pieces_high}], {report.activation_regions} "
+            f"activation regions [{report.regions_low}, {report.regions_high}], "
+            f"{'with' if warned else 'without'} a warning; exact count {exact.pieces} pieces, "
+            f"{exact.activation_regions} activation regions" +
+            (f"; ideal network {ideal} pieces" if ideal is not None else ""))
+    assert report.pieces_low <= report.pieces <= report.pieces_high, said
+    if not warned:
+        assert report.pieces_low == report.pieces_high, said
+        assert report.pieces == exact.pieces, said
+        assert report.activation_regions == exact.activation_regions, said
+        if ideal is not None:
+            assert report.pieces == ideal, said
+    else:
+        assert report.pieces_low <= exact.pieces <= report.pieces_high, said
+        assert report.regions_low <= exact.activation_regions <= report.regions_high, said
+        if ideal is not None:
+            assert report.pieces_low <= ideal <= report.pieces_high, said
+    return report, warned
+
+
+def ideal_count(a, lo=0, hi=1, **kw):
+    """The number of affine pieces of the ideal construction (exact weights)."""
+    return exact_report(ideal_triangle_network(a, lo=lo, hi=hi, **kw), lo, hi,
+                        touch=None).pieces

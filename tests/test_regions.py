@@ -4,7 +4,6 @@ The networks are built by hand (tests/networks.py: Telgarsky's tent, the width-4
 SPEC section 3), so these tests check the counter on its own, without chapter 2's code.
 """
 
-import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -15,6 +14,7 @@ from minregion.regions import (RegionResolutionWarning, activation_patterns, bre
                                merge_equal_slopes, region_report, zero_crossings)
 
 from assertions import assert_close, assert_equal, assert_shape
+from exact_rational import check_against_exact
 from networks import constructed_network, forward, random_network, tent_network
 
 
@@ -157,37 +157,6 @@ def test_random_peaks_leave_rounding_slivers_that_the_touches_absorb():
     assert report.resolution == 2.0 ** -44 and report.min_width > 1e-6
 
 
-@pytest.mark.ch01
-def test_pieces_below_float64_reach_are_settled_or_in_the_warned_range():
-    """Peaks 0.02 (and 0.98): the narrowest piece is about 0.02^d wide (1e-17 at d = 10),
-    below the spacing of float64 numbers near 0.5. The counter recounts such stretches in
-    exact arithmetic; what is over its budget widens the warned range, which holds 2^d."""
-    d = 10
-    for peak in (0.02, 0.98):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RegionResolutionWarning)
-            report = region_report(constructed_network(np.full(d + 1, peak)))
-        warned = any(issubclass(w.category, RegionResolutionWarning) for w in caught)
-        said = (f"peaks {peak}, depth {d}: {report.pieces} pieces in [{report.pieces_low}, "
-                f"{report.pieces_high}], {'with' if warned else 'without'} a warning, "
-                f"{report.settled} stretches settled exactly")
-        assert report.settled > 0, said
-        if warned:
-            assert report.pieces_low <= 2 ** d <= report.pieces_high, said
-        else:
-            assert report.pieces == 2 ** d and report.pieces_low == report.pieces_high, said
-
-
-@pytest.mark.ch01
-def test_a_coarse_resolution_absorbs_genuine_pieces_and_warns():
-    d = 10
-    layers = constructed_network(np.random.default_rng(1).uniform(0.3, 0.7, size=d + 1))
-    narrowest = region_report(layers).min_width
-    with pytest.warns(RegionResolutionWarning, match="resolution"):
-        report = region_report(layers, resolution=2 * narrowest)
-    assert report.pieces < 2 ** d and report.slivers > 0
-
-
 # ---------------------------------------------------------------------------------------
 # Exact against brute force, and what sampling misses
 # ---------------------------------------------------------------------------------------
@@ -259,6 +228,30 @@ def test_random_networks_have_far_fewer_than_2_to_the_d_pieces():
                                                [1] + [4] * depth + [1], kaiming=True))
                   for seed in range(30)]
         assert np.median(counts) < 2 ** depth / 4, f"depth {depth}: median {np.median(counts)}"
+
+
+@pytest.mark.ch01
+def test_degenerate_networks():
+    z = np.zeros
+    nets = {
+        "zero hidden layer": ([(np.ones((3, 1)), np.array([0., -.5, .5])), (z((3, 3)), z(3)),
+                               (np.ones((1, 3)), z(1))], 1),
+        "identical rows": ([(np.array([[1.], [1.], [2.]]), np.array([-.3, -.3, -.6])),
+                            (np.array([[1., -1., .5]]), z(1))], 2),
+        "kink exactly at lo": ([(np.array([[1.]]), z(1)), (np.array([[1.]]), z(1))], 1),
+        "kink exactly at hi": ([(np.array([[1.]]), np.array([-1.])),
+                                (np.array([[1.]]), z(1))], 1),
+        "zero outgoing weight": ([(np.array([[1.], [1.]]), np.array([0., -.5])),
+                                  (np.array([[1., 0.]]), z(1))], 1),
+        "cancelling neurons": ([(np.array([[1.], [1.]]), np.array([-.5, -.5])),
+                                (np.array([[1., -1.]]), z(1))], 1),
+        "all off": ([(np.array([[-1.], [-2.]]), np.array([-.1, -.2])),
+                     (np.array([[1., 1.]]), z(1))], 1),
+    }
+    for name, (layers, expected) in nets.items():
+        report, warned = check_against_exact(layers, what=name)
+        assert report.pieces == expected and not warned, \
+            f"{name}: {report.pieces} pieces, expected {expected}; warned: {warned}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,14 +1,15 @@
-"""Chapter 1: the region counter against exact rational counts (tests/exact_rational.py).
+"""The float64 guard of the region counter (minregion/float64/) against exact rational
+counts (tests/exact_rational.py). Marker ``float64``: none of this is a chapter's exercise.
 
-What is promised (minregion/regions.py, docs/regions_float64.md): the count of the network
-whose weights are the given float64 numbers, computed exactly, with touches counted as
-touches; a RegionResolutionWarning with a range (pieces_low .. pieces_high) whenever float64
-could not settle a stretch within the exact budget, or the count is within rounding of the
-weights. So every test checks: no warning -> the exact count; warning -> the range holds
-the exact count (and, for a construction, the count of its ideal network, 2^d).
+What is promised (docs/regions_float64.md): the count of the network whose weights are the
+given float64 numbers, computed exactly, with touches counted as touches; a
+RegionResolutionWarning with a range (pieces_low .. pieces_high) whenever float64 could not
+settle a stretch within the exact budget, or the count is within rounding of the weights.
+So every test checks: no warning -> the exact count; warning -> the range holds the exact
+count (and, for a construction, the count of its ideal network, 2^d).
 
-The networks of chapter 1 are built by hand (tests/networks.py); the last section runs the
-library's own construction (chapter 2).
+The networks are built by hand (tests/networks.py), except in the last section, which runs
+the library's own construction (chapter 2).
 """
 import warnings
 from fractions import Fraction
@@ -17,56 +18,20 @@ import numpy as np
 import pytest
 
 import minregion.regions as regions
+from minregion.float64 import as_exact
 from minregion.regions import RegionResolutionWarning, count_regions, region_report
-from minregion.regions_float64 import as_exact
 
-from exact_rational import exact_report, ideal_triangle_network
+from exact_rational import (check_against_exact, exact_report, ideal_count,
+                            report_and_warning)
 from networks import constructed_network, random_network
 
-
-def report_and_warning(layers, lo=0.0, hi=1.0):
-    """(report, warned) without letting the warning escape."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RegionResolutionWarning)
-        report = region_report(layers, lo, hi)
-    return report, any(issubclass(w.category, RegionResolutionWarning) for w in caught)
-
-
-def check_against_exact(layers, lo=0.0, hi=1.0, ideal=None, what="network"):
-    """The promise, on one network: exact without a warning, or a range that holds it."""
-    report, warned = report_and_warning(layers, lo, hi)
-    exact = exact_report(layers, lo, hi)
-    said = (f"{what} on [{lo:g}, {hi:g}]: region_report gave {report.pieces} pieces "
-            f"[{report.pieces_low}, {report.pieces_high}], {report.activation_regions} "
-            f"activation regions [{report.regions_low}, {report.regions_high}], "
-            f"{'with' if warned else 'without'} a warning; exact count {exact.pieces} pieces, "
-            f"{exact.activation_regions} activation regions" +
-            (f"; ideal network {ideal} pieces" if ideal is not None else ""))
-    assert report.pieces_low <= report.pieces <= report.pieces_high, said
-    if not warned:
-        assert report.pieces_low == report.pieces_high, said
-        assert report.pieces == exact.pieces, said
-        assert report.activation_regions == exact.activation_regions, said
-        if ideal is not None:
-            assert report.pieces == ideal, said
-    else:
-        assert report.pieces_low <= exact.pieces <= report.pieces_high, said
-        assert report.regions_low <= exact.activation_regions <= report.regions_high, said
-        if ideal is not None:
-            assert report.pieces_low <= ideal <= report.pieces_high, said
-    return report, warned
-
-
-def ideal_count(a, lo=0, hi=1, **kw):
-    return exact_report(ideal_triangle_network(a, lo=lo, hi=hi, **kw), lo, hi,
-                        touch=None).pieces
+pytestmark = pytest.mark.float64
 
 
 # ---------------------------------------------------------------------------------------
 # Float64 at its limits: exact, or a warning whose range holds the exact count
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("d", [5, 6, 8])
 def test_peaks_near_1_are_counted_exactly(d):
     """Peaks 1 - 1e-3: pieces narrower than the error of their ends near x = 1 are settled
@@ -76,7 +41,6 @@ def test_peaks_near_1_are_counted_exactly(d):
     assert report.pieces == 2 ** d and not warned
 
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("d", [5, 6, 7])
 def test_peaks_near_0_are_exact_or_warn_with_the_ideal_count_in_range(d):
     """Peaks 1e-3: rounding noise near x = 1 is amplified a thousandfold per layer, so the
@@ -88,7 +52,6 @@ def test_peaks_near_0_are_exact_or_warn_with_the_ideal_count_in_range(d):
         assert warned, f"depth {d}: the float-weight network is not the ideal one, but no warning"
 
 
-@pytest.mark.ch01
 def test_a_huge_interval_does_not_swallow_the_pieces_near_0():
     """Position errors are local (relative to |x|): on [-1e14, 1e14] the pieces in [0, 1]
     are still seen."""
@@ -98,7 +61,6 @@ def test_a_huge_interval_does_not_swallow_the_pieces_near_0():
     assert len({r.pieces for r, _ in counts}) == 1, [r.pieces for r, _ in counts]
 
 
-@pytest.mark.ch01
 def test_a_peak_of_1e_300_warns_with_the_ideal_count_in_range():
     """A peak of 1e-300: the float weights S/a and S/(a - a^2) are the same number, so one
     preactivation is flat: the float-weight network loses a piece, and the counter says
@@ -110,7 +72,6 @@ def test_a_peak_of_1e_300_warns_with_the_ideal_count_in_range():
     assert report.pieces_low <= 4 <= report.pieces_high
 
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("where", [0, 1, 2])
 def test_a_peak_of_1_minus_1e_16_is_counted_or_warned(where):
     a = [.5, .5, .5]
@@ -119,7 +80,6 @@ def test_a_peak_of_1_minus_1e_16_is_counted_or_warned(where):
     assert report.pieces == 4
 
 
-@pytest.mark.ch01
 def test_the_range_is_reported_and_ordered():
     report, warned = report_and_warning(constructed_network([1e-3] * 7))
     assert warned
@@ -127,11 +87,39 @@ def test_the_range_is_reported_and_ordered():
     assert report.regions_low <= report.activation_regions <= report.regions_high
 
 
+def test_pieces_below_float64_reach_are_settled_or_in_the_warned_range():
+    """Peaks 0.02 (and 0.98): the narrowest piece is about 0.02^d wide (1e-17 at d = 10),
+    below the spacing of float64 numbers near 0.5. The counter recounts such stretches in
+    exact arithmetic; what is over its budget widens the warned range, which holds 2^d."""
+    d = 10
+    for peak in (0.02, 0.98):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RegionResolutionWarning)
+            report = region_report(constructed_network(np.full(d + 1, peak)))
+        warned = any(issubclass(w.category, RegionResolutionWarning) for w in caught)
+        said = (f"peaks {peak}, depth {d}: {report.pieces} pieces in [{report.pieces_low}, "
+                f"{report.pieces_high}], {'with' if warned else 'without'} a warning, "
+                f"{report.settled} stretches settled exactly")
+        assert report.settled > 0, said
+        if warned:
+            assert report.pieces_low <= 2 ** d <= report.pieces_high, said
+        else:
+            assert report.pieces == 2 ** d and report.pieces_low == report.pieces_high, said
+
+
+def test_a_coarse_resolution_absorbs_genuine_pieces_and_warns():
+    d = 10
+    layers = constructed_network(np.random.default_rng(1).uniform(0.3, 0.7, size=d + 1))
+    narrowest = region_report(layers).min_width
+    with pytest.warns(RegionResolutionWarning, match="resolution"):
+        report = region_report(layers, resolution=2 * narrowest)
+    assert report.pieces < 2 ** d and report.slivers > 0
+
+
 # ---------------------------------------------------------------------------------------
 # Every family against exact rational counts
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("sigma", [-1.0, 1.0])
 def test_random_constructions_are_exactly_2_to_the_d(sigma):
     """Peaks in [0.05, 0.95]: rounding makes the valleys dip below zero (the float-weight
@@ -148,7 +136,6 @@ def test_random_constructions_are_exactly_2_to_the_d(sigma):
     assert extra > 0, "no touch at all: this test no longer tests the convention"
 
 
-@pytest.mark.ch01
 def test_yarotsky_is_exact_without_slivers():
     """All peaks 1/2, s0 = 1/4: every weight is a power of two, nothing is rounded."""
     for d in (1, 4, 8, 14):
@@ -159,7 +146,6 @@ def test_yarotsky_is_exact_without_slivers():
             check_against_exact(layers, ideal=2 ** d, what=f"Yarotsky, depth {d}")
 
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("kaiming", [True, False])
 def test_random_networks_against_exact_counts(kaiming):
     """Widths 2..16, depths 1..6, on [0, 1] and [-3, 3]; small enough for Fractions."""
@@ -175,7 +161,6 @@ def test_random_networks_against_exact_counts(kaiming):
         check_against_exact(layers, lo, hi, what=f"random network {widths}")
 
 
-@pytest.mark.ch01
 @pytest.mark.parametrize("lo, hi", [(1e6, 1e6 + 1), (-1e-6, 1e-6), (-1e14, 1e14)])
 def test_far_and_narrow_intervals(lo, hi):
     a = np.random.default_rng(6).uniform(0.2, 0.8, 7)
@@ -184,35 +169,10 @@ def test_far_and_narrow_intervals(lo, hi):
     check_against_exact(constructed_network(a), lo, hi, what="construction for [0, 1]")
 
 
-@pytest.mark.ch01
-def test_degenerate_networks():
-    z = np.zeros
-    nets = {
-        "zero hidden layer": ([(np.ones((3, 1)), np.array([0., -.5, .5])), (z((3, 3)), z(3)),
-                               (np.ones((1, 3)), z(1))], 1),
-        "identical rows": ([(np.array([[1.], [1.], [2.]]), np.array([-.3, -.3, -.6])),
-                            (np.array([[1., -1., .5]]), z(1))], 2),
-        "kink exactly at lo": ([(np.array([[1.]]), z(1)), (np.array([[1.]]), z(1))], 1),
-        "kink exactly at hi": ([(np.array([[1.]]), np.array([-1.])),
-                                (np.array([[1.]]), z(1))], 1),
-        "zero outgoing weight": ([(np.array([[1.], [1.]]), np.array([0., -.5])),
-                                  (np.array([[1., 0.]]), z(1))], 1),
-        "cancelling neurons": ([(np.array([[1.], [1.]]), np.array([-.5, -.5])),
-                                (np.array([[1., -1.]]), z(1))], 1),
-        "all off": ([(np.array([[-1.], [-2.]]), np.array([-.1, -.2])),
-                     (np.array([[1., 1.]]), z(1))], 1),
-    }
-    for name, (layers, expected) in nets.items():
-        report, warned = check_against_exact(layers, what=name)
-        assert report.pieces == expected and not warned, \
-            f"{name}: {report.pieces} pieces, expected {expected}; warned: {warned}"
-
-
 # ---------------------------------------------------------------------------------------
 # The exact arithmetic is the same code, and memory is bounded
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.ch01
 def test_the_pass_in_fractions_finds_the_reference_breakpoints():
     a = np.random.default_rng(9).uniform(0.1, 0.9, 6)
     layers = regions.check_scalar_network(constructed_network(a))
@@ -224,7 +184,6 @@ def test_the_pass_in_fractions_finds_the_reference_breakpoints():
     assert got == expected, f"{len(got)} breakpoints in Fractions, expected {len(expected)}"
 
 
-@pytest.mark.ch01
 def test_chunks_give_the_same_counts_and_hold_bounded_pieces(monkeypatch):
     a = np.random.default_rng(12).uniform(0.05, 0.95, 12)
     layers = constructed_network(a)
@@ -258,7 +217,6 @@ def test_memory_grows_with_the_depth_not_with_the_cells(monkeypatch):
     assert peak[18] - peak[16] < 2.5 * (peak[16] - peak[14]), f"peak memory {said}"
 
 
-@pytest.mark.ch01
 def test_a_zero_exactly_at_a_seam_is_not_lost(monkeypatch):
     """Yarotsky's breakpoints are dyadic; seams are not, but a seam on one must count."""
     monkeypatch.setattr(regions, "CHUNK_CELLS", 32)
@@ -267,10 +225,9 @@ def test_a_zero_exactly_at_a_seam_is_not_lost(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------
-# Chapter 2: the library's construction, where float64 once went wrong silently
+# The library's construction (chapter 2), where float64 once went wrong silently
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.ch02
 @pytest.mark.parametrize("d", [5, 6, 8])
 def test_triangle_network_with_peaks_near_1_has_2_to_the_d_pieces(d):
     """Peaks 1 - 1e-3 (a width threshold gave 31, 51 and 71 here without a warning)."""
@@ -280,7 +237,6 @@ def test_triangle_network_with_peaks_near_1_has_2_to_the_d_pieces(d):
     assert report.pieces == 2 ** d and not warned
 
 
-@pytest.mark.ch02
 def test_triangle_network_on_a_huge_interval():
     """[.3, .6, .5, .4] on [-1e14, 1e14]: 11 pieces (a width threshold of 2^-44 * 1e14
     absorbed the 8 pieces of [0, 1]: 2)."""

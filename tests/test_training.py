@@ -217,3 +217,24 @@ def test_a_cosine_schedule_decays_the_learning_rate_from_lr_to_lr_final(rng):
     for (W, b), (W2, b2) in zip(layers, same):
         np.testing.assert_array_equal(W, W2)
         np.testing.assert_array_equal(b, b2)
+
+
+def test_a_flagged_count_is_kept_with_its_flag_and_no_warning():
+    """count_flagged reads the counter's flag (RegionReport.flagged) instead of catching the
+    warning: the same flag, and no warning escapes to the caller."""
+    import warnings
+
+    from minregion.regions import RegionResolutionWarning, region_report
+    from minregion.training import count_flagged
+    from networks import constructed_network
+
+    for layers, want in ((constructed_network([1e-3] * 7), True),
+                         (constructed_network([0.4, 0.6, 0.5, 0.3]), False)):
+        with pytest.warns(RegionResolutionWarning) if want else warnings.catch_warnings():
+            if not want:
+                warnings.simplefilter("error", RegionResolutionWarning)
+            report = region_report(layers)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RegionResolutionWarning)
+            pieces, flagged = count_flagged(layers, 0.0, 1.0)
+        assert (pieces, flagged) == (report.pieces, want) and report.flagged == want

@@ -1,0 +1,218 @@
+"""Step 2 of the guard: absorb the slivers. Find the *dips* of every neuron (a stretch of
+cells where it is off, with it on next to it), count the *touches* (dips within rounding
+of zero) as on, and flag what float64 cannot decide."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arithmetic import in_kind, is_exact, ratio, times_transpose
+from .kinks import kink_views, values_at_kinks
+from .thresholds import SURE_CROSSING, SURE_TOUCH, TOUCH
+
+
+@dataclass(frozen=True)
+class StateStretches:
+    """Maximal stretches of cells over which one neuron keeps its on/off state, every
+    neuron's in turn: stretch i covers cells start[i] .. stop[i] - 1 of neuron[i];
+    index (P, w) is the stretch of every (cell, neuron)."""
+    start: np.ndarray
+    stop: np.ndarray
+    neuron: np.ndarray
+    index: np.ndarray
+
+
+def state_stretches(on):
+    """The StateStretches of ``on`` (P, w) bool."""
+    P, w = on.shape
+    flat = on.T.reshape(-1)
+    change = np.ones(P * w, bool)
+    change[1:] = flat[1:] != flat[:-1]
+    change[::P] = True                            # every column starts a stretch
+    start = np.flatnonzero(change)
+    stop = np.append(start[1:], P * w)
+    neuron = start // P
+    index = np.cumsum(change) - 1
+    return StateStretches(start - neuron * P, stop - neuron * P, neuron, index.reshape(w, P).T)
+
+
+def any_in_stretch(flags, st):
+    """Whether ``flags`` (P' + 1, w) is set at some breakpoint start .. stop of each
+    stretch of ``st`` -> (stretches,) bool."""
+    P1 = flags.shape[0]
+    v = flags.T.reshape(-1).view(np.int8)
+    base = st.neuron * P1
+    # reduceat covers [start, next index): up to stop - 1, or for the last stretch of a
+    # column up to the column's end (its stop); add the right end in both cases
+    return (np.maximum.reduceat(v, base + st.start) | v[base + st.stop]) > 0
+
+
+def spread_over_cells(flag, st, P, w):
+    """A flag per stretch of ``st`` spread over the stretch's cells -> (P, w) bool."""
+    out = np.zeros((w, P), bool)
+    if flag.any():
+        out.reshape(-1)[:] = np.repeat(flag, st.stop - st.start)
+    return out.T
+
+
+@dataclass(frozen=True)
+class Dips:
+    """What step 2 finds about the P' new cells of a layer (w neurons).
+
+    touch : (P', w) bool, the neuron is off here, in a touch: counted as on
+    touched : (P',) bool, some neuron of the cell is in a touch
+    doubtful, fragile : (P',) bool, float64 could not settle the cell / its count is
+        within rounding of the weights
+    """
+    touch: np.ndarray
+    touched: np.ndarray
+    doubtful: np.ndarray
+    fragile: np.ndarray
+
+
+def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
+    """Step 2: absorb the slivers. Find the dips of every neuron and count touches as on.
+
+    A dip is a stretch of new cells where the neuron is off, next to a stretch where it is
+    on (a bump is the other way round). Its relative depth is its largest ``-z / terms``
+    at its kinks (old breakpoints, ends included): inside the stretch at the kink itself,
+    at its ends from its own cells (``kinks.kink_views``).
+
+    - a dip surely below SURE_TOUCH (in exact arithmetic: below TOUCH) is a touch;
+    - a dip surely above SURE_CROSSING is a crossing; anything between is doubtful in
+      float64, and in exact arithmetic decided by TOUCH but fragile;
+    - a bump not surely above SURE_CROSSING is fragile (kept);
+    - a neuron whose sign at lo or hi is not sure, without any zero, is fragile;
+    - a stretch that reaches a seam between chunks and is not sure is doubtful.
+
+    "Surely" allows for inputs that are noise. Only kinks where a preactivation may be
+    within SURE_CROSSING of its terms are measured; a kink far below (above) zero makes
+    its off (on) stretch surely deep (high).
+
+    cut : regions.Cut (P' new cells); ends : sizes.Ends; sizes : sizes.Sizes; ``(W, b)``
+    the layer; at_lo, at_hi : whether the chunk's ends are lo and hi (else seams);
+    touches : bool, count touches as on (False: the float-weight network as it is).
+    Returns Dips.
+    """
+    P, w = cut.on.shape
+    exact = is_exact(cut.slope)
+    sure = in_kind(SURE_CROSSING, cut.slope)
+    inf = float("inf")
+    st = state_stretches(cut.on)
+    state = cut.on[st.start, st.neuron]
+    # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
+    # its terms and than the rounding of its value; inputs not noise): an off stretch with
+    # one far below zero is surely deep, an on stretch with one far above surely high.
+    zl = np.concatenate([ends.zl, ends.z_end[None]])
+    margin = 2.0 ** -20 * np.concatenate([sizes.terms, sizes.terms_end[None]])
+    # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
+    # were carried along the cell, by ``step``, from its parent's reference point
+    if not exact and len(sizes.noise_rows):
+        r = sizes.noise_rows
+        step = np.abs(cut.slope[r] * (cut.xs[r] - cut.ref_old[cut.parent[r]])[:, None])
+        margin[r] = np.maximum(margin[r], 2.0 ** -40 * (np.abs(ends.zl[r]) + 2 * step))
+    if len(sizes.chain_rows):    # where inputs are noise: also more than they could move it
+        noise = sizes.noise_values[np.searchsorted(sizes.noise_rows, sizes.chain_rows)]
+        margin[sizes.chain_rows] += times_transpose(np.maximum(noise, np.abs(sizes.h[
+            sizes.chain_rows])) * (noise != 0), np.abs(W))
+    clear = cut.old.copy()
+    clear[P] = not np.any(sizes.noise_end != 0)
+    clear = clear[:, None] & (np.abs(zl) > margin)
+    deep = any_in_stretch(clear & (zl < 0), st)
+    high = any_in_stretch(clear & (zl > 0), st)
+    # The others are measured where they can matter: in an off stretch not surely deep,
+    # an on stretch not surely high, and at the two ends.
+    lone = (st.start == 0) & (st.stop == P)
+    need = ((~state & ~deep) | (state & ~high)) & ~lone
+    lengths = st.stop[need] - st.start[need] + 1
+    at = np.repeat(st.start[need] - np.cumsum(lengths) + lengths, lengths) + \
+        np.arange(lengths.sum())
+    measured = np.zeros(P + 1, bool)
+    measured[at] = True
+    measured[[0, P]] = True
+    rows = np.flatnonzero(measured & cut.old)
+
+    # The readings: (stretch, z, low, high, terms) at every measured kink and neuron.
+    left, right, tip = kink_views(cut, ends, sizes, W, b, rows)
+    readings = []
+    has_left, has_right = rows > 0, rows < P
+    interior = has_left & has_right
+    on_left = st.index[np.maximum(rows - 1, 0)]                   # (len(rows), w)
+    on_right = st.index[np.minimum(rows, P - 1)]
+    same = interior[:, None] & (on_left == on_right)
+    if tip is not None:
+        m = same[interior]
+        readings.append((on_right[interior][m], *(v[m] for v in tip)))
+    if right is not None:
+        m = ~same[has_right]
+        readings.append((on_right[has_right][m], *(v[m] for v in right)))
+    if left is not None:
+        m = ~same[has_left]
+        readings.append((on_left[has_left][m], *(v[m] for v in left)))
+    which, z, low, high_z, terms = (np.concatenate(parts) for parts in zip(*readings))
+    below, above = high_z < -sure * terms, low > sure * terms     # surely far from zero
+    deep[which[below]] = True
+    high[which[above]] = True
+    m = ~below & ~above                   # the others: per stretch, relative to the terms,
+    best = {}                             # how deep it may be, how shallow, how high, its depth
+    for name, values, sign in (("deepest", low, -1), ("shallowest", high_z, -1),
+                               ("height", low, 1), ("depth", z, -1)):
+        best[name] = np.full(len(st.start), -inf, dtype=object if exact else float)
+        at = ratio(sign * values[m], terms[m])
+        if exact:
+            for q, v in zip(which[m], at):
+                best[name][q] = max(best[name][q], v)
+        else:
+            np.maximum.at(best[name], which[m], at)
+
+    first, last = st.start == 0, st.stop == P
+    seam = (first & (not at_lo)) | (last & (not at_hi))
+    dip, bump = ~state & ~lone, state & ~lone
+    sure_touch = dip & ~deep & (best["deepest"] <= SURE_TOUCH)
+    sure_crossing = dip & (deep | (best["shallowest"] > SURE_CROSSING))
+    touch = (dip & ~deep & (best["depth"] <= in_kind(TOUCH, cut.slope))) if exact \
+        else sure_touch
+    touch &= ~seam
+    unsure = (dip & ~sure_touch & ~sure_crossing) | \
+             (bump & ~high & (best["height"] <= SURE_CROSSING))
+    # a neuron in one state on the whole chunk, whose sign at lo or hi is not sure
+    for view, e, is_end in ((right, 0, at_lo), (left, -1, at_hi)):
+        if view is not None and is_end:
+            unsure |= lone & ((view.low[e] < 0) & (view.high[e] > 0))[st.neuron]
+    touch_cells = spread_over_cells(touch & touches, st, P, w) & ~cut.on
+    touched = touch_cells.any(axis=1) if touches and touch.any() else np.zeros(P, bool)
+    doubtful = spread_over_cells(unsure & seam if exact else unsure, st, P, w).any(axis=1)
+    if not exact:
+        doubtful |= hidden_dips(cut, ends, sizes, W, b, measured)
+    return Dips(touch=touch_cells, touched=touched, doubtful=doubtful,
+                fragile=spread_over_cells(unsure & ~seam, st, P, w).any(axis=1))
+
+
+def hidden_dips(cut, ends, sizes, W, b, measured):
+    """A dip (or bump) narrower than a float spacing may leave no zero in float64 at all:
+    the neuron is on on both sides of a kink, but its value at the kink is below zero
+    (off on both sides, above zero). Look at the kinks where a preactivation is near zero
+    and that were not ``measured`` (P' + 1,) yet -> (P',) bool, the cells on both sides
+    of such a kink (doubtful: settled exactly)."""
+    P, w = cut.on.shape
+    doubtful = np.zeros(P, bool)
+    j = np.flatnonzero(cut.old[1:-1] & ~measured[1:-1]) + 1
+    j = j[np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)]
+    if len(j) == 0:
+        return doubtful
+    z_low = z_high = values_at_kinks(cut, ends, j)
+    terms = sizes.terms[j]
+    noisy = np.zeros(P + 1, bool)                      # there: the range of the value
+    noisy[sizes.noise_rows] = True
+    noisy = noisy[j]
+    if noisy.any():
+        z_low, z_high = z_low.copy(), z_high.copy()
+        _, _, tip = kink_views(cut, ends, sizes, W, b, j[noisy])
+        z_low[noisy], z_high[noisy] = tip.low, tip.high
+    both_on = cut.on[j - 1] & cut.on[j]
+    both_off = ~cut.on[j - 1] & ~cut.on[j]
+    hidden = (both_on & (z_high < -SURE_TOUCH * terms)) | \
+             (both_off & (z_low > SURE_TOUCH * terms))
+    k = j[hidden.any(axis=1)]
+    doubtful[k - 1] = True
+    doubtful[k] = True
+    return doubtful

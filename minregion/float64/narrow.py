@@ -1,0 +1,65 @@
+"""Step 3 of the guard: what float64 cannot place. Preactivations flat within rounding,
+the position error of every breakpoint, and cells no wider than the errors of their ends."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arithmetic import in_kind, is_exact, times_transpose
+from .thresholds import POSITION_RTOL, SURE_CROSSING
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How well float64 places the P' new cells of a layer.
+
+    error : (P' + 1,) how far each breakpoint may be from the exact one
+    flat : (P',) bool, a preactivation flat within rounding could move a zero into the cell
+    narrow : (P',) bool, the cell is no wider than the errors of its ends (float64 only)
+    """
+    error: np.ndarray
+    flat: np.ndarray
+    narrow: np.ndarray
+
+
+def place_cells(cut, ends, sizes, W, touched):
+    """Step 3: flag what float64 cannot place.
+
+    - flat: a preactivation whose slope is within rounding of zero (``|m| <= SURE_CROSSING
+      |W| |h'|``) and small enough on its cell that such a slope could move a zero into
+      it (the zero could be anywhere);
+    - narrow (float64 only): a cell no wider than the possible errors of its two ends,
+      and not part of a touch (``touched`` (P',) bool). A zero is within
+      ``POSITION_RTOL (|x| + terms / |slope|)`` of the exact one.
+
+    cut : regions.Cut; ends : sizes.Ends; sizes : sizes.Sizes; W : the layer's weights.
+    Returns Placement.
+    """
+    P = len(cut.xs) - 1
+    exact = is_exact(cut.slope)
+    sure = in_kind(SURE_CROSSING, cut.slope)
+    flat_cells = np.zeros(P, bool)
+    # flat: the slope is the same on all new cells of an old one: test it there first
+    aW = np.abs(W)
+    old_terms = times_transpose(np.abs(cut.h_slope), aW)          # (P, w) |W| |h'|
+    old_zm = np.take(cut.slope, cut.first, axis=0)
+    maybe = np.any((old_terms > 0) & (np.abs(old_zm) <= sure * old_terms), axis=1)
+    rows = np.flatnonzero(np.take(maybe, cut.parent)) if maybe.any() else []
+    if len(rows):
+        slope_terms = old_terms[cut.parent[rows]]
+        zm, zl, width = cut.slope[rows], ends.zl[rows], ends.width[rows][:, None]
+        flat = (slope_terms > 0) & (np.abs(zm) <= sure * slope_terms)
+        closest = np.minimum(np.abs(zl), np.abs(zl + zm * width))
+        flat &= closest <= sure * slope_terms * width
+        flat_cells[rows[flat.any(axis=1)]] = True
+    error = ends.error_old.copy()
+    if exact:
+        return Placement(error, flat_cells, np.zeros(P, bool))
+    j = np.flatnonzero(~cut.old)
+    flat_at = j * cut.slope.shape[1] + cut.made_by[j]
+    error[j] = POSITION_RTOL * (np.abs(cut.xs[j]) + np.take(sizes.terms, flat_at) /
+                                np.abs(np.take(cut.slope, flat_at)))
+    narrow = ends.width <= error[:-1] + error[1:]
+    if narrow.any():
+        narrow &= ~touched
+    return Placement(error, flat_cells, narrow)
+

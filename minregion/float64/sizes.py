@@ -1,0 +1,122 @@
+"""Step 1 of the guard, for one hidden layer: the values at the cells' left ends, and the
+size of the numbers behind every preactivation (its *terms*), against which rounding and
+touches are measured."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arithmetic import in_kind, is_exact, times_transpose
+from .thresholds import POSITION_RTOL, TOUCH
+
+
+@dataclass(frozen=True)
+class Ends:
+    """The cut of one layer at the left ends of its P' new cells (w neurons, fan_in inputs).
+
+    zl : (P', w) the preactivations at the left ends
+    width : (P',) the cells' widths
+    error_old : (P' + 1,) the position errors of the old breakpoints (0 for the new ones)
+    h_end, z_end : (fan_in,), (w,) the layer's input and preactivations at the chunk's
+        right end
+    """
+    zl: np.ndarray
+    width: np.ndarray
+    error_old: np.ndarray
+    h_end: np.ndarray
+    z_end: np.ndarray
+
+
+def read_ends(p, cut, W, b):
+    """The Ends of ``cut`` (regions.Cut), made from the cells ``p`` (regions.Cells, with
+    ``p.marks``) by the layer ``(W, b)``."""
+    error_old = np.zeros(len(cut.xs))
+    error_old[cut.old] = p.marks.error              # old breakpoints keep their error
+    h_end = p.marks.end * p.on[-1]
+    return Ends(zl=cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None],
+                width=cut.xs[1:] - cut.xs[:-1], error_old=error_old,
+                h_end=h_end, z_end=h_end @ W.T + b)
+
+
+def inputs_at(cut, rows):
+    """The layer's input (values, slopes) at the left ends of the new cells ``rows``."""
+    parent = cut.parent[rows]
+    hm = cut.h_slope[parent]
+    return cut.h_value[parent] + hm * (cut.xs[rows] - cut.ref_old[parent])[:, None], hm
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The size of the numbers behind each preactivation, at every left end (P' rows).
+
+    h : (P', fan_in) the layer's input
+    terms : (P', w) ``sum_j |W_nj| |h_j| + |b_n|``
+    scale : (P', w) the same, with an input that is noise counted with its own scale
+    noise_rows : (n,) sorted rows (old breakpoints) where some input is noise;
+        noise_values : (n, fan_in) how large it may be there (0: not noise)
+    chain_rows : the rows of noise_rows whose noise is not a zero of the input itself
+    noise_end : (fan_in,), terms_end, scale_end : (w,) the same at the right end
+    """
+    h: np.ndarray
+    terms: np.ndarray
+    scale: np.ndarray
+    noise_rows: np.ndarray
+    noise_values: np.ndarray
+    chain_rows: np.ndarray
+    noise_end: np.ndarray
+    terms_end: np.ndarray
+    scale_end: np.ndarray
+
+
+def measure_sizes(p, cut, ends, W, b):
+    """Step 1: how large the numbers behind each preactivation are, at every left end.
+
+    The *terms* of preactivation n at x are ``sum_j |W_nj| |h_j(x)| + |b_n|``: rounding
+    errors are relative to them, and touches are measured against them.
+
+    An input may itself be *noise* at an old breakpoint: there it is within ``TOUCH`` of
+    zero relative to its own scale (a touch, or a value inherited from one), or the
+    breakpoint is its own zero. Its true value is then anything in ``[0, noise]`` (noise:
+    ``2^-44 scale_j``, or at its own zero ``|slope_j| error``, the rounding of the zero's
+    position), and the *scale* of a preactivation counts it with its own scale: the size
+    of the numbers it came from.
+
+    p : regions.Cells before the layer (P cells); cut : regions.Cut (P' new cells);
+    ends : Ends. Returns Sizes.
+    """
+    m = p.marks
+    exact = is_exact(cut.slope)
+    aW, ab = np.abs(W), np.abs(b)
+    ref_old = cut.ref_old[cut.parent]
+    h = cut.h_value[cut.parent] + cut.h_slope[cut.parent] * (cut.xs[:-1] - ref_old)[:, None]
+    terms = times_transpose(np.abs(h), aW) + ab
+    scale = terms
+    touch, amount = in_kind(TOUCH, cut.slope), in_kind(POSITION_RTOL, cut.slope)
+    # The old breakpoints are the left ends of the old cells, where p holds the values.
+    z_prev = p.value + p.slope * (p.xs[:-1] - cut.ref_old)[:, None]
+    noisy = (np.abs(z_prev) <= touch * m.scale) & (m.scale > 0)
+    made = np.flatnonzero(m.made_by[:-1] >= 0)
+    n = m.made_by[made]
+    noisy[made, n] = False                    # an input at its own zero: below
+    noise = np.where(noisy, amount * m.scale, 0 * m.scale)
+    chain = np.flatnonzero(noisy.any(axis=1))
+    if not exact and len(made):
+        noisy[made, n] = True
+        noise[made, n] = np.abs(p.slope[made, n]) * m.error[made]
+    keep = np.zeros(len(noise), bool)
+    keep[chain] = True
+    keep[made] = True
+    i = np.flatnonzero(keep)
+    if len(chain):                            # the scale counts noise with its own scale
+        rows = cut.first[chain]
+        hc = np.abs(h[rows])
+        scale = terms.copy()
+        scale[rows] = times_transpose(np.where(noisy[chain], np.maximum(hc, m.scale[chain]),
+                                               hc), aW) + ab
+    noisy_end = (np.abs(m.end) <= touch * m.end_scale) & (m.end_scale > 0)
+    return Sizes(
+        h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise[i],
+        chain_rows=cut.first[chain],
+        noise_end=np.where(noisy_end, amount * m.end_scale, 0 * m.end_scale),
+        terms_end=np.abs(ends.h_end) @ aW.T + ab,
+        scale_end=np.where(noisy_end, np.maximum(np.abs(ends.h_end), m.end_scale),
+                           np.abs(ends.h_end)) @ aW.T + ab)
