@@ -103,5 +103,8 @@ $(VENV)/.nbconvert: $(STAMP)
 	$(PY) -m pip install --quiet nbconvert ipykernel
 	touch $@
 
+## make clean: the virtual environments, caches and html/; in OUT, only the files minregion
+## wrote there and nobody changed since (its manifests list them)
 clean:
-	rm -rf $(VENV) .venv-min $(OUT) .pytest_cache html
+	$(PYTHON) minregion/reproduce/outputs.py clean $(OUT)
+	rm -rf $(VENV) .venv-min .pytest_cache html

@@ -3,14 +3,52 @@
 The maths files (``mlp``, ``construction``, ``triangle``, ...) call these at their doors, so
 that each of them reads as its maths: forward, backward, predict.
 """
+import numbers
+from decimal import Decimal
+
 import numpy as np
+
+
+def check_real_number(value, name):
+    """A real number as a float (an int, a float, a NumPy scalar), or a ``ValueError``
+    naming it: a string, None, a complex number or an array are refused, never converted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number; got {value!r:.60} "
+                         f"(a {type(value).__name__})")
+    return float(value)
+
+
+def check_real_array(value, name):
+    """``value`` as a float64 array, or a ``ValueError`` naming it when it does not hold
+    real numbers: strings, None, complex numbers (whose imaginary part would be dropped
+    silently), ragged lists. Integers, floats and exact numbers (``Fraction``) are
+    converted."""
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be an array of real numbers; {err}") from None
+    kind = a.dtype.kind
+    if kind in "iuf":
+        return a.astype(np.float64, copy=False)
+    if kind == "c":
+        raise ValueError(f"{name} must hold real numbers; got a complex array ({a.dtype}): "
+                         f"minregion's networks are real, pass np.real(...) if the imaginary "
+                         f"parts are zero")
+    if kind == "O" and all(isinstance(v, (numbers.Real, Decimal))
+                           and not isinstance(v, (bool, np.bool_)) for v in a.flat):
+        return a.astype(np.float64)
+    what = {"U": "strings", "S": "bytes", "b": "booleans", "O": "objects that are not real "
+            "numbers"}.get(kind, f"{a.dtype}")
+    raise ValueError(f"{name} must hold real numbers (ints or floats); got {what}, "
+                     f"dtype {a.dtype}")
 
 
 def check_interval(lo, hi):
     """Return ``(lo, hi)`` as floats; ``ValueError`` unless they are finite with ``lo < hi``."""
     try:
-        lo, hi = float(lo), float(hi)
-    except (TypeError, ValueError):
+        lo, hi = check_real_number(lo, "lo"), check_real_number(hi, "hi")
+    except ValueError:
         raise ValueError(f"lo and hi must be real numbers; got lo={lo!r}, hi={hi!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"the interval [lo, hi] must be finite; got lo={lo}, hi={hi}")
@@ -26,50 +64,87 @@ def check_interval(lo, hi):
     return lo, hi
 
 
+def _kind(value):
+    """How an argument of the wrong type is named in a message: ``'5' (a str)``."""
+    return f"{value!r}" if isinstance(value, (int, float, np.number)) else \
+        f"{value!r:.60} (a {type(value).__name__})"
+
+
+def check_integer(value, name, minimum, why=""):
+    """An integer >= ``minimum`` (an int, a NumPy integer, or a float with an integer
+    value), or a ``ValueError`` naming it; never an OverflowError or TypeError for inf, NaN,
+    None or a string."""
+    if isinstance(value, (bool, np.bool_)):
+        ok = False
+    elif isinstance(value, (int, np.integer)):
+        ok = True
+    elif isinstance(value, (float, np.floating)):
+        ok = bool(np.isfinite(value)) and float(value).is_integer()
+    else:
+        ok = False
+    if not ok or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}{why}; got {_kind(value)}")
+    return int(value)
+
+
 def check_count(value, name):
     """An integer >= 1 (for K, n_out, a number of points ...), or a ``ValueError`` naming it."""
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
+    return check_integer(value, name, 1)
 
 
 def check_depth(depth):
     """``depth`` (hidden ReLU layers) as an int >= 1, or a ``ValueError``."""
-    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
-        raise ValueError(f"depth must be an integer >= 1 (one ReLU layer at least); got {depth!r}")
-    return int(depth)
+    return check_integer(depth, "depth", 1, " (one ReLU layer at least)")
+
+
+def check_lr(lr, name="lr", schedule=False):
+    """A learning rate: a finite real number > 0 (with ``schedule``, also a function
+    ``lr(t)`` of the step), or a ``ValueError`` naming it (a string or a complex number too)."""
+    if schedule and callable(lr):
+        return lr
+    if (isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer,
+                                                                 np.floating))
+            or not (np.isfinite(lr) and lr > 0)):
+        also = " or a schedule lr(t)" if schedule else ""
+        raise ValueError(f"{name} must be > 0 and finite, a real number{also}; "
+                         f"got {_kind(lr)}")
+    return float(lr)
 
 
 def check_record_every(value):
     """``record_every``: an integer >= 0 (0: never), or a ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+    if isinstance(value, (float, np.floating)):
         raise ValueError(f"record_every must be an integer >= 0 (0: never count regions); "
                          f"got {value!r}")
-    return int(value)
+    return check_integer(value, "record_every", 0, " (0: never count regions)")
 
 
 def check_float_arrays(arrays, names):
-    """Arrays that training updates in place: float64 NumPy arrays, or a ``ValueError``.
+    """Arrays that training updates in place: writable float64 NumPy arrays, or a
+    ``ValueError``.
 
-    A list, an int array or a Python float cannot be updated in place; the message says how
-    to build the right thing.
+    A list, an int array or a Python float cannot be updated in place, nor can a read-only
+    array; the message says how to build the right thing.
     """
     for a, name in zip(arrays, names):
         if not (isinstance(a, np.ndarray) and a.dtype == np.float64):
             got = type(a).__name__ if not isinstance(a, np.ndarray) else f"{a.dtype} array"
             raise ValueError(f"{name} must be a float64 NumPy array (training updates it in "
                              f"place); got {got}: convert it with np.asarray(..., dtype=float)")
+        if not a.flags.writeable:
+            raise ValueError(f"{name} is a read-only array, and training updates it in place: "
+                             f"pass a writable copy (np.array(...) makes one)")
 
 
 def check_epochs(epochs, name="epochs"):
     """A number of Adam steps: an integer >= 0, or a ``ValueError`` naming it."""
-    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 0:
-        raise ValueError(f"{name} must be an integer >= 0; got {epochs!r}")
-    return int(epochs)
+    return check_integer(epochs, name, 0)
 
 
 def check_peak_range(peak_low, peak_high):
     """Where random peaks are drawn: ``0 < peak_low < peak_high < 1``, or a ``ValueError``."""
+    peak_low = check_real_number(peak_low, "peak_low")
+    peak_high = check_real_number(peak_high, "peak_high")
     if not 0 < peak_low < peak_high < 1:
         raise ValueError(f"peaks must be drawn inside (0, 1), 0 < peak_low < peak_high < 1; "
                          f"got [{peak_low}, {peak_high}]")
@@ -91,8 +166,7 @@ def check_budget(config):
     if (not seeds or len(set(seeds)) != len(seeds)
             or any(isinstance(s, bool) or int(s) != s or s < 0 for s in seeds)):
         raise ValueError(f"seeds must be distinct integers >= 0, at least one; got {seeds}")
-    if not (np.isfinite(config.lr) and config.lr > 0):
-        raise ValueError(f"lr must be > 0; got {config.lr}")
+    check_lr(config.lr)
     check_peak_range(config.peak_low, config.peak_high)
     return config
 
@@ -119,7 +193,8 @@ def check_layers(layers, n_in=None, n_out=None, one_network=False):
     for l, pair in enumerate(layers):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"layers[{l}] must be a pair (W, b); got {pair!r:.60}")
-        W, b = (np.asarray(p) for p in pair)
+        W = check_real_array(pair[0], f"layers[{l}]: W")
+        b = check_real_array(pair[1], f"layers[{l}]: b")
         if W.ndim < 2:
             raise ValueError(f"layers[{l}]: W must have shape (fan_out, fan_in); got {W.shape}")
         if b.shape != W.shape[:-1]:
@@ -164,7 +239,7 @@ def check_points(x, n_in, runs=(), name="x"):
     runs : tuple, the runs shape of the network (``()`` for one network)
     name : the argument's name, for the error messages
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = check_real_array(x, name)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite (found NaN or inf)")
     if n_in == 1 and (x.ndim == 1 or (runs and x.ndim == 2 and x.shape[0] == runs[0]
@@ -184,7 +259,7 @@ def check_points(x, n_in, runs=(), name="x"):
 
 def check_columns(x, n_in, name="x"):
     """Finite float64 inputs already in the column layout ``(..., n_in, N)``, or a clear error."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_real_array(x, name)
     if x.ndim < 2 or x.shape[-2] != n_in:
         raise ValueError(f"{name} has shape {x.shape}; there are D = {n_in} input dimension(s), "
                          f"so {name} must be (..., {n_in}, N) (points as columns)")
@@ -201,7 +276,7 @@ def check_data(x, y, runs=None):
     x : (N,) or (R, N) inputs; y : (N,) or (R, N) targets; runs : R, or None for one network
     without a runs axis (then x and y must be (N,)). Returns (x, y).
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = check_real_array(x, "x"), check_real_array(y, "y")
     for name, v in (("x", x), ("y", y)):
         if v.ndim not in (1, 2) or v.shape[-1] == 0:
             raise ValueError(f"{name} must have shape (N,) or (R, N) with N >= 1; got {v.shape}")
@@ -227,7 +302,7 @@ def check_peaks(a, name="a"):
     Every peak must lie in the open interval (0, 1), and there must be at least two
     (a depth-d network uses a_0 .. a_d, and d >= 1).
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = check_real_array(a, f"peaks {name}")
     if a.ndim == 0 or a.shape[-1] < 2:
         raise ValueError(f"peaks {name} must have length d + 1 >= 2 (depth d >= 1); "
                          f"got shape {a.shape}")
@@ -259,8 +334,8 @@ def check_map_params(params, sigma, lo, hi):
     lo, hi = check_interval(lo, hi)
     a = check_peaks(params["a"], name="params['a']")
     lead = a.shape[:-1]
-    alpha = np.broadcast_to(np.asarray(params["alpha"], np.float64), lead)
-    beta = np.broadcast_to(np.asarray(params["beta"], np.float64), lead)
+    alpha = np.broadcast_to(check_real_array(params["alpha"], "params['alpha']"), lead)
+    beta = np.broadcast_to(check_real_array(params["beta"], "params['beta']"), lead)
     if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
         raise ValueError("alpha and beta must be finite")
     return sigma, lo, hi, a, alpha, beta
@@ -294,3 +369,66 @@ def check_weight_grads(grads, a):
                 or np.shape(pair[1]) != lead + b_shape):
             raise ValueError(f"grads[{l}] must be (dW, db) of shapes {lead + W_shape} and "
                              f"{lead + b_shape}; got {[np.shape(p) for p in pair]}")
+
+
+# --- what the region counter can hold --------------------------------------------------------
+
+MAX_COUNT_WIDTH = 1024          # neurons per layer that the region counter takes
+MAX_COUNT_VALUE = 2.0 ** 500    # about 3e150: the largest value a layer may reach on [-1, 1]
+
+
+def human_bytes(n):
+    """A number of bytes for a message: ``1.28 GB``."""
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+
+
+def check_counter_network(layers):
+    """What the exact region counter can hold, before it starts (``regions.count_regions``).
+
+    layers : a one-input network already checked by :func:`check_layers`.
+
+    Raises ``ValueError`` naming the layer
+
+    - when a hidden layer is wider than ``MAX_COUNT_WIDTH`` neurons, with an estimate of the
+      memory and the work: the counter keeps (cells x width) numbers for every layer and
+      multiplies them by each weight matrix, and a layer of width w can cut every cell w
+      times, so memory and time grow with the width (in depth, the counter's chunks bound
+      the memory);
+    - when the weights are so large that a layer's values on [-1, 1] could exceed
+      ``MAX_COUNT_VALUE`` (float64 would overflow inside the counter): a bound from the
+      largest row sums of |W| and the largest |b|, layer by layer.
+    """
+    widths = [np.shape(W)[-2] for W, _ in layers[:-1]]
+    if widths and max(widths) > MAX_COUNT_WIDTH:
+        # the costliest layer, with about the cells a random network has before it
+        cost = [(1 + sum(widths[:l])) * np.shape(layers[l][0])[-1] * w
+                for l, w in enumerate(widths)]
+        l = int(np.argmax(cost))
+        w, cells = widths[l], 1 + sum(widths[:l])
+        raise ValueError(
+            f"layers[{l}] has {w} neurons; the exact region counter takes at most "
+            f"{MAX_COUNT_WIDTH} per layer. Its memory and time grow with the width: for each "
+            f"layer it keeps (cells x width) numbers and multiplies them by the weights, and "
+            f"a layer of width {w} can cut every cell {w} times. Here, with the {cells} "
+            f"cells that a random network of these widths has before layers[{l}] (about), "
+            f"that layer alone needs about {human_bytes(cells * w * 8 * 16)} and "
+            f"{cost[l]:.2g} multiply-adds, and up to "
+            f"{human_bytes(cells * (w + 1) * w * 8 * 16)} when every neuron cuts every cell. "
+            f"Count a narrower network, or sample "
+            f"(regions.count_activation_regions_sampled, a lower bound)")
+    value = slope = 1.0
+    for l, (W, b) in enumerate(layers):
+        row = float(np.max(np.sum(np.abs(np.asarray(W, dtype=np.float64)), axis=-1)))
+        value = row * value + float(np.max(np.abs(np.asarray(b, dtype=np.float64))))
+        slope = row * slope
+        if not (value <= MAX_COUNT_VALUE and slope <= MAX_COUNT_VALUE):
+            raise ValueError(
+                f"layers[{l}]: the weights are too large for the region counter: the "
+                f"network's values on [-1, 1] can reach {max(value, slope):.3g} there (largest "
+                f"row sum of |W| {row:.3g}), beyond the {MAX_COUNT_VALUE:.3g} that float64 "
+                f"holds with room to spare. Scale the network down: dividing a layer's W and "
+                f"b and the b of every later layer by the same c > 0 divides the output by c "
+                f"and keeps every piece")

@@ -8,33 +8,43 @@ process as it found it.
 
 What the commands promise:
 
-- a usage error (an unknown table, a negative seed, sizes out of reach) is one line and exit
-  code 2, before any work;
-- the files of a run are written under a temporary folder inside ``--out`` and moved into
-  place together at the end; an interrupted or failed run (Ctrl-C, SIGTERM, a diverging
-  run, a full disk) leaves ``--out`` as it was, and its worker processes end with it;
+- a usage error (an unknown table, a negative seed, sizes out of reach, an output folder in
+  the project's sources or holding a file of a result's name that minregion did not write)
+  is one line and exit code 2, before any work;
+- ``--out`` is handled by :mod:`minregion.reproduce.outputs`: minregion removes or
+  overwrites only files its manifest proves it wrote there; the files of a run are written
+  under a staging folder inside ``--out`` and published together in one step with signals
+  held; an interrupted or failed run (Ctrl-C, SIGTERM, a diverging run, a full disk) leaves
+  ``--out`` as it was (a folder it created is removed), and its worker processes end with it;
 - the results of an earlier run of the same command in ``--out`` are removed when the new
-  ones are published (and the command says which), so the folder never mixes two runs.
+  ones are published (and the command says which), so the folder never mixes two runs;
+- a closed or full standard output (``| head``, ``> /dev/full``) does not stop the run: its
+  results are published, and the command ends quietly with exit code 1;
+- ``report.md`` and ``calibration.md`` record the arguments given to :func:`main`.
 """
 import argparse
-import fnmatch
+import contextlib
+import io
 import json
 import os
 import platform
-import shutil
+import shlex
 import signal
 import sys
-import tempfile
 import time
 
 import numpy as np
 
+from .checks import human_bytes as _human
+from .reproduce.outputs import Output, OutputError, PublishError
+
 MAX_REGION_DEPTH = 26     # 2^26 pieces: about a minute; beyond, out of reach for a demo
 MAX_SAMPLES = 10_000
-REPRODUCE_FILES = ("table*.json", "table*_*.png", "ext.json", "ext_*.png", "depth.json",
-                   "depth_*.png", "report.md", "timings.json")
-REGIONS_FILES = ("regions_vs_depth.png",)
-CALIBRATE_FILES = ("calibration.json", "calibration.md")
+MAX_SEEDS = 1_000         # independent repetitions of every cell
+MAX_STEPS = 1_000_000     # Adam steps of one phase
+MAX_WORK = 100            # a run may do at most this many times the work of `make reproduce`
+TABLE_FIGURES = ("fits", "curves", "regions", "pieces")          # reproduce/plots.py
+EXT_FIGURES = ("nonconvex", "r3", "regions2d", "spirals")        # extensions/plots.py
 
 
 class Terminated(KeyboardInterrupt):
@@ -48,7 +58,8 @@ def _on_sigterm(signum, frame):
 # --- arguments --------------------------------------------------------------------------
 
 def _at_least(minimum):
-    """An argparse type: an integer >= ``minimum``, or a one-line usage error."""
+    """An argparse type: an integer >= ``minimum``, or a one-line usage error (upper bounds,
+    with what a run would cost, are checked by :func:`_check_cost`)."""
     def parse(text):
         try:
             value = int(text)
@@ -60,13 +71,6 @@ def _at_least(minimum):
     return parse
 
 
-def _human(n_bytes):
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if n_bytes < 1000 or unit == "PB":
-            return f"{n_bytes:.3g} {unit}"
-        n_bytes /= 1000
-
-
 def _memory():
     """Physical memory of the machine in bytes (None where the system does not say)."""
     try:
@@ -75,11 +79,56 @@ def _memory():
         return None
 
 
-def _check_memory(parser, what, need):
-    total = _memory()
-    if total is not None and need > total / 2:
-        parser.error(f"{what} would need about {_human(need)} of memory per process; this "
-                     f"machine has {_human(total)}")
+def _ext_cost(config):
+    """The extensions' blocks (``extensions.experiments.ext_blocks``), each costed as the
+    largest of them (the 2-D triangle layer on the grid): see :mod:`minregion.reproduce.cost`."""
+    from .extensions.experiments import ext_blocks
+    from .reproduce.cost import Cost, block_cost, one_seed
+    points = max(config.dense_n, config.grid_n ** 2)
+    width = max(config.width, 4 * config.K_2d)
+    total = Cost()
+    for _, _, _, m in ext_blocks(one_seed(config)):
+        total = total + block_cost(config.runs, sum(config.steps(m)), points, config.depth,
+                                   width, config.block_memory(), config.record_every)
+    return total.times(len(config.seeds))
+
+
+def _reference_work():
+    """The work of ``make reproduce``: Tables 1-3 and the extensions, paper protocol."""
+    from .extensions.experiments import ExtConfig
+    from .reproduce.cost import tables_cost
+    from .reproduce.experiments import TABLES, Config
+    return (tables_cost(list(TABLES), Config.for_protocol("paper"))
+            + _ext_cost(ExtConfig.for_protocol("paper"))).work
+
+
+def _check_cost(parser, args, cost):
+    """Refuse a run out of reach before any work, with what it would cost: a size argument
+    above its bound (``--seeds`` at most ``MAX_SEEDS``, ``--epochs`` and
+    ``--pretrain-epochs`` at most ``MAX_STEPS``), more memory than half the machine's per
+    worker process or for the results kept in this process, or more than ``MAX_WORK`` times
+    the work of ``make reproduce`` (:mod:`minregion.reproduce.cost`)."""
+    given = {k: v for k, v in vars(args).items()
+             if k in ("runs", "seeds", "epochs", "pretrain_epochs") and v is not None}
+    what = ("this run (" + " ".join(f"--{k.replace('_', '-')} {v:,}" for k, v in given.items())
+            + ")") if given else "this run"
+    problems = [f"--{k.replace('_', '-')} must be <= {cap:,}"
+                for k, cap in (("seeds", MAX_SEEDS), ("epochs", MAX_STEPS),
+                               ("pretrain_epochs", MAX_STEPS)) if given.get(k, 0) > cap]
+    total, factor = _memory(), cost.work / _reference_work()
+    if total is not None and cost.worker_bytes > total / 2:
+        problems.append("more than half the machine's memory per process")
+    if total is not None and cost.results_bytes > total / 2:
+        problems.append("more than half the machine's memory for the results")
+    if factor > MAX_WORK:
+        problems.append(f"more than {MAX_WORK} times the work of `make reproduce`")
+    if problems:
+        machine = f" (this machine has {_human(total)})" if total is not None else ""
+        parser.error(f"{what} is out of reach: {'; '.join(problems)}. It would do about "
+                     f"{factor:,.3g} times the work of `make reproduce` (the README says how "
+                     f"long that takes), need about {_human(cost.worker_bytes)} of memory per "
+                     f"process and keep {_human(cost.results_bytes)} of results in memory"
+                     f"{machine}: use fewer seeds, runs or steps")
 
 
 def _cap_jobs(jobs, blocks):
@@ -97,63 +146,58 @@ def _machine():
 
 # --- the output folder ------------------------------------------------------------------
 
-def _out_dir(parser, path):
-    """Create the output folder, or stop with a clear message if it cannot be written."""
+def _out_dir(args, parser, command, names):
+    """The output folder, checked and created before any work (a usage error if it cannot
+    be used): see :mod:`minregion.reproduce.outputs`."""
+    args.output = Output(args.out, command)
     try:
-        os.makedirs(path, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-")
-        probe.close()
-    except OSError as err:
-        parser.error(f"--out {path!r} is not a writable folder ({err.strerror})")
-    return path
+        return args.output.prepare(names)
+    except OutputError as err:
+        args.output = None
+        parser.error(str(err))
 
 
-class Staging:
-    """A run's files, written under ``out/.partial-*`` and published together.
-
-    ``with Staging(out, patterns) as folder:`` write the files into ``folder``; then
-    :meth:`publish` removes the files of an earlier run that match ``patterns`` and moves the
-    new files into ``out`` (each move is an atomic rename). If the block raises, the staging
-    folder is removed and ``out`` is left as it was.
-    """
-
-    def __init__(self, out, patterns):
-        self.out, self.patterns = out, patterns
-        self.folder = None
-
-    def __enter__(self):
-        self.folder = tempfile.mkdtemp(prefix=".partial-", dir=self.out)
-        return self.folder
-
-    def __exit__(self, kind, value, tb):
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+def _publish(output, write):
+    """Write the run's files with ``write(folder)`` into a staging folder and publish them.
+    Returns True, or False after an error message saying what state the folder is in."""
+    try:
+        with output.staging() as folder:
+            write(folder)
+            output.publish()
+    except PublishError as err:
+        why = getattr(err.cause, "strerror", None) or err.cause
+        print(f"error: could not publish the results into {output.given!r} ({why}); "
+              f"{err.state}", file=sys.stderr)
         return False
-
-    def publish(self):
-        """Move the staged files into place; returns (published paths, removed stale names)."""
-        new = sorted(os.listdir(self.folder))
-        stale = sorted(f for f in os.listdir(self.out) if f not in new and
-                       any(fnmatch.fnmatch(f, p) for p in self.patterns))
-        for f in stale:
-            os.remove(os.path.join(self.out, f))
-        for f in new:
-            os.replace(os.path.join(self.folder, f), os.path.join(self.out, f))
-        return [os.path.join(self.out, f) for f in new], stale
+    except OSError as err:
+        print(f"error: could not write the results into {output.given!r} "
+              f"({err.strerror or err}); {output.given!r} is as it was", file=sys.stderr)
+        return False
+    return True
 
 
-def _published(paths, stale):
-    print("wrote " + ", ".join(paths))
-    if stale:
-        print("removed the files of an earlier run that this run does not rewrite: "
-              + ", ".join(stale))
+def _report_published(output):
+    """Say what publishing did; returns 1 when the results went into a folder beside
+    ``--out`` (a file minregion did not write appeared there), else 0."""
+    for line in output.report_lines():
+        print(line)
+    if output.result.beside:
+        _say(f"note: the results are in {output.result.beside!r}, not in {output.given!r}")
+        return 1
+    return 0
+
+
+def _command(argv):
+    """The command line that ``argv`` (the arguments given to :func:`main`) stands for."""
+    return "python -m minregion " + shlex.join(argv)
 
 
 # --- commands ---------------------------------------------------------------------------
 
 def cmd_regions(args, parser):
     """``regions``: print exact counts against depth and save the figure. Returns 0 if the
-    construction has exactly 2^d pieces at every depth, 1 otherwise."""
+    construction has exactly 2^d pieces at every depth, 1 otherwise (or when the figure
+    could not be written)."""
     from .reproduce.plots import plot_regions_vs_depth
     from .reproduce.regions_vs_depth import format_regions_table, regions_by_depth
 
@@ -162,7 +206,7 @@ def cmd_regions(args, parser):
                      f"has 2^d pieces, and 2^{args.depth} = {2 ** args.depth:.3g} is out of reach")
     if args.samples > MAX_SAMPLES:
         parser.error(f"argument --samples: must be <= {MAX_SAMPLES}; got {args.samples}")
-    out = _out_dir(parser, args.out)
+    output = _out_dir(args, parser, "regions", ["regions_vs_depth.png"])
     start = time.perf_counter()
     study = regions_by_depth(args.depth, np.random.default_rng(args.seed), samples=args.samples)
     print(f"Exact linear pieces on [0, 1] of 1-4-...-4-1 networks (seed {args.seed}, "
@@ -170,13 +214,13 @@ def cmd_regions(args, parser):
     print(format_regions_table(study))
     ok = bool(np.all(study["constructed"] == 2 ** study["depth"]))
     print(f"constructed == 2^d at every depth: {ok}")
-    stage = Staging(out, REGIONS_FILES)
-    with stage as folder:
-        plot_regions_vs_depth(study["depth"], study["constructed"], study["kaiming_median"],
-                              study["raai_median"], os.path.join(folder, "regions_vs_depth.png"))
-        _published(*stage.publish())
+    if not _publish(output, lambda folder: plot_regions_vs_depth(
+            study["depth"], study["constructed"], study["kaiming_median"],
+            study["raai_median"], os.path.join(folder, "regions_vs_depth.png"))):
+        return 1
+    beside = _report_published(output)
     print(f"({time.perf_counter() - start:.1f} s)")
-    return 0 if ok else 1
+    return 0 if ok and not beside else 1
 
 
 def _write_timings(path, blocks, seconds):
@@ -190,33 +234,51 @@ def _write_timings(path, blocks, seconds):
 
 
 def _configs(args, parser, tables, ext, depth=False):
-    """The tables', the extensions' and the depth study's configurations, checked, or a
-    usage error."""
+    """The tables', the extensions' and the depth study's configurations, checked against
+    what they cost (:func:`_check_cost`), or a usage error."""
+    from .reproduce.cost import Cost, depth_cost, tables_cost
     from .reproduce.depth_study import study_config
     from .reproduce.experiments import Config, quick
 
-    overrides = dict(runs=args.runs, epochs=args.epochs, seeds=args.seeds,
-                     first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
-    try:
-        base = Config.for_protocol(args.protocol)
-        config = (quick(base) if args.quick else base).with_overrides(**overrides)
-        ext_config = depth_config = None
-        if ext:
-            from .extensions.experiments import ExtConfig
-            ext_base = ExtConfig.for_protocol(args.protocol)
-            ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(**overrides)
-        if depth:
-            depth_base = study_config(args.protocol)
-            depth_config = (quick(depth_base) if args.quick else depth_base).with_overrides(
-                **overrides)
-    except ValueError as err:
-        parser.error(str(err))
-    # one block of the largest network: its caches, per process
-    from .reproduce.depth_study import DEPTHS
-    need = max([config.block_memory()] + ([ext_config.block_memory()] if ext else [])
-               + ([depth_config.block_memory(max(DEPTHS))] if depth else []))
-    _check_memory(parser, f"--runs {config.runs}", need)
+    def build(seeds):
+        overrides = dict(runs=args.runs, epochs=args.epochs, seeds=seeds,
+                         first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
+        try:
+            base = Config.for_protocol(args.protocol)
+            config = (quick(base) if args.quick else base).with_overrides(**overrides)
+            ext_config = depth_config = None
+            cost = tables_cost(tables, config) if tables else Cost()
+            if ext:
+                from .extensions.experiments import ExtConfig
+                ext_base = ExtConfig.for_protocol(args.protocol)
+                ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(
+                    **overrides)
+                cost = cost + _ext_cost(ext_config)
+            if depth:
+                depth_base = study_config(args.protocol)
+                depth_config = (quick(depth_base) if args.quick else depth_base).with_overrides(
+                    **overrides)
+                cost = cost + depth_cost(depth_config)
+        except ValueError as err:
+            parser.error(str(err))
+        return config, ext_config, depth_config, cost
+
+    if args.seeds is not None:       # costed on one seed first: never build a huge seed list
+        _check_cost(parser, args, build(1)[3].times(args.seeds))
+    config, ext_config, depth_config, cost = build(args.seeds)
+    _check_cost(parser, args, cost)
     return config, ext_config, depth_config
+
+
+def _reproduce_files(tables, ext, depth):
+    """The names of the files ``reproduce`` writes (a test holds them to a real run)."""
+    names = [f"table{t}.json" for t in tables]
+    names += [f"table{t}_{f}.png" for t in tables for f in TABLE_FIGURES]
+    if ext:
+        names += ["ext.json"] + [f"ext_{f}.png" for f in EXT_FIGURES]
+    if depth:
+        names += ["depth.json", "depth_mse.png"]
+    return names + ["report.md", "timings.json"]
 
 
 def cmd_reproduce(args, parser):
@@ -244,7 +306,7 @@ def cmd_reproduce(args, parser):
         from .reproduce.depth_study import depth_blocks
         n_blocks += len(depth_blocks(depth_config))
     jobs = _cap_jobs(args.jobs, n_blocks)
-    out = _out_dir(parser, args.out)
+    output = _out_dir(args, parser, "reproduce", _reproduce_files(tables, ext, depth))
     if tables:
         print(f"Reproducing table(s) {', '.join(tables)} under the {config.protocol!r} "
               f"protocol: {config.runs} runs per cell, seeds {', '.join(map(str, config.seeds))}, "
@@ -270,79 +332,124 @@ def cmd_reproduce(args, parser):
         return 1
     seconds = time.perf_counter() - start
     blocks = [b for s in results.values() for b in s["blocks"]]
-    command = "python -m minregion reproduce " + " ".join(sys.argv[2:])
-    report = format_report(results, command.strip(), _machine())
+    report = format_report(results, _command(args.argv), _machine())
     if ext:
         report += "\n" + format_ext_report(ext_summary)
         blocks += ext_summary["blocks"]
     if depth:
         report += "\n" + format_depth_report(depth_summary)
     report += f"\nWall time: {seconds:.0f} s (per block: timings.json).\n"
-    stage = Staging(out, REPRODUCE_FILES)
-    try:
-        with stage as folder:
-            write_results(results, folder)
-            write_table_figures(results, folder)
-            if ext:
-                write_json(ext_summary, os.path.join(folder, "ext.json"))
-                write_ext_figures(ext_summary, folder)
-            if depth:
-                from .reproduce.plots import plot_depth_study
-                write_json(depth_summary, os.path.join(folder, "depth.json"))
-                plot_depth_study(depth_summary, os.path.join(folder, "depth_mse.png"))
-            with open(os.path.join(folder, "report.md"), "w") as fh:
-                fh.write(report)
-            _write_timings(os.path.join(folder, "timings.json"), blocks, seconds)
-            paths, stale = stage.publish()
-    except OSError as err:
-        print(f"error: could not write the results into {out!r} ({err.strerror or err}); "
-              f"{out!r} is as it was", file=sys.stderr)
+
+    def write(folder):
+        write_results(results, folder)
+        write_table_figures(results, folder)
+        if ext:
+            write_json(ext_summary, os.path.join(folder, "ext.json"))
+            write_ext_figures(ext_summary, folder)
+        if depth:
+            from .reproduce.plots import plot_depth_study
+            write_json(depth_summary, os.path.join(folder, "depth.json"))
+            plot_depth_study(depth_summary, os.path.join(folder, "depth_mse.png"))
+        with open(os.path.join(folder, "report.md"), "w") as fh:
+            fh.write(report)
+        _write_timings(os.path.join(folder, "timings.json"), blocks, seconds)
+
+    if not _publish(output, write):
         return 1
     print(report)
-    _published(paths, stale)
-    return 0
+    return _report_published(output)
 
 
 def cmd_calibrate(args, parser):
     """``calibrate``: the Kaiming minimum against the step budget, on the calibration seeds;
-    writes ``calibration.json`` and ``calibration.md``. Returns 0."""
+    writes ``calibration.json`` and ``calibration.md``. Returns 0 (1 when the files could not
+    be written, or went into a folder beside ``--out``)."""
     from .reproduce.calibration import (CALIBRATION_SEEDS, calibration_blocks,
                                         format_calibration, run_calibration)
-    from .reproduce.experiments import Config
+    from .reproduce.cost import calibration_cost
     from .reproduce.summary import write_json
 
     if args.seeds is not None and args.seeds > len(CALIBRATION_SEEDS):
         parser.error(f"argument --seeds: must be <= {len(CALIBRATION_SEEDS)} (the calibration "
                      f"seeds are {', '.join(map(str, CALIBRATION_SEEDS))})")
-    _check_memory(parser, f"--runs {args.runs}", Config(runs=args.runs).block_memory())
     seeds = CALIBRATION_SEEDS[: args.seeds] if args.seeds else CALIBRATION_SEEDS
+    _check_cost(parser, args, calibration_cost(seeds, args.runs))
     jobs = _cap_jobs(args.jobs, len(calibration_blocks(seeds, runs=args.runs)))
-    out = _out_dir(parser, args.out)
+    output = _out_dir(args, parser, "calibrate", ["calibration.json", "calibration.md"])
     cal = run_calibration(seeds=seeds, runs=args.runs, jobs=jobs, initializer=args.initializer)
     text = format_calibration(cal)
-    stage = Staging(out, CALIBRATE_FILES)
-    try:
-        with stage as folder:
-            write_json(cal, os.path.join(folder, "calibration.json"))
-            with open(os.path.join(folder, "calibration.md"), "w") as fh:
-                fh.write(f"Command: `python -m minregion calibrate {' '.join(sys.argv[2:])}`."
-                         f"\n\n{text}")
-            paths, stale = stage.publish()
-    except OSError as err:
-        print(f"error: could not write into {out!r} ({err.strerror or err})", file=sys.stderr)
+
+    def write(folder):
+        write_json(cal, os.path.join(folder, "calibration.json"))
+        with open(os.path.join(folder, "calibration.md"), "w") as fh:
+            fh.write(f"Command: `{_command(args.argv)}`.\n\n{text}")
+
+    if not _publish(output, write):
         return 1
     print(text)
-    _published(paths, stale)
-    return 0
+    return _report_published(output)
 
 
-def main(argv=None, own_process=False):
-    """Parse ``argv`` (default: the command line) and run the chosen command; its exit code.
+class _TolerantStream(io.TextIOBase):
+    """Standard output that survives a closed pipe (``| head``) or a full device: the first
+    failed write is kept in ``failed`` and everything after it is dropped, so that the run
+    goes on and publishes its results."""
 
-    ``own_process=True`` (only from ``python -m minregion``) keeps freed memory in this
-    process and in the worker processes (:mod:`minregion.reproduce.speed`), and turns SIGTERM into a
-    clean stop. An interrupted command exits with 130 (Ctrl-C) or 143 (SIGTERM).
-    """
+    def __init__(self, stream):
+        self.stream, self.failed = stream, None
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if self.failed is None:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError, AttributeError) as err:    # closed, or None
+                self.failed = err
+        return len(text)
+
+    def flush(self):
+        if self.failed is None:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError, AttributeError) as err:
+                self.failed = err
+
+
+def _silence_stdout():
+    """After standard output failed in a process of our own: point its descriptor at the
+    null device, so that Python's final flush at exit has nowhere to fail."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _arguments(argv):
+    """The arguments given to :func:`main` as a list of strings (paths and numbers are
+    written out), or a ``ValueError`` naming what is wrong."""
+    if argv is None:
+        return list(sys.argv[1:])
+    if isinstance(argv, (str, bytes)):
+        raise ValueError(f"main takes a list of arguments, such as ['reproduce', '--quick']; "
+                         f"got the string {argv!r}: split it with shlex.split")
+    out = []
+    for i, a in enumerate(argv):
+        if isinstance(a, os.PathLike):
+            a = os.fspath(a)
+        elif isinstance(a, (int, float)) and not isinstance(a, bool):
+            a = str(a)
+        if not isinstance(a, str):
+            raise ValueError(f"argv[{i}] must be a string; got {a!r} (a {type(a).__name__})")
+        out.append(a)
+    return out
+
+
+def _parser():
     from .reproduce.calibration import CALIBRATION_SEEDS
     from .reproduce.experiments import PROTOCOLS
 
@@ -368,15 +475,16 @@ def main(argv=None, own_process=False):
                    help="comma-separated: 1, 2, 3, ext (the extensions), depth (the error "
                         "against depth)")
     p.add_argument("--seeds", type=_at_least(1), default=None,
-                   help="how many seeds (independent repetitions of every cell)")
+                   help=f"how many seeds (independent repetitions of every cell; at most "
+                        f"{MAX_SEEDS:,})")
     p.add_argument("--seed", type=_at_least(0), default=None, help="the first seed (0)")
     p.add_argument("--runs", type=_at_least(1), default=None,
                    help="runs per cell and seed (30 for the tables, 8 for the extensions)")
     p.add_argument("--epochs", type=_at_least(1), default=None,
-                   help="raw-weight Adam steps (the protocol's; a new value keeps the "
-                        "protocol's ratio of phase-1 steps)")
+                   help=f"raw-weight Adam steps (the protocol's; a new value keeps the "
+                        f"protocol's ratio of phase-1 steps; at most {MAX_STEPS:,})")
     p.add_argument("--pretrain-epochs", type=_at_least(0), default=None,
-                   help="phase-1 steps of the pretraining methods")
+                   help=f"phase-1 steps of the pretraining methods (at most {MAX_STEPS:,})")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (1e-3)")
     p.add_argument("--quick", action="store_true", help="a small version for a first look")
     p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
@@ -389,19 +497,76 @@ def main(argv=None, own_process=False):
     p.add_argument("--runs", type=_at_least(1), default=30)
     p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
     p.add_argument("--out", default="results", help="folder for calibration.json and .md")
-    args = parser.parse_args(argv)
-    args.initializer = None
-    if own_process:
-        from .reproduce.speed import keep_freed_memory
-        keep_freed_memory()
-        args.initializer = keep_freed_memory
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
-               "calibrate": cmd_calibrate}[args.command]
+    return parser
+
+
+def _say(text):
+    """A line on standard error that cannot fail (standard error may be closed too)."""
     try:
-        return handler(args, parser)
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv=None, own_process=False):
+    """Parse ``argv`` (default: the command line) and run the chosen command; its exit code.
+
+    ``argv`` : a list of strings (paths and numbers are written out); ``report.md`` and
+    ``calibration.md`` record it, also when ``main`` is called from Python.
+    ``own_process=True`` (only from ``python -m minregion``) keeps freed memory in this
+    process and in the worker processes (:mod:`minregion.reproduce.speed`), and turns SIGTERM
+    into a clean stop. An interrupted command exits with 130 (Ctrl-C) or 143 (SIGTERM); a
+    command whose standard output failed publishes its results and exits with 1.
+    """
+    argv = _arguments(argv)
+    stdout = _TolerantStream(sys.stdout)
+    args = None
+    try:
+        with contextlib.redirect_stdout(stdout):
+            parser = _parser()
+            args = parser.parse_args(argv)
+            args.argv, args.output, args.initializer = argv, None, None
+            if own_process:
+                from .reproduce.speed import keep_freed_memory
+                keep_freed_memory()
+                args.initializer = keep_freed_memory
+                signal.signal(signal.SIGTERM, _on_sigterm)
+            handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
+                       "calibrate": cmd_calibrate}[args.command]
+            code = _run(handler, args, parser)
+    finally:
+        if stdout.failed is not None and own_process:
+            _silence_stdout()
+    if stdout.failed is not None:
+        where = (f"; the results are in {args.output.result.beside or args.out!r}"
+                 if args and args.output is not None and args.output.published else "")
+        why = getattr(stdout.failed, "strerror", None) or stdout.failed
+        _say(f"note: standard output failed ({why}){where}")
+        return code or 1
+    return code
+
+
+def _run(handler, args, parser):
+    """Run a command; after a failure or a stop, remove what the run created."""
+    try:
+        code = handler(args, parser)
     except KeyboardInterrupt as err:
         name = "SIGTERM" if isinstance(err, Terminated) else "interrupt"
-        print(f"{name}: stopped; the worker processes have ended and {args.out!r} is as it was",
-              file=sys.stderr)
+        output = args.output
+        if output is not None and output.published:
+            _say(f"{name}: stopped after the results were published into "
+                 f"{output.result.beside or args.out!r}")
+        else:
+            gone = output.abandon() if output is not None else []
+            state = (f"{args.out!r}, which this run created, was removed" if gone else
+                     f"{args.out!r} is as it was")
+            _say(f"{name}: stopped; the worker processes have ended and {state}")
         return 143 if isinstance(err, Terminated) else 130
+    except BaseException:
+        if args.output is not None and not args.output.published:
+            args.output.abandon()
+        raise
+    if code and args.output is not None and not args.output.published:
+        if args.output.abandon():
+            _say(f"note: removed {args.out!r}, which this run had created")
+    return code

@@ -45,8 +45,8 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 """
 import numpy as np
 
-from .checks import (check_entries_finite, check_map_params, check_peaks, check_scales_shape,
-                     check_sigma, check_weight_grads)
+from .checks import (check_entries_finite, check_map_params, check_peaks, check_real_array,
+                     check_scales_shape, check_sigma, check_weight_grads)
 from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
@@ -97,15 +97,15 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
             raise ValueError(f"the default s0 = a_0 a_1 underflows to 0 for peaks as small as "
                              f"{a[..., :2].min():.3g}: pass s0, or use peaks further from 0")
     else:
-        s0 = np.broadcast_to(np.asarray(s0, np.float64), lead)
+        s0 = np.broadcast_to(check_real_array(s0, "s0"), lead)
     ratios = theorem31_ratios(a, s0)              # also checks s0 > 0
     params = {"a": a}
     if free_scales:
         params["S"] = ratios
     else:
         params["s0"] = np.array(s0, dtype=np.float64)
-    params["alpha"] = np.array(np.broadcast_to(np.asarray(alpha, np.float64), lead))
-    params["beta"] = np.array(np.broadcast_to(np.asarray(beta, np.float64), lead))
+    params["alpha"] = np.array(np.broadcast_to(check_real_array(alpha, "alpha"), lead))
+    params["beta"] = np.array(np.broadcast_to(check_real_array(beta, "beta"), lead))
     return params
 
 
@@ -118,7 +118,7 @@ def scales(params):
     s : (..., d) float64, ``s_0 .. s_{d-1}``, the cumulative product of ``S``
     """
     if uses_free_scales(params):
-        S = np.asarray(params["S"], dtype=np.float64)
+        S = check_real_array(params["S"], "params['S']")
         if not np.all(np.isfinite(S)) or np.any(S <= 0):
             raise ValueError("every free scale ratio S_i must be finite and > 0")
     else:

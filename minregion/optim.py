@@ -5,6 +5,8 @@ independent problems: every update is elementwise.
 """
 import numpy as np
 
+from .checks import check_lr
+
 
 class SGD:
     """Plain gradient descent, ``p <- p - lr * g``, for contrast with Adam."""
@@ -59,8 +61,7 @@ class Adam:
 
 
 def _check_lr(lr):
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0; got {lr}")
+    check_lr(lr)
 
 
 def _checked(params, grads):

@@ -59,7 +59,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import float64
-from .checks import check_interval, check_layers
+from .checks import check_counter_network, check_interval, check_layers
 from .float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
 
 CHUNK_CELLS = 2 ** 14         # past this many cells, carry on in two halves
@@ -117,6 +117,7 @@ def check_scalar_network(layers):
     """Check a one-input, one-output network without a runs axis -> float64 ``(W, b)``
     pairs; else ValueError naming the layer and the shapes (``checks.check_layers``)."""
     check_layers(layers, n_in=1, n_out=1, one_network=True)
+    check_counter_network(layers)       # width and size of the weights the counter can hold
     return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for W, b in layers]
 

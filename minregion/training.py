@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import check_epochs, check_float_arrays, check_layers, check_record_every
+from .checks import (check_epochs, check_float_arrays, check_layers, check_lr,
+                     check_record_every)
 from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
 from .mlp import mlp_backward, mlp_forward, prepare_data
@@ -191,7 +192,8 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     the call, so a failed training never leaves the caller's parameters half-updated.
     """
     epochs = check_epochs(epochs)
-    schedule = lr if callable(lr) else (lambda t: lr)
+    check_float_arrays(arrays, [f"arrays[{i}]" for i in range(len(arrays))])
+    schedule = lr if callable(check_lr(lr, schedule=True)) else (lambda t: lr)
     opt = Adam(arrays, lr=schedule(0))
     before = [a.copy() for a in arrays]          # restored if the loop fails
     try:
@@ -257,6 +259,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     history : :class:`History`
     """
     check_epochs(epochs)
+    check_lr(lr, schedule=True)
     record_every = check_record_every(record_every)
     keys = sorted(params)
     check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
@@ -294,6 +297,7 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     history : :class:`History`
     """
     check_epochs(epochs)
+    check_lr(lr, schedule=True)
     record_every = check_record_every(record_every)
     runs = check_layers(layers)
     check_float_arrays([p for pair in layers for p in pair],

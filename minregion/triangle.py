@@ -14,7 +14,7 @@ they are ``wave[i]``, because ``W`` is a weight matrix everywhere else.
 """
 import numpy as np
 
-from .checks import check_peaks
+from .checks import check_peaks, check_real_array
 
 
 def tent(y, a):
@@ -111,7 +111,7 @@ def theorem31_ratios(a, s0):
     S : (..., d) float64
     """
     a = np.asarray(a, dtype=np.float64)
-    s0 = np.asarray(s0, dtype=np.float64)
+    s0 = check_real_array(s0, "s0")
     if not np.all(np.isfinite(s0)) or np.any(s0 <= 0):
         raise ValueError(f"s0 must be finite and > 0; got {s0}")
     S = np.empty(a.shape[:-1] + (a.shape[-1] - 1,))

@@ -14,6 +14,7 @@ import pytest
 
 from minregion import cli
 from minregion.cli import main
+from minregion.reproduce.outputs import MANIFEST
 
 pytestmark = pytest.mark.ch06
 
@@ -30,7 +31,11 @@ def run(*argv, timeout=300):
 @pytest.mark.parametrize("argv, message", [
     (["reproduce", "--seed", "-1"], "--seed: must be >= 0"),
     (["regions", "--seed", "-1"], "--seed: must be >= 0"),
-    (["reproduce", "--runs", "1000000000", "--tables", "1"], "would need about"),
+    (["reproduce", "--runs", "1000000000", "--tables", "1"], "memory per process"),
+    (["reproduce", "--seeds", "100000000"], "--seeds must be <= 1,000"),
+    (["reproduce", "--pretrain-epochs", "100000000"], "--pretrain-epochs must be <= 1,000,000"),
+    (["reproduce", "--epochs", "5000000", "--tables", "3"], "times the work of `make reproduce`"),
+    (["calibrate", "--runs", "100000"], "is out of reach"),
     (["regions", "--depth", "100"], "--depth: must be <= 26"),
     (["regions", "--samples", "1000000000"], "--samples: must be <="),
     (["reproduce", "--tables", "9"], "unknown table"),
@@ -113,8 +118,8 @@ def test_an_interrupted_run_ends_its_workers_and_writes_nothing(tmp_path, sig):
         assert proc.returncode in (130, 143), proc.returncode
     leftovers = [f for f in os.listdir(out) if not f.startswith(".partial-")] if out.exists() else []
     assert leftovers == [], leftovers
-    if sig != signal.SIGKILL:                   # a clean stop also removes its staging folder
-        assert not out.exists() or os.listdir(out) == []
+    if sig != signal.SIGKILL:                   # a clean stop removes the folder it created
+        assert not out.exists(), os.listdir(out)
     if sig == signal.SIGTERM:                   # and a rerun works
         code, _, stderr = run("reproduce", "--tables", "3", "--runs", "2", "--epochs", "20",
                               "--seeds", "1", "--jobs", "1", "--out", str(out))
@@ -139,12 +144,19 @@ def test_a_failed_write_leaves_the_previous_results(tmp_path, monkeypatch, capsy
 
 def test_results_of_an_earlier_run_are_never_mixed_with_new_ones(tmp_path, capsys):
     out = tmp_path / "res"
-    out.mkdir()
-    (out / "table2.json").write_text(json.dumps({"from": "an earlier run"}))
+    argv = ["--runs", "2", "--epochs", "20", "--seeds", "1", "--jobs", "1", "--out", str(out)]
+    assert main(["reproduce", "--tables", "3"] + argv) == 0
+    # the names refused up front (a file minregion did not write) are the names it writes
+    assert sorted(os.listdir(out)) == sorted([MANIFEST] + cli._reproduce_files(["3"], False,
+                                                                               False))
     (out / "notes.txt").write_text("the user's own file")
-    assert main(["reproduce", "--tables", "3", "--runs", "2", "--epochs", "20", "--seeds", "1",
-                 "--jobs", "1", "--out", str(out)]) == 0
+    assert main(["reproduce", "--tables", "ext", "--quick"] + argv) == 0
     printed = capsys.readouterr().out
-    assert "removed the files of an earlier run" in printed and "table2.json" in printed
-    assert not (out / "table2.json").exists()
-    assert (out / "notes.txt").exists() and (out / "table3.json").exists()
+    assert "removed the files of an earlier run" in printed and "table3.json" in printed
+    assert "left alone" in printed and "notes.txt" in printed
+    report = (out / "report.md").read_text()       # the arguments given to main, not pytest's
+    assert "Command: `python -m minregion reproduce --tables ext --quick --runs 2" in report
+    assert not (out / "table3.json").exists() and not (out / "table3_fits.png").exists()
+    assert (out / "notes.txt").read_text() == "the user's own file"
+    assert sorted(os.listdir(out)) == sorted([MANIFEST, "notes.txt"] + cli._reproduce_files(
+        [], True, False))

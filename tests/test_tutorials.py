@@ -61,17 +61,39 @@ def test_figures_are_saved_under_their_label_or_their_number():
         plt.close("all")
 
 
-@pytest.mark.house
-def test_a_rerun_removes_the_figures_a_notebook_no_longer_makes(tmp_path):
+def _tiny_notebook(path, label):
     nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                     "source": ["import matplotlib.pyplot as plt\n", "plt.subplots(num='new')"]}],
+                     "source": ["import matplotlib.pyplot as plt\n", f"plt.subplots(num='{label}')"]}],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    path = tmp_path / "99_tiny.ipynb"
     path.write_text(json.dumps(nb))
+    return str(path)
+
+
+@pytest.mark.house
+def test_a_rerun_removes_the_figures_a_notebook_no_longer_makes_and_only_those(tmp_path):
+    figures = tmp_path / "figures"
+    path = tmp_path / "99_tiny.ipynb"
+    run_notebook(_tiny_notebook(path, "old"), figures=str(figures))
+    assert (figures / "99_tiny_old.png").exists()
+    users = ("99_tiny_1.png", "98_other_old.png", "99_tinyish.png", "99_tiny_mine.png")
+    for name in users:                        # the user's files, named like figures
+        (figures / name).write_bytes(b"the user's")
+    run_notebook(_tiny_notebook(path, "new"), figures=str(figures))
+    assert sorted(f for f in os.listdir(figures) if not f.startswith(".")) == sorted(
+        users + ("99_tiny_new.png",))
+    assert all((figures / name).read_bytes() == b"the user's" for name in users)
+
+
+@pytest.mark.house
+def test_a_file_of_a_figures_name_that_the_runner_did_not_write_is_left_alone(tmp_path, capsys):
     figures = tmp_path / "figures"
     figures.mkdir()
-    for old in ("99_tiny_old.png", "99_tiny_1.png", "98_other_old.png", "99_tinyish.png"):
-        (figures / old).write_bytes(b"")
-    run_notebook(str(path), figures=str(figures))
-    assert sorted(os.listdir(figures)) == ["98_other_old.png", "99_tiny_new.png",
-                                           "99_tinyish.png"]
+    (figures / "99_tiny_new.png").write_bytes(b"the user's")
+    run_notebook(_tiny_notebook(tmp_path / "99_tiny.ipynb", "new"), figures=str(figures))
+    assert (figures / "99_tiny_new.png").read_bytes() == b"the user's"
+    assert "left alone" in capsys.readouterr().err
+    changed = tmp_path / "again"                  # ours once, changed since: kept on a rerun
+    run_notebook(_tiny_notebook(tmp_path / "99_tiny.ipynb", "new"), figures=str(changed))
+    (changed / "99_tiny_new.png").write_bytes(b"edited")
+    run_notebook(_tiny_notebook(tmp_path / "99_tiny.ipynb", "other"), figures=str(changed))
+    assert (changed / "99_tiny_new.png").read_bytes() == b"edited"

@@ -7,9 +7,12 @@ to ``tutorials/`` and matplotlib's Agg backend; after every cell the open figure
 and closed: as ``DIR/<notebook>_<label>.png`` when the figure has a label
 (``fig.set_label("waves")`` or ``plt.subplots(..., num="waves")``), else as
 ``DIR/<notebook>_<k>.png`` for the notebook's k-th figure; after a notebook has run, the
-figures of its earlier runs that it no longer makes are removed. A failing cell (a failed
-self-check is an ``AssertionError``) stops with the notebook name, the cell number and the
-line that failed. The tests use :func:`run_notebook` too.
+figures of its earlier runs that it no longer makes are removed. The folder's manifest
+(``minregion.reproduce.outputs``) lists every figure written here: only a listed figure
+that nobody changed since is overwritten or removed; a file of a figure's name that this
+script did not write is left alone, and the figure is not saved (a note says so). A
+failing cell (a failed self-check is an ``AssertionError``) stops with the notebook name,
+the cell number and the line that failed. The tests use :func:`run_notebook` too.
 """
 import argparse
 import contextlib
@@ -90,11 +93,9 @@ def run_notebook(path, figures=None, quiet=True):
                                    ) from err
             for num in plt.get_fignums():
                 if figures:
-                    os.makedirs(figures, exist_ok=True)
                     saved += 1
                     fig = plt.figure(num)
-                    fig.savefig(os.path.join(figures, figure_name(name, fig, saved, taken)),
-                                dpi=100)
+                    _save_figure(figures, name, fig, figure_name(name, fig, saved, taken))
             plt.close("all")
     finally:
         os.chdir(cwd)
@@ -103,11 +104,37 @@ def run_notebook(path, figures=None, quiet=True):
     return out.getvalue()
 
 
+def _save_figure(figures, notebook, fig, filename):
+    """Save a figure into ``figures`` and list it in the folder's manifest; a file of that
+    name that this script did not write (or that was changed since) is left alone."""
+    from minregion.reproduce.outputs import Manifest, content
+
+    os.makedirs(figures, exist_ok=True)
+    manifest = Manifest.load(figures)
+    path = os.path.join(figures, filename)
+    if os.path.lexists(path) and not manifest.owns(filename):
+        print(f"note: {path} was not written by tutorials/run.py (or was changed since): "
+              f"left alone, and this figure not saved", file=sys.stderr)
+        return
+    fig.savefig(path, dpi=100)
+    manifest.files[filename] = {"command": f"tutorials {notebook}", "versions": [content(path)]}
+    manifest.save(figures)
+
+
 def _remove_stale_figures(figures, notebook, made):
-    """Remove ``DIR/<notebook>_*.png`` files that this run of the notebook did not write."""
-    for f in os.listdir(figures):
-        if f.startswith(notebook + "_") and f.endswith(".png") and f[:-4] not in made:
+    """Remove the figures of ``notebook`` that the manifest lists, that this run did not
+    make, and that nobody changed since; a changed one is left alone and no longer listed."""
+    from minregion.reproduce.outputs import Manifest
+
+    manifest = Manifest.load(figures)
+    stale = [f for f, e in manifest.files.items()
+             if e["command"] == f"tutorials {notebook}" and f[:-4] not in made]
+    for f in stale:
+        if manifest.owns(f):
             os.remove(os.path.join(figures, f))
+        del manifest.files[f]
+    if stale:
+        manifest.save(figures)
 
 
 def main(argv=None):

@@ -5,9 +5,11 @@
 :func:`minregion.training.adam_loop`; phase 1 (constrained) trains through the weight map,
 phase 2 (raw) trains every weight with a fresh Adam, as in 1-D.
 """
+from contextlib import contextmanager
+
 import numpy as np
 
-from ..checks import check_count, check_epochs
+from ..checks import check_count, check_epochs, check_float_arrays, check_lr
 from ..construction import project_params
 from ..mlp import mlp_backward, mlp_forward, prepare_data
 from ..training import History, adam_loop, copy_layers
@@ -52,12 +54,31 @@ def watch_every(monitor, every, forward):
                                if not done and step % every == 0 else None)
 
 
-def _check_budget(pretrain_epochs, epochs):
+def _check_budget(pretrain_epochs, epochs, lr, raw_lr):
+    """Both phases' step counts and learning rates, checked before any step."""
     epochs = check_epochs(epochs)
     if not 0 <= check_epochs(pretrain_epochs, "pretrain_epochs") <= epochs:
         raise ValueError(f"pretrain_epochs must lie in [0, epochs={epochs}]; "
                          f"got {pretrain_epochs}")
+    check_lr(lr)
+    if raw_lr is not None:
+        check_lr(raw_lr, "raw_lr", schedule=True)
     return int(pretrain_epochs), epochs
+
+
+@contextmanager
+def restored_on_failure(arrays):
+    """Phase 1 trains the caller's arrays in place: if anything after it fails (phase 2
+    diverges, an interrupt), put them back as they were before phase 1, so that a failed
+    training never leaves them half-updated (as :func:`minregion.training.adam_loop` does
+    for one phase)."""
+    before = [a.copy() for a in arrays]
+    try:
+        yield
+    except BaseException:
+        for a, b in zip(arrays, before):
+            a[...] = b
+        raise
 
 
 def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFAULT_SIGMAS,
@@ -78,28 +99,29 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
     -------
     nets : the two halves' trained ``(W, b)`` lists; history : History
     """
-    pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs)
+    pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs, lr, raw_lr)
+    keys = [(h, k) for h in HALVES for k in sorted(params[h])]
+    check_float_arrays([params[h][k] for h, k in keys], [f"params[{h!r}][{k!r}]" for h, k in keys])
     runs = np.shape(params["g1"]["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
-    keys = [(h, k) for h in HALVES for k in sorted(params[h])]
     history = History()
 
     def constrained_step():
         loss, grads = difference_constrained_loss_and_grads(params, X, Y, sigmas, lo, hi)
         return loss, [grads[h][k] for h, k in keys]
 
-    adam_loop([params[h][k] for h, k in keys], constrained_step, pretrain_epochs, lr, history,
-              "constrained", project=lambda: [project_params(params[h]) for h in HALVES],
-              verbose=verbose)
-    nets = [copy_layers(n) for n in difference_weight_map_forward(params, sigmas, lo, hi)[0]]
-
     def raw_step():
         loss, grads = difference_raw_loss_and_grads(nets, X, Y)
         return loss, [g for net in grads for pair in net for g in pair]
 
-    adam_loop([p for net in nets for pair in net for p in pair], raw_step,
-              epochs - pretrain_epochs, lr if raw_lr is None else raw_lr, history, "raw",
-              verbose=verbose)
+    with restored_on_failure([params[h][k] for h, k in keys]):
+        adam_loop([params[h][k] for h, k in keys], constrained_step, pretrain_epochs, lr,
+                  history, "constrained",
+                  project=lambda: [project_params(params[h]) for h in HALVES], verbose=verbose)
+        nets = [copy_layers(n) for n in difference_weight_map_forward(params, sigmas, lo, hi)[0]]
+        adam_loop([p for net in nets for pair in net for p in pair], raw_step,
+                  epochs - pretrain_epochs, lr if raw_lr is None else raw_lr, history, "raw",
+                  verbose=verbose)
     return nets, history
 
 
@@ -121,7 +143,9 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
     -------
     raw_stack : the trained raw parameters (phase 2); history : History
     """
-    pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs)
+    pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs, lr, raw_lr)
+    check_float_arrays(constrained_arrays(stack),
+                       [f"stack[{l}][{k!r}]" for l in range(len(stack)) for k in CONSTRAINED_KEYS])
     target = check_target(target, loss, np.shape(x)[-1])
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
@@ -132,21 +156,23 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
         grads = constrained_stack_backward(loss_backward(1.0, cache), caches)
         return value, [g[k] for g in grads for k in CONSTRAINED_KEYS]
 
-    watch = watch_every(monitor, every, lambda xx: constrained_stack_forward(stack, xx, sigma)[0])
-    adam_loop(constrained_arrays(stack), constrained_step, pretrain_epochs, lr, history,
-              "constrained", project=lambda: project_stack(stack), record=watch,
-              verbose=verbose)
-    raw = release_stack(stack, sigma)
-
     def raw_step():
         out, caches = raw_stack_forward(raw, x)
         value, cache = loss_forward(out, target)
         grads = raw_stack_backward(loss_backward(1.0, cache), caches)
         return value, raw_arrays(grads)
 
-    watch = watch_every(monitor, every, lambda xx: raw_stack_forward(raw, xx)[0])
-    adam_loop(raw_arrays(raw), raw_step, epochs - pretrain_epochs,
-              lr if raw_lr is None else raw_lr, history, "raw", record=watch, verbose=verbose)
+    with restored_on_failure(constrained_arrays(stack)):
+        watch = watch_every(monitor, every,
+                            lambda xx: constrained_stack_forward(stack, xx, sigma)[0])
+        adam_loop(constrained_arrays(stack), constrained_step, pretrain_epochs, lr, history,
+                  "constrained", project=lambda: project_stack(stack), record=watch,
+                  verbose=verbose)
+        raw = release_stack(stack, sigma)
+        watch = watch_every(monitor, every, lambda xx: raw_stack_forward(raw, xx)[0])
+        adam_loop(raw_arrays(raw), raw_step, epochs - pretrain_epochs,
+                  lr if raw_lr is None else raw_lr, history, "raw", record=watch,
+                  verbose=verbose)
     return raw, history
 
 
@@ -158,6 +184,9 @@ def train_dense(layers, x, target, epochs, lr=1e-3, loss="mse", monitor=None, ev
     Returns history : History.
     """
     epochs = check_epochs(epochs)
+    check_lr(lr, schedule=True)
+    check_float_arrays([p for pair in layers for p in pair],
+                       [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
     target = check_target(target, loss, np.shape(x)[-1])
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
