@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from minregion import cli
+from minregion import cli, commands
 from minregion.cli import main
 from minregion.reproduce.outputs import MANIFEST
 
@@ -58,9 +58,9 @@ def test_the_real_command_line_shows_no_traceback_for_a_usage_error(tmp_path):
 
 
 def test_jobs_are_capped_at_what_can_help(capsys):
-    assert cli._cap_jobs(1000, blocks=3) <= 3
+    assert commands._cap_jobs(1000, blocks=3) <= 3
     assert "capped at" in capsys.readouterr().out
-    assert cli._cap_jobs(1, blocks=3) == 1
+    assert commands._cap_jobs(1, blocks=3) == 1
 
 
 def _descendants(pid):
@@ -136,7 +136,7 @@ def test_a_failed_write_leaves_the_previous_results(tmp_path, monkeypatch, capsy
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "_write_timings", disk_full)
+    monkeypatch.setattr(commands, "_write_timings", disk_full)
     assert main(argv[:-2] + ["--seed", "5", "--out", str(out)]) == 1
     assert "No space left on device" in capsys.readouterr().err
     assert {f: (out / f).read_bytes() for f in os.listdir(out)} == before
@@ -147,7 +147,7 @@ def test_results_of_an_earlier_run_are_never_mixed_with_new_ones(tmp_path, capsy
     argv = ["--runs", "2", "--epochs", "20", "--seeds", "1", "--jobs", "1", "--out", str(out)]
     assert main(["reproduce", "--tables", "3"] + argv) == 0
     # the names refused up front (a file minregion did not write) are the names it writes
-    assert sorted(os.listdir(out)) == sorted([MANIFEST] + cli._reproduce_files(["3"], False,
+    assert sorted(os.listdir(out)) == sorted([MANIFEST] + commands._reproduce_files(["3"], False,
                                                                                False))
     (out / "notes.txt").write_text("the user's own file")
     assert main(["reproduce", "--tables", "ext", "--quick"] + argv) == 0
@@ -158,5 +158,5 @@ def test_results_of_an_earlier_run_are_never_mixed_with_new_ones(tmp_path, capsy
     assert "Command: `python -m minregion reproduce --tables ext --quick --runs 2" in report
     assert not (out / "table3.json").exists() and not (out / "table3_fits.png").exists()
     assert (out / "notes.txt").read_text() == "the user's own file"
-    assert sorted(os.listdir(out)) == sorted([MANIFEST, "notes.txt"] + cli._reproduce_files(
+    assert sorted(os.listdir(out)) == sorted([MANIFEST, "notes.txt"] + commands._reproduce_files(
         [], True, False))
