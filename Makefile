@@ -11,12 +11,16 @@ RUNS   ?=
 DIR    ?= student
 FLAGS  ?=
 CH     ?=
+UNIT   ?=
+SUBMISSIONS ?=
+GRADES ?= grades
+JOBS   ?= 1
 export MPLBACKEND := Agg
 
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce reproduce-long reproduce-cosine depth calibrate test test-min regions bench tutorials notebooks student grade html clean
+.PHONY: reproduce reproduce-long reproduce-cosine depth calibrate test test-min regions bench tutorials notebooks student grade grade-class html clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -87,13 +91,22 @@ $(VENV)/.jupyter: $(STAMP)
 	$(PY) -m pip install --quiet notebook
 	touch $@
 
-## make student [DIR=student] [FLAGS="--keep-solutions --only ID --except ID --force"]: write the student edition
+## make student [DIR=student] [FLAGS="--keep-solutions --only ID --except ID --answers CH --force"]:
+## write the student edition (prose answers held back; FLAGS="--release-answers ch03" adds them later)
 student:
 	$(PYTHON) course/make_student.py $(DIR) $(FLAGS)
 
-## make grade [CH=ch03]: blanks left, tests passed and failed, chapter by chapter (here: the reference)
+## make grade [CH=ch03] [UNIT=1]: blanks left, tests passed and failed, notebook exercises,
+## chapter by chapter (here: the reference)
 grade: $(STAMP)
-	$(PY) course/grade.py $(CH)
+	$(PY) course/grade.py $(CH) $(if $(UNIT),--unit)
+
+## make grade-class SUBMISSIONS=dir [GRADES=grades] [CH=ch03] [UNIT=1] [JOBS=2] [FLAGS=...]: grade a
+## folder of submissions (a folder or .zip per student), chapter by chapter in isolation, into
+## GRADES/grades.csv and GRADES/feedback/; it runs the students' code: see course/LECTURERS.md
+grade-class: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade-class: give SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
+	$(PY) course/grade_class.py $(SUBMISSIONS) $(CH) --out $(GRADES) --jobs $(JOBS) $(if $(UNIT),--unit) $(FLAGS)
 
 ## make html: execute every chapter into html/ with an index page (installs nbconvert, ipykernel on first use)
 html: $(VENV)/.nbconvert

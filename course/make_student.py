@@ -1,36 +1,53 @@
 """Write the student edition of minregion: every solution region becomes a NotImplementedError.
 
-    python course/make_student.py [DIR] [--keep-solutions] [--only ID] [--except ID] [--force]
+    python course/make_student.py [DIR] [--keep-solutions] [--only ID] [--except ID]
+                                  [--answers CH] [--force]
+    python course/make_student.py DIR --release-answers CH   # later: add answers to DIR
     python course/make_student.py --table          # what each chapter asks the student to write
     python course/make_student.py --write-tables   # put it into README.md, course/*.md
 
 The repository is the reference edition. A **solution region** is marked in a package file
 (``minregion/**/*.py``) or in a notebook code cell (``tutorials/*.ipynb``) by::
 
-    # BEGIN SOLUTION ch03 dense_backward: compute dx, dW and db | tutorials/03_backpropagation_by_hand.ipynb, section 1
+    # BEGIN SOLUTION ch03 dense_backward (section 1): compute dx, dW and db from dout and the
+    #   cache (a runs axis may lead)
     ...the solution lines...
     # END SOLUTION
 
-In the student tree the whole region, markers included, becomes one line at the marker's
-indentation::
+The description may go on over ``#   `` lines (a hash and three spaces) right after the
+BEGIN line; the section is one of the chapter's notebook (``tutorials/03_*.ipynb``). In the
+student tree the whole region becomes three lines at the marker's indentation::
 
-    raise NotImplementedError("ch03 dense_backward: compute dx, dW and db; see tutorials/03_backpropagation_by_hand.ipynb, section 1")
+    # BEGIN YOUR CODE ch03 dense_backward
+    raise NotImplementedError("ch03 dense_backward: compute dx, dW and db from dout and the cache (a runs axis may lead); see tutorials/03_backpropagation_by_hand.ipynb, section 1")
+    # END YOUR CODE
 
-Markdown cells whose first line is ``<!-- SOLUTION -->`` (prose answers) are dropped, and
-notebooks are written without outputs. The tree holds the package, ``tests/`` (without the
-course's own tests), ``tutorials/``, ``docs/``, ``pyproject.toml``, ``requirements.txt``,
-``LICENSE``, ``course/grade.py``, and the student's ``README.md`` and ``Makefile``
-(``course/student_README.md`` and ``course/student.mk``).
+The student replaces the ``raise`` line; graders take only what stands between the two
+comments (``course/grade.py``, ``course/grade_class.py``).
+
+Markdown cells whose first line is ``<!-- SOLUTION -->`` (prose answers) become answer cells
+(``<!-- ANSWER -->``, one "*Your answer:*" per exercise label of the answer, headings kept),
+and the answers themselves go to ``answers/chNN.md`` only when asked (``--answers``, or later
+``--release-answers``). Notebooks are written without outputs. The tree holds the package,
+``tests/`` (without the course's own tests), ``tutorials/``, ``docs/``, ``pyproject.toml``,
+``requirements.txt``, ``LICENSE``, the student's grader (``course/grade*.py``), the student's
+``README.md`` and ``Makefile`` (``course/student_README.md`` and ``course/student.mk``), and
+``course/edition.json``: the regions of this edition and every file written.
 
 Options: ``--keep-solutions`` writes the tree with the markers removed and the solutions kept
 (the reference itself, which the main test suite compares line by line); ``--only ID`` blanks
 only the given regions, ``--except ID`` all regions but the given ones (an ID is a region id
 such as ``dense_backward`` or a chapter such as ``ch04``; both options may be repeated or
-take comma-separated lists). The tool refuses, before writing anything, a region that is not
+take comma-separated lists); ``--answers CH`` adds the answers of these chapters (``all``
+for every chapter); ``--release-answers CH`` writes only those answers files into an
+existing student edition. The tool refuses, before writing anything, a region that is not
 closed, nested, malformed or defined twice, a region whose replacement would not be valid
 Python (or that would raise on import), a notebook region that is not at the top level of
-its cell, a DIR that exists and is not empty (unless ``--force``, which replaces the folders
-it writes and keeps everything else, such as ``DIR/.venv``), and a DIR inside the sources.
+its cell, and a DIR that is, contains or sits above the sources, lies inside the sources'
+own folders, is not empty (unless ``--force``), or holds a symbolic link on a path it would
+write. ``--force`` overwrites only files that this tool wrote there before (listed in the
+old ``course/edition.json``) and names them before writing; everything else (``.venv``, the
+student's own files) is kept.
 
 Only the standard library is used, so this runs with any Python 3.9 or newer.
 """
@@ -39,20 +56,27 @@ import ast
 import json
 import os
 import re
-import shutil
+import stat
 import sys
 import threading
 from dataclasses import dataclass
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import grade  # noqa: E402  (the student-edition markers and the edition file)
+
+ROOT = os.path.dirname(HERE)
 PACKAGE = "minregion"
 CHAPTERS = tuple(f"ch{k:02d}" for k in range(1, 9))
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch0[1-8]) "
-                   r"(?P<id>[A-Za-z_][A-Za-z0-9_]*): (?P<what>.*\S) \| "
-                   r"(?P<notebook>tutorials/[^,|]+\.ipynb), section (?P<section>[1-9][0-9]*)$")
+                   r"(?P<id>[A-Za-z_][A-Za-z0-9_]*) \(section (?P<section>[1-9][0-9]*)\): "
+                   r"(?P<what>.*\S)$")
+MORE = re.compile(r"^(?P<indent>[ \t]*)#   (?P<more>\S.*)$")
 END = re.compile(r"^(?P<indent>[ \t]*)# END SOLUTION$")
 LOOKS_LIKE_MARKER = re.compile(r"#\s*(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
+FORM = ("'# BEGIN SOLUTION chNN <id> (section <N>): <what>' (the description may go on over "
+        "'#   ' lines) or '# END SOLUTION'")
 SOLUTION_CELL = "<!-- SOLUTION -->"
 # ast.parse from two threads at once can fail on CPython 3.11 ("AST constructor recursion
 # depth mismatch", CPython gh-106905); the tests scan trees in two threads
@@ -62,9 +86,11 @@ _AST_LOCK = threading.Lock()
 COPIED = {"docs": "docs", "pyproject.toml": "pyproject.toml",
           "requirements.txt": "requirements.txt", "LICENSE": "LICENSE",
           "tutorials/run.py": "tutorials/run.py", "course/grade.py": "course/grade.py",
+          "course/grade_plugin.py": "course/grade_plugin.py",
+          "course/grade_notebook.py": "course/grade_notebook.py",
           "course/student_README.md": "README.md", "course/student.mk": "Makefile"}
 COURSE_TESTS = ("test_course.py",)        # the course's own tests stay in the reference
-WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course")
+WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "figures")
 STUDENT_GITIGNORE = """.venv/
 __pycache__/
@@ -88,19 +114,24 @@ class Region:
     chapter: str
     id: str
     what: str
-    notebook: str
     section: int
     path: str            # relative to the root, with forward slashes
     cell: object         # index of the notebook cell, or None in a package file
     start: int           # index of the BEGIN line (in the file, or in the cell)
     end: int             # index of the END line
     indent: str
+    head: int = 1        # lines of the BEGIN marker (1 + its continuation lines)
+    notebook: str = ""   # the chapter's notebook, tutorials/NN_*.ipynb
     function: str = ""   # qualified name of the function that holds a package region
 
     @property
     def where(self):
         cell = "" if self.cell is None else f" cell {self.cell}"
         return f"{self.path}{cell} line {self.start + 1}"
+
+    def body(self, lines):
+        """The solution lines of the region, markers left out."""
+        return lines[self.start + self.head:self.end]
 
     def message(self):
         return (f"{self.chapter} {self.id}: {self.what}; see {self.notebook}, "
@@ -109,6 +140,10 @@ class Region:
     def raise_line(self):
         text = self.message().replace("\\", "\\\\").replace('"', '\\"')
         return f'{self.indent}raise NotImplementedError("{text}")\n'
+
+    def blank_lines(self):
+        """The region in the student edition: the raise line between the student's markers."""
+        return grade.your_code(self.indent, self.chapter, self.id, [self.raise_line()])
 
 
 # --- reading the regions ---------------------------------------------------------------
@@ -120,27 +155,40 @@ def find_regions(lines, path, cell=None):
     """
     regions, errors, open_ = [], [], None
     where = f"{path}" + ("" if cell is None else f" cell {cell}")
-    for k, line in enumerate(lines):
-        text = line.rstrip("\r\n")
+    k = 0
+    while k < len(lines):
+        text = lines[k].rstrip("\r\n")
+        k += 1
+        if grade.YOUR_BEGIN.match(text) or grade.YOUR_END.match(text):
+            errors.append(f"{where} line {k}: a student-edition marker {text.strip()!r} in the "
+                          "sources (mark a region with BEGIN SOLUTION / END SOLUTION)")
+            continue
         if not LOOKS_LIKE_MARKER.search(text):
             continue
         begin, end = BEGIN.match(text), END.match(text)
         if begin:
             if open_ is not None:
-                errors.append(f"{where} line {k + 1}: a region begins inside the region "
+                errors.append(f"{where} line {k}: a region begins inside the region "
                               f"'{open_.id}' begun on line {open_.start + 1} (regions cannot nest)")
                 continue
-            open_ = Region(begin["chapter"], begin["id"], begin["what"], begin["notebook"],
-                           int(begin["section"]), path, cell, k, -1, begin["indent"])
+            open_ = Region(begin["chapter"], begin["id"], begin["what"], int(begin["section"]),
+                           path, cell, k - 1, -1, begin["indent"])
+            while k < len(lines):
+                more = MORE.match(lines[k].rstrip("\r\n"))
+                if not more or more["indent"] != open_.indent:
+                    break
+                open_.what += " " + more["more"].strip()
+                open_.head += 1
+                k += 1
         elif end:
             if open_ is None:
-                errors.append(f"{where} line {k + 1}: '# END SOLUTION' without a BEGIN")
+                errors.append(f"{where} line {k}: '# END SOLUTION' without a BEGIN")
                 continue
             if end["indent"] != open_.indent:
-                errors.append(f"{where} line {k + 1}: '# END SOLUTION' is indented differently "
+                errors.append(f"{where} line {k}: '# END SOLUTION' is indented differently "
                               f"from its BEGIN on line {open_.start + 1}")
-            open_.end = k
-            body = [b for b in lines[open_.start + 1:k] if b.strip()]
+            open_.end = k - 1
+            body = [b for b in open_.body(lines) if b.strip()]
             if not body:
                 errors.append(f"{where} line {open_.start + 1}: region '{open_.id}' is empty")
             for b in body:
@@ -155,41 +203,29 @@ def find_regions(lines, path, cell=None):
             regions.append(open_)
             open_ = None
         else:
-            errors.append(f"{where} line {k + 1}: malformed marker {text.strip()!r}; expected "
-                          "'# BEGIN SOLUTION chNN <id>: <what> | tutorials/<notebook>.ipynb, "
-                          "section <N>' or '# END SOLUTION'")
+            errors.append(f"{where} line {k}: malformed marker {text.strip()!r}; expected {FORM}")
     if open_ is not None:
         errors.append(f"{where} line {open_.start + 1}: region '{open_.id}' is never closed "
                       "(no '# END SOLUTION')")
     return regions, errors
 
 
-def render(lines, regions, blank):
-    """The source with each region either replaced by its raise (id in ``blank``) or with
-    its markers removed and its solution kept."""
+def render(lines, regions, blank=(), replace=None, spans=None):
+    """The source with each region replaced: by the student's blank (id in ``blank``), by
+    given lines (``replace``: {id: lines}), or by its solution, markers removed. ``spans``,
+    a dict, receives {id: (first line, last line)} of what stands in each region's place
+    (1-based)."""
+    replace = replace or {}
     out, k = [], 0
     for r in sorted(regions, key=lambda r: r.start):
         out += lines[k:r.start]
-        out += [r.raise_line()] if r.id in blank else lines[r.start + 1:r.end]
+        new = replace[r.id] if r.id in replace else \
+            r.blank_lines() if r.id in blank else r.body(lines)
+        if spans is not None:
+            spans[r.id] = (len(out) + 1, len(out) + len(new))
+        out += new
         k = r.end + 1
     return out + lines[k:]
-
-
-def _functions(tree):
-    """(first line, last line, qualified name) of every function, outermost first."""
-    found = []
-
-    def visit(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found.append((child.lineno, child.end_lineno, prefix + child.name))
-                visit(child, prefix + child.name + ".")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".")
-            else:
-                visit(child, prefix)
-    visit(tree, "")
-    return found
 
 
 def _check_python(lines, regions, where, errors, in_function):
@@ -206,14 +242,14 @@ def _check_python(lines, regions, where, errors, in_function):
                           "a region complete")
             return
     if in_function:
+        blanked = render(lines, regions, every)
         with _AST_LOCK:
-            tree = ast.parse("".join(render(lines, regions, every)))
-        funcs = _functions(tree)
-        removed = 0
-        for r in sorted(regions, key=lambda r: r.start):
-            line = r.start - removed + 1           # the raise line, 1-based, all regions blank
-            removed += r.end - r.start
-            inside = [name for lo, hi, name in funcs if lo <= line <= hi]
+            tree = ast.parse("".join(blanked))
+        funcs = grade.functions(tree)
+        begins = {m["id"]: n + 2 for n, line in enumerate(blanked)   # the raise line, 1-based
+                  for m in [grade.YOUR_BEGIN.match(line.rstrip("\r\n"))] if m}
+        for r in regions:
+            inside = [name for lo, hi, name in funcs if lo <= begins[r.id] <= hi]
             if not inside:
                 errors.append(f"{r.where}: region '{r.id}' is not inside a function; its raise "
                               "would stop `import minregion` itself")
@@ -238,6 +274,16 @@ def package_files(root=ROOT):
 def notebook_files(root=ROOT):
     folder = os.path.join(root, "tutorials")
     return sorted(f"tutorials/{f}" for f in os.listdir(folder) if f.endswith(".ipynb"))
+
+
+def chapter_notebooks(root=ROOT):
+    """{chapter: tutorials/NN_name.ipynb} for every numbered notebook."""
+    out = {}
+    for rel in notebook_files(root):
+        name = os.path.basename(rel)
+        if re.match(r"0[1-8]_", name):
+            out.setdefault(f"ch{name[:2]}", []).append(rel)
+    return out
 
 
 def read_lines(path):
@@ -282,12 +328,20 @@ def scan(root=ROOT):
             if found and not errs:
                 _check_python(src, found, f"{rel} cell {c}", errors, in_function=False)
             regions += found
+    notebooks = chapter_notebooks(root)
     seen = {}
     for r in regions:
         if r.id in seen:
             errors.append(f"{r.where}: region id '{r.id}' is already used at {seen[r.id].where} "
                           "(ids are unique in the whole project)")
         seen.setdefault(r.id, r)
+        mine = notebooks.get(r.chapter, [])
+        if len(mine) != 1:
+            errors.append(f"{r.where}: region '{r.id}' is {r.chapter}, which needs exactly one "
+                          f"notebook tutorials/{r.chapter[2:]}_*.ipynb (found "
+                          f"{', '.join(mine) or 'none'})")
+        else:
+            r.notebook = mine[0]
     if errors:
         raise RegionError("refused:\n  " + "\n  ".join(errors))
     return regions
@@ -313,15 +367,64 @@ def select(regions, only=(), exclude=(), keep_solutions=False):
     return chosen - expand(exclude, "--except")
 
 
+def chapters_named(names, option):
+    """Chapters from names such as ``ch03``, ``3`` or ``all``."""
+    out = set()
+    for name in names:
+        if name == "all":
+            out |= set(CHAPTERS)
+        elif re.fullmatch(r"ch0[1-8]|0?[1-8]", name):
+            out.add(name if name.startswith("ch") else f"ch{int(name):02d}")
+        else:
+            raise RegionError(f"{option} {name}: not a chapter (ch01 .. ch08, or all)")
+    return out
+
+
+# --- the prose answers -----------------------------------------------------------------
+
+LABEL = re.compile(r"^(\*\*[^*\n]+\*\*|[0-9]+\.)(?=\s)")
+
+
+def answer_cell(text):
+    """The student's cell in place of a prose answer: its headings, and one "*Your answer:*"
+    per exercise label (``**Exercise 2.**`` or ``2.`` at the start of a line), or one alone.
+    Returns None when the answer holds only a heading and plain words (nothing to answer)."""
+    body = text.split(SOLUTION_CELL, 1)[1]
+    heads = [line for line in body.splitlines() if line.startswith("#")]
+    labels = [m.group(1) for line in body.splitlines() for m in [LABEL.match(line)] if m]
+    if heads and not labels:
+        return "\n\n".join(heads)
+    prompts = [f"{label} *Your answer:*" for label in labels] or ["*Your answer:*"]
+    return "\n\n".join([grade.ANSWER_CELL] + heads + prompts)
+
+
+def notebook_answers(rel, root=ROOT):
+    """The prose answers of one notebook, as Markdown (markers removed), or ''."""
+    cells = ["".join(c["source"]) for c in read_notebook(os.path.join(root, rel))["cells"]
+             if c["cell_type"] == "markdown"]
+    texts = [c.split(SOLUTION_CELL, 1)[1].strip() for c in cells
+             if c.lstrip().startswith(SOLUTION_CELL)]
+    return "\n\n".join(t for t in texts if t)
+
+
+def answers_file(chapter, rel, root=ROOT):
+    """The text of ``answers/chNN.md``, or None when the chapter has no prose answers."""
+    text = notebook_answers(rel, root)
+    if not text:
+        return None
+    return (f"# {chapter}: the answers in words\n\nThe answers of `{rel}` to its written "
+            "questions, released by your lecturer.\n\n" + text + "\n")
+
+
 # --- writing the tree ------------------------------------------------------------------
 
-def render_package_file(rel, regions, blank, root=ROOT):
+def render_package_file(rel, regions, blank, root=ROOT, replace=None, spans=None):
     """The text of one package file in the student tree."""
     lines = read_lines(os.path.join(root, rel))
-    return "".join(render(lines, [r for r in regions if r.path == rel], blank))
+    return "".join(render(lines, [r for r in regions if r.path == rel], blank, replace, spans))
 
 
-def render_notebook(rel, regions, blank, keep_solutions, root=ROOT):
+def render_notebook(rel, regions, blank, keep_solutions, root=ROOT, replace=None):
     """The notebook of the student tree, as the text of its file."""
     nb = read_notebook(os.path.join(root, rel))
     cells = []
@@ -329,79 +432,244 @@ def render_notebook(rel, regions, blank, keep_solutions, root=ROOT):
         src = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and not keep_solutions and \
                 src.lstrip().startswith(SOLUTION_CELL):
-            continue
+            text = answer_cell(src)
+            if text is None:
+                continue
+            cell = dict(cell, source=text.splitlines(keepends=True))
         if cell["cell_type"] == "code":
             mine = [r for r in regions if r.path == rel and r.cell == c]
             cell = dict(cell, outputs=[], execution_count=None)
-            cell["source"] = "".join(render(src.splitlines(keepends=True), mine, blank)) \
+            cell["source"] = "".join(render(src.splitlines(keepends=True), mine, blank, replace)) \
                 .splitlines(keepends=True)
         cells.append(cell)
     nb["cells"] = cells
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
-def _write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+def _read_bytes(path):
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
-def _copy(src, dst):
-    if os.path.isdir(src):
-        shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*SKIPPED, "*.pyc"),
-                        dirs_exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
+def _copied_files(src, dst):
+    """{destination: source} for a file, or every file of a folder (caches left out)."""
+    if not os.path.isdir(src):
+        return {dst: src}
+    out = {}
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
+        for f in sorted(files):
+            if not f.endswith((".pyc", ".pyo")):
+                path = os.path.join(folder, f)
+                out[dst + "/" + _rel(path, src)] = path
+    return out
 
 
-def check_destination(dest, root=ROOT, force=False):
-    """Refuse a destination that would overwrite the sources or a non-empty folder."""
-    dest, root = os.path.realpath(dest), os.path.realpath(root)
-    if dest == root or root.startswith(dest + os.sep):
-        raise RegionError(f"DIR {dest} holds the sources themselves; pick a new folder")
-    for folder in WRITTEN_FOLDERS:
-        inside = os.path.join(root, folder)
-        if dest == inside or dest.startswith(inside + os.sep):
-            raise RegionError(f"DIR {dest} is inside the sources' {folder}/; pick a folder "
-                              "outside it (the default is student/)")
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        raise RegionError(f"DIR {dest} exists and is not a folder")
-    if os.path.isdir(dest) and os.listdir(dest) and not force:
-        raise RegionError(f"DIR {dest} exists and is not empty; pick a new folder, or pass "
-                          "--force to replace its minregion/, tests/, tutorials/, docs/ and "
-                          "course/ (a student's work there is lost; .venv is kept)")
-    return dest
+def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=()):
+    """Every file of the student tree, rendered in memory: ({path: bytes}, regions, blanked).
 
-
-def write_tree(dest, root=ROOT, only=(), exclude=(), keep_solutions=False, force=False):
-    """Write the student tree to ``dest``. Returns (regions, blanked ids).
-
-    Everything is checked before the first file is written.
-    """
+    Raises :class:`RegionError` before anything is written."""
     regions = scan(root)
     blank = select(regions, only, exclude, keep_solutions)
-    dest = check_destination(dest, root, force)
     missing = [src for src in COPIED if not os.path.exists(os.path.join(root, src))]
     if missing:
         raise RegionError(f"missing in the sources: {', '.join(missing)}")
-    if os.path.isdir(dest):
-        for folder in WRITTEN_FOLDERS:
-            shutil.rmtree(os.path.join(dest, folder), ignore_errors=True)
+    files = {}
     for rel in package_files(root):
-        if rel.endswith(".py"):
-            _write(os.path.join(dest, rel), render_package_file(rel, regions, blank, root))
-        else:
-            _copy(os.path.join(root, rel), os.path.join(dest, rel))
-    tests = os.path.join(root, "tests")
-    shutil.copytree(tests, os.path.join(dest, "tests"), dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(*SKIPPED, "*.pyc", *COURSE_TESTS))
+        files[rel] = (render_package_file(rel, regions, blank, root).encode("utf-8")
+                      if rel.endswith(".py") else _read_bytes(os.path.join(root, rel)))
+    tests = {d: s for d, s in _copied_files(os.path.join(root, "tests"), "tests").items()
+             if os.path.basename(d) not in COURSE_TESTS}
+    for dst, src in list(tests.items()) + [
+            item for s, d in COPIED.items()
+            for item in _copied_files(os.path.join(root, s), d).items()]:
+        files[dst] = _read_bytes(src)
     for rel in notebook_files(root):
-        _write(os.path.join(dest, rel), render_notebook(rel, regions, blank, keep_solutions, root))
-    for src, dst in COPIED.items():
-        _copy(os.path.join(root, src), os.path.join(dest, dst))
-    _write(os.path.join(dest, ".gitignore"), STUDENT_GITIGNORE)
+        files[rel] = render_notebook(rel, regions, blank, keep_solutions, root).encode("utf-8")
+    notebooks = chapter_notebooks(root)
+    for chapter in sorted(answers):
+        for rel in notebooks.get(chapter, []):
+            text = answers_file(chapter, rel, root)
+            if text:
+                files[f"answers/{chapter}.md"] = text.encode("utf-8")
+    files[".gitignore"] = STUDENT_GITIGNORE.encode("utf-8")
+    manifest = {"regions": [{"id": r.id, "chapter": r.chapter, "path": r.path,
+                             "function": r.function, "notebook": r.notebook,
+                             "section": r.section, "blank": r.id in blank} for r in regions],
+                "answers": sorted(a for a in answers if f"answers/{a}.md" in files)}
+    files[grade.EDITION] = b""                  # listed in itself; filled in below
+    manifest["files"] = sorted(files)
+    files[grade.EDITION] = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
+    return files, regions, blank
+
+
+def _inside(path, folder):
+    return os.path.commonpath([path, folder]) == folder
+
+
+def check_destination(dest, root=ROOT):
+    """The destination's real path, or a refusal when writing there could touch the sources."""
+    dest, root = os.path.realpath(dest), os.path.realpath(root)
+    if _inside(root, dest):
+        what = "is the sources' folder" if dest == root else "contains the sources"
+        raise RegionError(f"DIR {dest} {what}; pick a new folder (the default is student/)")
+    for folder in WRITTEN_FOLDERS:
+        inside = os.path.join(root, folder)
+        if _inside(dest, inside):
+            raise RegionError(f"DIR {dest} is inside the sources' {folder}/; pick a folder "
+                              "outside it (the default is student/)")
+    if os.path.lexists(dest) and not os.path.isdir(dest):
+        raise RegionError(f"DIR {dest} exists and is not a folder")
+    return dest
+
+
+def _links_on_the_way(dest, rel):
+    """The first part of DIR/rel (below DIR) that is a symbolic link or not what it should
+    be, as a message, or None."""
+    parts = rel.split("/")
+    path = dest
+    for k, part in enumerate(parts):
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(mode):
+            return (f"{path} is a symbolic link (to {os.readlink(path)}); make_student does "
+                    "not follow links: remove it or pick another folder")
+        if k < len(parts) - 1 and not stat.S_ISDIR(mode):
+            return f"{path} is not a folder"
+        if k == len(parts) - 1 and not stat.S_ISREG(mode):
+            return f"{path} is not a plain file"
+    return None
+
+
+def _read_manifest(dest):
+    try:
+        with open(os.path.join(dest, grade.EDITION), encoding="utf-8") as fh:
+            return set(json.load(fh)["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def plan_writes(dest, files, force=False):
+    """(files to overwrite, files of an earlier edition to remove), both relative, checked:
+    nothing is overwritten or removed that this tool did not write there."""
+    if not os.path.isdir(dest) or not os.listdir(dest):
+        return [], []
+    if not force:
+        raise RegionError(f"DIR {dest} exists and is not empty; pick a new folder, or pass "
+                          "--force to rewrite the student edition written there before "
+                          "(a student's work in its files is lost; .venv and files it did not "
+                          "write are kept)")
+    earlier = _read_manifest(dest) or set()
+    problems = [m for rel in sorted(set(files) | earlier)
+                for m in [_links_on_the_way(dest, rel)] if m]
+    if problems:
+        raise RegionError("refused:\n  " + "\n  ".join(problems[:10]))
+    present = {rel for rel in set(files) | earlier if os.path.lexists(os.path.join(dest, rel))}
+    foreign = sorted(present - earlier)
+    if foreign:
+        shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8
+                                          else "")
+        raise RegionError(f"DIR {dest} holds files that make_student did not write there "
+                          f"({shown}; its record is {grade.EDITION}); --force overwrites only "
+                          "its own files: pick a new folder or move them away")
+    return sorted(present & set(files)), sorted(present - set(files))
+
+
+def _top_level(paths):
+    counts = {}
+    for rel in paths:
+        top = rel.split("/")[0] + ("/" if "/" in rel else "")
+        counts[top] = counts.get(top, 0) + 1
+    return ", ".join(f"{top} ({n} files)" if top.endswith("/") else top
+                     for top, n in sorted(counts.items()))
+
+
+def _write(path, data):
+    """Write a new or plain file without following a link at its place."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def write_files(dest, files, remove=()):
+    """Remove ``remove`` (paths relative to ``dest``), then write ``files``; every failure is
+    an error that says what was done."""
+    done = []
+    try:
+        for rel in remove:
+            os.remove(os.path.join(dest, rel))
+            done.append(f"removed {rel}")
+        for rel in sorted(files):
+            path = os.path.join(dest, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _write(path, files[rel])
+            done.append(rel)
+    except OSError as err:
+        raise RegionError(f"could not write into {dest}: {err}; {len(done)} steps were done "
+                          "before (the folder is partly written: write it again with --force "
+                          "once the cause is fixed)") from err
+    for rel in remove:                      # folders that the removals left empty
+        folder = os.path.dirname(os.path.join(dest, rel))
+        while _inside(folder, dest) and folder != dest and os.path.isdir(folder) \
+                and not os.listdir(folder):
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)
+
+
+def write_tree(dest, root=ROOT, only=(), exclude=(), keep_solutions=False, force=False,
+               answers=(), say=None):
+    """Write the student tree to ``dest``. Returns (regions, blanked ids).
+
+    Everything is checked before the first file is written; ``say`` (a function taking one
+    line) hears what ``--force`` overwrites."""
+    files, regions, blank = edition_files(root, only, exclude, keep_solutions, answers)
+    dest = check_destination(dest, root)
+    overwrite, remove = plan_writes(dest, files, force)
+    if (overwrite or remove) and say is not None:
+        say(f"--force: overwriting in {dest}: {_top_level(overwrite)}")
+        if remove:
+            say(f"--force: removing the earlier edition's {_top_level(remove)}")
+    write_files(dest, files, remove)
     return regions, blank
+
+
+def release_answers(dest, chapters, root=ROOT):
+    """Write ``answers/chNN.md`` of the given chapters into an existing student edition.
+    Returns the paths written (relative)."""
+    dest = check_destination(dest, root)
+    manifest_path = os.path.join(dest, grade.EDITION)
+    earlier = _read_manifest(dest)
+    if earlier is None:
+        raise RegionError(f"DIR {dest} holds no student edition ({grade.EDITION} is missing or "
+                          "unreadable); write one first with make_student")
+    notebooks = chapter_notebooks(root)
+    files = {}
+    for chapter in sorted(chapters):
+        for rel in notebooks.get(chapter, []):
+            text = answers_file(chapter, rel, root)
+            if text:
+                files[f"answers/{chapter}.md"] = text.encode("utf-8")
+    if not files:
+        raise RegionError(f"no prose answers in {', '.join(sorted(chapters))}")
+    with open(manifest_path, encoding="utf-8") as fh:
+        manifest = json.load(fh)
+    manifest["files"] = sorted(set(manifest["files"]) | set(files))
+    manifest["answers"] = sorted(set(manifest.get("answers", [])) |
+                                 {rel[8:-3] for rel in files})
+    problems = [m for rel in list(files) + [grade.EDITION]
+                for m in [_links_on_the_way(dest, rel)] if m]
+    foreign = [rel for rel in files if os.path.lexists(os.path.join(dest, rel))
+               and rel not in earlier]
+    if problems or foreign:
+        raise RegionError("refused:\n  " + "\n  ".join(
+            problems + [f"{rel} exists and was not written by make_student" for rel in foreign]))
+    files[grade.EDITION] = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
+    write_files(dest, files)
+    return sorted(rel for rel in files if rel != grade.EDITION)
 
 
 # --- the table of what each chapter asks ------------------------------------------------
@@ -465,8 +733,14 @@ def main(argv=None):
                         help="blank only these regions (ids or chapters, comma-separated)")
     parser.add_argument("--except", dest="exclude", action="append", default=[], metavar="ID",
                         help="blank every region except these (ids or chapters)")
+    parser.add_argument("--answers", action="append", default=[], metavar="CH",
+                        help="include the prose answers of these chapters in answers/ "
+                             "(comma-separated, or all); by default they are held back")
+    parser.add_argument("--release-answers", action="append", default=[], metavar="CH",
+                        help="write only answers/CH.md into the existing student edition DIR")
     parser.add_argument("--force", action="store_true",
-                        help="write into a non-empty DIR, replacing the folders this writes")
+                        help="rewrite the student edition that this tool wrote into DIR before "
+                             "(it names every file it overwrites; other files are kept)")
     parser.add_argument("--table", action="store_true",
                         help="print what each chapter asks the student to write, and stop")
     parser.add_argument("--write-tables", action="store_true",
@@ -482,19 +756,27 @@ def main(argv=None):
             for path, text in table_blocks() if args.write_tables else []:
                 new = with_table(text, table)
                 if new != text:
-                    _write(path, new)
+                    with open(path, "w", encoding="utf-8") as fh:
+                        fh.write(new)
                     print(f"updated {_rel(path, ROOT)}")
             return 0
+        if args.release_answers:
+            wrote = release_answers(args.dest, chapters_named(split(args.release_answers),
+                                                              "--release-answers"))
+            print(f"wrote {', '.join(os.path.join(args.dest, w) for w in wrote)}")
+            return 0
+        answers = chapters_named(split(args.answers), "--answers")
         regions, blank = write_tree(args.dest, only=split(args.only),
                                     exclude=split(args.exclude),
-                                    keep_solutions=args.keep_solutions, force=args.force)
+                                    keep_solutions=args.keep_solutions, force=args.force,
+                                    answers=answers, say=print)
     except RegionError as err:
         print(f"make_student: {err}", file=sys.stderr)
         return 2
     by_chapter = {ch: sum(r.id in blank and r.chapter == ch for r in regions) for ch in CHAPTERS}
     left = ", ".join(f"{ch}: {n}" for ch, n in by_chapter.items() if n) or "none"
     print(f"wrote {args.dest}: {len(blank)} of {len(regions)} solution regions blanked "
-          f"({left})")
+          f"({left}); prose answers {'of ' + ', '.join(sorted(answers)) if answers else 'held back'}")
     print(f"next: cd {args.dest} && make test   (or make grade)")
     return 0
 

@@ -2,14 +2,16 @@
 # (.venv) from requirements.txt the first time (or when requirements.txt changes).
 #
 #   make test          every test; the parts you have not written yet fail
-#   make grade         one table: chapter | blanks left | tests passed | failed
+#   make grade         one table: chapter | blanks left | tests passed | failed | exercises
 #   make grade CH=ch03 the same for one chapter (or several: CH="ch02 ch03")
+#   make grade UNIT=1  the unit tests only (seconds), without the notebooks
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CH     ?=
+UNIT   ?=
 export MPLBACKEND := Agg
 
 .PHONY: test grade tutorials notebooks clean
@@ -25,9 +27,10 @@ $(STAMP): requirements.txt pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest
 
-## make grade [CH=ch03]: blanks left, tests passed and failed, chapter by chapter
+## make grade [CH=ch03] [UNIT=1]: blanks left, tests passed and failed, notebook exercises one by
+## one, chapter by chapter (each test and notebook cell may run 120 s)
 grade: $(STAMP)
-	$(PY) course/grade.py $(CH)
+	$(PY) course/grade.py $(CH) $(if $(UNIT),--unit)
 
 ## make tutorials: run every notebook headless, figures to tutorials/figures/
 tutorials: $(STAMP)

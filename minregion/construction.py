@@ -132,7 +132,8 @@ def project_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
     Peaks are clipped into ``[margin, 1 - margin]`` (inside (0, 1), where the construction is
     defined), ``s_0`` or the free ratios ``S_i`` to ``>= min_scale``.
     """
-    # BEGIN SOLUTION ch05 project_params: clip the peaks into [margin, 1 - margin] and raise s0 (or the free ratios S) to at least min_scale, in place | tutorials/05_training_in_two_phases.ipynb, section 2
+    # BEGIN SOLUTION ch05 project_params (section 2): clip the peaks into [margin, 1 - margin] and
+    #   raise s0 (or the free ratios S) to at least min_scale, in place
     np.clip(params["a"], margin, 1.0 - margin, out=params["a"])
     key = "S" if uses_free_scales(params) else "s0"
     np.maximum(params[key], min_scale, out=params[key])
@@ -149,7 +150,8 @@ def matrix_entries(a, S):
     Returns A, B : (..., d) and C : (..., d - 1) (the last map only needs row 0, without C).
     """
     d = a.shape[-1] - 1
-    # BEGIN SOLUTION ch02 matrix_entries: compute A, B (one entry per scale ratio) and C (one fewer) from the peaks and the ratios | tutorials/02_triangle_map_and_composition.ipynb, section 6
+    # BEGIN SOLUTION ch02 matrix_entries (section 6): compute A, B (one entry per scale ratio) and
+    #   C (one fewer) from the peaks and the ratios
     ai = a[..., :d]
     A = S / ai
     B = S / (ai * (1.0 - ai))
@@ -180,7 +182,8 @@ def hidden_matrix(A_i, B_i, C_i, S_i, sigma):
     M : (..., 4, 4) float64
     """
     M = np.zeros(np.shape(A_i) + (4, 4))
-    # BEGIN SOLUTION ch02 hidden_matrix: fill the non-zero entries of M_i (rows and columns: sum, t1, t2, bias) | tutorials/02_triangle_map_and_composition.ipynb, section 6
+    # BEGIN SOLUTION ch02 hidden_matrix (section 6): fill the non-zero entries of M_i (rows and
+    #   columns: sum, t1, t2, bias)
     M[..., 0, 0] = 1.0
     M[..., 0, 1], M[..., 0, 2] = sigma * A_i, -sigma * B_i
     M[..., 1, 1], M[..., 1, 2] = A_i, -B_i
@@ -258,7 +261,9 @@ def entries_backward(grads, cache):
     a, S, A, B = (cache[k] for k in ("a", "S", "A", "B"))
     alpha, offset, sigma = cache["alpha"], cache["offset"], cache["sigma"]
     d = a.shape[-1] - 1
-    # BEGIN SOLUTION ch04 entries_backward: collect dL/d of every entry (A, B, C, S of each M_i; the last A, B, alpha and beta from the output row; the offset and a_0 from the input biases) | tutorials/04_constrained_weight_map.ipynb, section 3
+    # BEGIN SOLUTION ch04 entries_backward (section 3): collect dL/d of every entry (A, B, C, S of
+    #   each M_i; the last A, B, alpha and beta from the output row; the offset and a_0 from the
+    #   input biases)
     gA, gB, gS = np.zeros_like(S), np.zeros_like(S), np.zeros_like(S)
     gC = np.zeros(S.shape[:-1] + (d - 1,))
     for i in range(d - 1):
@@ -289,7 +294,8 @@ def entries_to_ratios_backward(g, a, S):
     dB/da_i = -S q'/q^2 with q' = 1 - 2 a_i, dC/da_{i+1} = S_i.
     """
     d = a.shape[-1] - 1
-    # BEGIN SOLUTION ch04 entries_to_ratios_backward: add the gradients of A, B and C (matrix_entries) to g['S'] and g['a'], in place | tutorials/04_constrained_weight_map.ipynb, section 4
+    # BEGIN SOLUTION ch04 entries_to_ratios_backward (section 4): add the gradients of A, B and C
+    #   (matrix_entries) to g['S'] and g['a'], in place
     ai = a[..., :d]
     q = ai * (1.0 - ai)
     dq = 1.0 - 2.0 * ai
@@ -303,7 +309,8 @@ def entries_to_ratios_backward(g, a, S):
 def offset_backward(g_offset, s, sigma):
     """Stage 3: ``offset = sum_j s_j`` (sigma = -1; 0 for sigma = +1) -> dL/ds, (..., d)."""
     g_s = np.zeros_like(s)
-    # BEGIN SOLUTION ch04 offset_backward: add dL/ds from the offset (sum_j s_j for sigma = -1, 0 for sigma = +1) to g_s | tutorials/04_constrained_weight_map.ipynb, section 5
+    # BEGIN SOLUTION ch04 offset_backward (section 5): add dL/ds from the offset (sum_j s_j for
+    #   sigma = -1, 0 for sigma = +1) to g_s
     if sigma < 0:
         g_s += g_offset[..., None]
     # END SOLUTION
@@ -316,7 +323,8 @@ def cumprod_backward(g_s, S, s):
     ``ds_j/dS_k = s_j / S_k`` for ``k <= j``, so ``dL/dS_k = (sum_{j>=k} g_j s_j) / S_k``: a
     suffix sum, written as flip, cumulative sum, flip.
     """
-    # BEGIN SOLUTION ch04 cumprod_backward: compute gS = dL/dS from g_s = dL/ds for s = cumprod(S) | tutorials/04_constrained_weight_map.ipynb, section 6
+    # BEGIN SOLUTION ch04 cumprod_backward (section 6): compute gS = dL/dS from g_s = dL/ds for s =
+    #   cumprod(S)
     gS = np.flip(np.cumsum(np.flip(g_s * s, -1), -1), -1) / S
     # END SOLUTION
     return gS
@@ -329,7 +337,8 @@ def theorem31_backward(gS, g_a, a):
     Returns g_s0 : (...).
     """
     d = a.shape[-1] - 1
-    # BEGIN SOLUTION ch04 theorem31_backward: add dL/da from S_i = (1 - a_i) a_(i+1) to g_a in place, and set g_s0 = dL/ds0 | tutorials/04_constrained_weight_map.ipynb, section 7
+    # BEGIN SOLUTION ch04 theorem31_backward (section 7): add dL/da from S_i = (1 - a_i) a_(i+1) to
+    #   g_a in place, and set g_s0 = dL/ds0
     g_a[..., 1:d] -= gS[..., 1:] * a[..., 2:]
     g_a[..., 2:] += gS[..., 1:] * (1.0 - a[..., 1:d])
     g_s0 = gS[..., 0]

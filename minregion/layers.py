@@ -55,7 +55,8 @@ def dense_backward(dout, cache):
     db : (..., fan_out) float64, ``dout`` summed over the N points
     """
     x, W = cache
-    # BEGIN SOLUTION ch03 dense_backward: compute dx, dW and db from dout and the cache (a runs axis may lead) | tutorials/03_backpropagation_by_hand.ipynb, section 1
+    # BEGIN SOLUTION ch03 dense_backward (section 1): compute dx, dW and db from dout and the cache
+    #   (a runs axis may lead)
     dx = np.swapaxes(W, -1, -2) @ dout
     dW = dout @ np.swapaxes(x, -1, -2)
     db = dout.sum(axis=-1)
@@ -94,7 +95,8 @@ def relu_backward(dout, cache):
     dz : array shaped like ``z``
     """
     on = cache
-    # BEGIN SOLUTION ch03 relu_backward: let dout through where the neuron is on, zero elsewhere | tutorials/03_backpropagation_by_hand.ipynb, section 2
+    # BEGIN SOLUTION ch03 relu_backward (section 2): let dout through where the neuron is on, zero
+    #   elsewhere
     dz = dout * on
     # END SOLUTION
     return dz
@@ -133,7 +135,8 @@ def mse_backward(dloss, cache):
     dpred : (..., N) float64
     """
     r, n = cache
-    # BEGIN SOLUTION ch03 mse_backward: compute dpred = dL/dpred from dloss and the cache (residual r, count n) | tutorials/03_backpropagation_by_hand.ipynb, section 2
+    # BEGIN SOLUTION ch03 mse_backward (section 2): compute dpred = dL/dpred from dloss and the
+    #   cache (residual r, count n)
     dpred = np.asarray(dloss)[..., None] * 2.0 * r / n
     # END SOLUTION
     return dpred

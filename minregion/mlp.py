@@ -58,7 +58,9 @@ def mlp_backward(dout, caches):
     """
     grads = []
     dh = dout
-    # BEGIN SOLUTION ch03 mlp_backward: walk the layers from the last to the first (ReLU backward except on the last layer, then dense backward), appending each (dW, db) to grads and carrying dh | tutorials/03_backpropagation_by_hand.ipynb, section 3
+    # BEGIN SOLUTION ch03 mlp_backward (section 3): walk the layers from the last to the first
+    #   (ReLU backward except on the last layer, then dense backward), appending each (dW, db) to
+    #   grads and carrying dh
     for dense_cache, relu_cache in reversed(caches):
         dz = dh if relu_cache is None else relu_backward(dh, relu_cache)
         dh, dW, db = dense_backward(dz, dense_cache)

@@ -49,7 +49,8 @@ class Adam:
         grads = _checked(self.params, grads)
         self.t += 1
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            # BEGIN SOLUTION ch03 adam_step: update the moments m and v in place, correct their bias for step self.t, and update p in place | tutorials/03_backpropagation_by_hand.ipynb, section 5
+            # BEGIN SOLUTION ch03 adam_step (section 5): update the moments m and v in place,
+            #   correct their bias for step self.t, and update p in place
             c1 = 1.0 - self.beta1 ** self.t
             c2 = 1.0 - self.beta2 ** self.t
             m *= self.beta1

@@ -167,7 +167,9 @@ def zero_crossings(slope, value, ref, xs):
     giving inf, so it divides only where the slope is not 0, and ``root`` keeps the dtype
     of ``slope``.
     """
-    # BEGIN SOLUTION ch01 zero_crossings: root (P, w), of the dtype of slope: ref - value / slope, divided only where the slope is not 0 (it also runs on Fraction arrays), where that zero lies strictly inside its own cell; +inf elsewhere | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 3
+    # BEGIN SOLUTION ch01 zero_crossings (section 3): root (P, w), of the dtype of slope:
+    #   ref - value / slope, divided only where the slope is not 0 (it also runs on Fraction
+    #   arrays), where that zero lies strictly inside its own cell; +inf elsewhere
     root = np.full(slope.shape, np.inf, dtype=slope.dtype)
     p, k = np.nonzero(slope)                      # a flat preactivation has no zero
     root[p, k] = ref[p] - value[p, k] / slope[p, k]
@@ -318,7 +320,8 @@ def merge_equal_slopes(jump, tol):
 
     Returns new (A,) bool: True where region k starts an affine piece (always region 0).
     """
-    # BEGIN SOLUTION ch01 merge_equal_slopes: new (A,) bool, True for region 0 and for every region whose slope jumps by more than tol from the region before it | tutorials/01_relu_networks_are_piecewise_linear.ipynb, section 2
+    # BEGIN SOLUTION ch01 merge_equal_slopes (section 2): new (A,) bool, True for region 0 and for
+    #   every region whose slope jumps by more than tol from the region before it
     new = np.ones(len(jump) + 1, bool)
     new[1:] = jump > tol
     # END SOLUTION

@@ -139,7 +139,8 @@ def constrained_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
     loss : (R,) float64 (a float for one network)
     grads : dict like ``params``
     """
-    # BEGIN SOLUTION ch05 constrained_loss_and_grads: weight map forward, network forward, MSE, its backward, network backward, weight map backward | tutorials/05_training_in_two_phases.ipynb, section 2
+    # BEGIN SOLUTION ch05 constrained_loss_and_grads (section 2): weight map forward, network
+    #   forward, MSE, its backward, network backward, weight map backward
     layers, wcache = weight_map_forward(params, sigma, lo, hi)
     out, caches = mlp_forward(layers, X)
     loss, mcache = mse_forward(out[..., 0, :], Y)

@@ -52,7 +52,7 @@ def tent_from_relus(y, a):
     """
     check_peaks([a, 0.5])
     y = np.asarray(y, dtype=np.float64)
-    # BEGIN SOLUTION ch02 tent_from_relus: compute T_a(y) from two ReLUs (np.maximum) | tutorials/02_triangle_map_and_composition.ipynb, section 2
+    # BEGIN SOLUTION ch02 tent_from_relus (section 2): compute T_a(y) from two ReLUs (np.maximum)
     out = np.maximum(y, 0.0) / a - np.maximum(y - a, 0.0) / (a * (1.0 - a))
     # END SOLUTION
     return out
@@ -115,7 +115,8 @@ def theorem31_ratios(a, s0):
     if not np.all(np.isfinite(s0)) or np.any(s0 <= 0):
         raise ValueError(f"s0 must be finite and > 0; got {s0}")
     S = np.empty(a.shape[:-1] + (a.shape[-1] - 1,))
-    # BEGIN SOLUTION ch02 theorem31_ratios: fill S with S_0 = s0 and S_i = (1 - a_i) a_(i+1) for i >= 1 (a runs axis may lead) | tutorials/02_triangle_map_and_composition.ipynb, section 5
+    # BEGIN SOLUTION ch02 theorem31_ratios (section 5): fill S with S_0 = s0 and S_i = (1 - a_i)
+    #   a_(i+1) for i >= 1 (a runs axis may lead)
     S[..., 0] = s0
     S[..., 1:] = (1.0 - a[..., 1:-1]) * a[..., 2:]
     # END SOLUTION

@@ -97,3 +97,29 @@ def assert_gradient(name, got, expected, tol, measure="max"):
     if not err < tol:
         raise AssertionError(f"{name} {what} {err:.1e} (tolerance {tol:.0e}); got {show(got)}, "
                              f"expected (centred differences) {show(expected)}")
+
+
+def arrays_in(obj):
+    """Copies of every array in a nested tuple, list or dict: what a call must leave as it
+    was (compare later with :func:`assert_unchanged`)."""
+    if isinstance(obj, np.ndarray):
+        return obj.copy()
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(arrays_in(x) for x in obj)
+    if isinstance(obj, dict):
+        return {k: arrays_in(v) for k, v in obj.items()}
+    return obj
+
+
+def assert_unchanged(name, kept, obj, where="argument"):
+    """Every array of ``obj`` still equals its copy in ``kept`` (from :func:`arrays_in`)."""
+    if isinstance(obj, np.ndarray):
+        if not np.array_equal(obj, kept):
+            raise AssertionError(f"{name} changed its {where} in place (the caller's array); "
+                                 f"it was {show(kept)}, it is {show(obj)}: write new arrays")
+    elif isinstance(obj, (list, tuple)):
+        for k, (a, b) in enumerate(zip(kept, obj)):
+            assert_unchanged(name, a, b, f"{where}[{k}]")
+    elif isinstance(obj, dict):
+        for k in obj:
+            assert_unchanged(name, kept[k], obj[k], f"{where}[{k!r}]")

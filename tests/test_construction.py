@@ -13,7 +13,8 @@ from minregion.mlp import mlp_backward, mlp_forward
 from minregion.regions import affine_pieces
 from minregion.triangle import construction_function, theorem31_ratios, theorem31_scales
 
-from assertions import assert_close, assert_equal, assert_gradient, assert_shape, returned
+from assertions import (arrays_in, assert_close, assert_equal, assert_gradient, assert_shape,
+                        assert_unchanged, returned)
 
 ch02, ch04 = pytest.mark.ch02, pytest.mark.ch04
 
@@ -336,6 +337,36 @@ def test_theorem31_backward_stage(rng):
                     tol=1e-8)
     assert_gradient("theorem31_backward: da (added to g_a in place)", g_a,
                     numerical_gradient(f, a), tol=1e-8)
+
+
+@ch04
+def test_the_stages_keep_the_runs_apart_and_leave_what_they_read(rng):
+    """With a runs axis every stage acts on the last axis alone (R networks at once equal R
+    networks one at a time), and changes only the arrays it is meant to add to."""
+    a, S = _entries(rng, R=3)
+    s = np.cumprod(S, axis=-1)
+    g_s, g_offset = rng.normal(size=S.shape), rng.normal(size=3)
+    for name, stage, args in (
+            ("cumprod_backward(g_s, S, s)", cumprod_backward, (g_s, S, s)),
+            ("offset_backward(g_offset, s, -1.0)", offset_backward, (g_offset, s, -1.0))):
+        kept = arrays_in(args)
+        together = stage(*args)
+        assert_unchanged(name, kept, args)
+        for r in range(3):
+            one = stage(*[x[r] if isinstance(x, np.ndarray) else x for x in args])
+            assert_close(f"{name}, run {r} alone", one, together[r], rtol=1e-14)
+    g = dict(A=rng.normal(size=S.shape), B=rng.normal(size=S.shape),
+             C=rng.normal(size=(3, S.shape[1] - 1)), S=np.zeros_like(S), a=np.zeros_like(a))
+    kept = arrays_in((a, S))
+    entries_to_ratios_backward(g, a, S)
+    assert_unchanged("entries_to_ratios_backward(g, a, S)", kept, (a, S), "a or S")
+    for r in range(3):
+        one = dict(A=g["A"][r], B=g["B"][r], C=g["C"][r], S=np.zeros_like(S[r]),
+                   a=np.zeros_like(a[r]))
+        entries_to_ratios_backward(one, a[r], S[r])
+        for key in ("S", "a"):
+            assert_close(f"entries_to_ratios_backward: g[{key!r}], run {r} alone", one[key],
+                         g[key][r], rtol=1e-14)
 
 
 # --- bad input -------------------------------------------------------------------------

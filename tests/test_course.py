@@ -1,15 +1,24 @@
 """The course edition is honest: every solution region is well formed, the student tree with
-the solutions kept is the reference itself, every package blank makes its own chapter's unit
-tests fail, every notebook blank stops its notebook, and the grader tells done from not done.
+the solutions kept is the reference itself, every package blank and every typical bug in it
+fails its own chapter's unit tests while equivalent rewrites pass, every notebook blank stops
+its notebook, ``make student`` touches nothing but its destination, and the graders (the
+student's ``course/grade.py``, the lecturer's ``course/grade_class.py``) tell done from not
+done, within their time limits, from the student's solution regions alone.
 
-These tests build student trees in temporary folders (``course/make_student.py``) and run
-pytest and ``course/grade.py`` in them as separate processes.
+These tests build trees in temporary folders (``course/make_student.py``) and run pytest,
+``course/grade.py`` and ``course/grade_class.py`` there as separate processes.
 """
+import ast
+import csv
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -17,10 +26,15 @@ import pytest
 pytestmark = pytest.mark.house
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "course"))
+COURSE = os.path.join(ROOT, "course")
+sys.path.insert(0, COURSE)
 sys.path.insert(0, os.path.join(ROOT, "tutorials"))
+import bug_plugin  # noqa: E402
 import check_order  # noqa: E402
+import grade  # noqa: E402
+import grade_class  # noqa: E402
 import make_student as ms  # noqa: E402
+import typical_bugs as tb  # noqa: E402
 from run import run_notebook  # noqa: E402
 
 # The package blanks the course asks for (more may be added; none may disappear unnoticed).
@@ -51,9 +65,40 @@ def _env(tree):
     return env
 
 
-def _without_markers(lines):
-    return [line for line in lines
-            if not (ms.BEGIN.match(line.rstrip("\r\n")) or ms.END.match(line.rstrip("\r\n")))]
+def _without_markers(lines, path="source"):
+    """The lines of a source with its solution markers (and their continuation lines) left
+    out."""
+    regions, errors = ms.find_regions(lines, path)
+    assert not errors, errors
+    drop = {k for r in regions for k in list(range(r.start, r.start + r.head)) + [r.end]}
+    return [line for k, line in enumerate(lines) if k not in drop]
+
+
+def filled_tree(dest, changes=None, root=ROOT):
+    """A student's tree in which every region is written as the reference writes it, between
+    the student's markers, except ``changes``: {id: the student's lines, or None (blank)}."""
+    changes = changes or {}
+    regions = ms.scan(root)
+    ms.write_tree(dest, root=root)
+    blank = {i for i, v in changes.items() if v is None}
+
+    def written(r, lines):
+        return grade.your_code(r.indent, r.chapter, r.id, changes.get(r.id) or r.body(lines))
+
+    for rel in ms.package_files(root):
+        if rel.endswith(".py") and any(r.path == rel for r in regions):
+            lines = ms.read_lines(os.path.join(root, rel))
+            replace = {r.id: written(r, lines) for r in regions
+                       if r.path == rel and r.id not in blank}
+            with open(os.path.join(dest, rel), "w", encoding="utf-8") as fh:
+                fh.write(ms.render_package_file(rel, regions, blank, root, replace))
+    for rel in ms.notebook_files(root):
+        cells = ms.read_notebook(os.path.join(root, rel))["cells"]
+        replace = {r.id: written(r, "".join(cells[r.cell]["source"]).splitlines(keepends=True))
+                   for r in regions if r.path == rel and r.id not in blank}
+        with open(os.path.join(dest, rel), "w", encoding="utf-8") as fh:
+            fh.write(ms.render_notebook(rel, regions, blank, False, root, replace))
+    return dest
 
 
 # --- (a) the regions are well formed and point to a section that exists -------------------
@@ -63,15 +108,28 @@ def test_every_region_is_well_formed_and_points_to_a_section():
     for r in regions:
         path = os.path.join(ROOT, r.notebook)
         assert os.path.isfile(path), f"{r.where}: region '{r.id}' names {r.notebook}, which is missing"
-        number = os.path.basename(r.notebook)[:2]
-        assert r.chapter == f"ch{number}", (
-            f"{r.where}: region '{r.id}' is {r.chapter} but points to chapter {number}'s notebook")
+        assert r.chapter == f"ch{os.path.basename(r.notebook)[:2]}", r.where
         headings = [line for cell in ms.read_notebook(path)["cells"]
                     if cell["cell_type"] == "markdown"
                     for line in "".join(cell["source"]).splitlines()]
         assert any(re.match(rf"## {r.section}\. ", h) for h in headings), (
             f"{r.where}: region '{r.id}' points to section {r.section} of {r.notebook}, "
             f"which has no heading '## {r.section}. ...'")
+
+
+def test_every_marker_line_fits_in_100_characters():
+    """The description goes on over '#   ' lines rather than running off the screen."""
+    long = []
+    for r in REGIONS:
+        if r.cell is None:
+            lines = ms.read_lines(os.path.join(ROOT, r.path))
+        else:
+            cell = ms.read_notebook(os.path.join(ROOT, r.path))["cells"][r.cell]
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+        long += [f"{r.where}: {len(lines[k].rstrip())} characters"
+                 for k in list(range(r.start, r.start + r.head)) + [r.end]
+                 if len(lines[k].rstrip()) > 100]
+    assert not long, "marker lines over 100 characters:\n" + "\n".join(long)
 
 
 def test_the_package_blanks_of_the_course_are_all_marked():
@@ -110,7 +168,7 @@ def test_the_tables_of_what_each_chapter_asks_are_up_to_date():
 # --- the tool refuses what it cannot write honestly ---------------------------------------
 
 NB = "tutorials/01_intro.ipynb"
-HEAD = f"| {NB}, section 1"
+HEAD = "(section 1):"
 
 
 def _notebook(cells):
@@ -120,18 +178,30 @@ def _notebook(cells):
             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def _source_tree(root, module="def f():\n    return 1\n", cells=None):
-    """A small source tree with everything make_student copies."""
-    files = {"minregion/__init__.py": "", "minregion/mod.py": module,
-             "tests/test_mod.py": "def test_nothing():\n    pass\n",
-             "tests/test_course.py": "", "docs/SPEC.md": "spec\n",
-             "pyproject.toml": "", "requirements.txt": "numpy\n", "LICENSE": "MIT\n",
-             "tutorials/run.py": "", "course/grade.py": "", "course/student_README.md": "readme\n",
-             "course/student.mk": "test:\n"}
+def _write_files(root, files):
     for rel, text in files.items():
         os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-        with open(os.path.join(root, rel), "w") as fh:
+        with open(os.path.join(root, rel), "w", encoding="utf-8") as fh:
             fh.write(text)
+
+
+def _source_tree(root, module="def f():\n    return 1\n", cells=None, tests=None, real=False):
+    """A small source tree with everything make_student copies; ``real``: with the course's
+    own grader, pytest settings and conftest, so that it can be graded."""
+    files = {"minregion/__init__.py": "", "minregion/mod.py": module,
+             "tests/test_mod.py": tests or "def test_nothing():\n    pass\n",
+             "tests/test_course.py": "", "docs/SPEC.md": "spec\n",
+             "pyproject.toml": "", "requirements.txt": "numpy\n", "LICENSE": "MIT\n",
+             "tutorials/run.py": "", "course/student_README.md": "readme\n",
+             "course/student.mk": "test:\n"}
+    for name in ("grade.py", "grade_plugin.py", "grade_notebook.py"):
+        files[f"course/{name}"] = ""
+    if real:
+        for rel in ("pyproject.toml", "tests/conftest.py", "course/grade.py",
+                    "course/grade_plugin.py", "course/grade_notebook.py"):
+            with open(os.path.join(ROOT, rel), encoding="utf-8") as fh:
+                files[rel] = fh.read()
+    _write_files(root, files)
     cells = cells or [("markdown", "# Chapter 1\n\n## 1. Intro"), ("code", "x = 1\n")]
     with open(os.path.join(root, NB), "w") as fh:
         json.dump(_notebook(cells), fh)
@@ -139,22 +209,28 @@ def _source_tree(root, module="def f():\n    return 1\n", cells=None):
 
 
 @pytest.mark.parametrize("module, message", [
-    (f"def f():\n    # BEGIN SOLUTION ch01 f1: write f {HEAD}\n    return 1\n", "never closed"),
-    (f"def f():\n    # BEGIN SOLUTION ch01 f1: a {HEAD}\n    # BEGIN SOLUTION ch01 f2: b {HEAD}\n"
+    (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} write f\n    return 1\n", "never closed"),
+    (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    # BEGIN SOLUTION ch01 f2 {HEAD} b\n"
      "    return 1\n    # END SOLUTION\n", "cannot nest"),
-    (f"def f():\n    # BEGIN SOLUTION ch01 f1: a {HEAD}\n    return 1\n    # END SOLUTION\n\n\n"
-     f"def g():\n    # BEGIN SOLUTION ch01 f1: b {HEAD}\n    return 2\n    # END SOLUTION\n",
+    (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    return 1\n    # END SOLUTION\n\n\n"
+     f"def g():\n    # BEGIN SOLUTION ch01 f1 {HEAD} b\n    return 2\n    # END SOLUTION\n",
      "already used"),
-    (f"def f(x):\n    # BEGIN SOLUTION ch01 f1: a {HEAD}\n    if x:\n    # END SOLUTION\n"
+    (f"def f(x):\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    if x:\n    # END SOLUTION\n"
      "        return 1\n    return 0\n", "would not be valid Python"),
-    (f"# BEGIN SOLUTION ch01 f1: a {HEAD}\nX = 1\n# END SOLUTION\n", "not inside a function"),
+    (f"# BEGIN SOLUTION ch01 f1 {HEAD} a\nX = 1\n# END SOLUTION\n", "not inside a function"),
     ("def f():\n    # BEGIN SOLUTION ch1 f1: a\n    return 1\n    # END SOLUTION\n",
      "malformed marker"),
+    ("def f():\n    # BEGIN SOLUTION ch01 f1: a | tutorials/01_intro.ipynb, section 1\n"
+     "    return 1\n    # END SOLUTION\n", "malformed marker"),
     ("def f():\n    return 1\n    # END SOLUTION\n", "without a BEGIN"),
-    (f"def f():\n    # BEGIN SOLUTION ch01 f1: a {HEAD}\n    return 1\n# END SOLUTION\n",
+    (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    return 1\n# END SOLUTION\n",
      "indented differently"),
-    (f"def f():\n    # BEGIN SOLUTION ch01 f1: a {HEAD}\n    # END SOLUTION\n    return 1\n",
+    (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    # END SOLUTION\n    return 1\n",
      "is empty"),
+    (f"def f():\n    # BEGIN SOLUTION ch02 f1 {HEAD} a\n    return 1\n    # END SOLUTION\n",
+     "needs exactly one notebook"),
+    ("def f():\n    # BEGIN YOUR CODE ch01 f1\n    return 1\n    # END YOUR CODE\n",
+     "student-edition marker"),
 ])
 def test_bad_regions_are_refused(tmp_path, module, message):
     root = _source_tree(tmp_path / "src", module=module)
@@ -163,54 +239,189 @@ def test_bad_regions_are_refused(tmp_path, module, message):
     assert not os.path.exists(tmp_path / "out"), "nothing is written when a region is refused"
 
 
+def test_the_description_goes_on_over_continuation_lines(tmp_path):
+    module = (f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} return one,\n"
+              "    #   as an int\n    #   (not a float)\n    return 1\n    # END SOLUTION\n")
+    root = _source_tree(tmp_path / "src", module=module)
+    [r] = ms.scan(root)
+    assert (r.what, r.notebook, r.section, r.head) == (
+        "return one, as an int (not a float)", NB, 1, 3)
+    assert r.message() == f"ch01 f1: return one, as an int (not a float); see {NB}, section 1"
+    ms.write_tree(str(tmp_path / "solution"), root=root, keep_solutions=True)
+    assert (tmp_path / "solution" / "minregion" / "mod.py").read_text() == \
+        "def f():\n    return 1\n"
+
+
 def test_a_notebook_region_must_sit_at_the_top_level_of_its_cell(tmp_path):
     cells = [("markdown", "## 1. Intro"),
-             ("code", f"for i in range(2):\n    # BEGIN SOLUTION ch01 ex01_1: a {HEAD}\n"
+             ("code", f"for i in range(2):\n    # BEGIN SOLUTION ch01 ex01_1 {HEAD} a\n"
                       "    y = i\n    # END SOLUTION\n")]
     root = _source_tree(tmp_path / "src", cells=cells)
     with pytest.raises(ms.RegionError, match="not at the top level"):
         ms.scan(root)
 
 
-def test_destinations_that_would_overwrite_something_are_refused(tmp_path, capsys):
+# --- make student touches nothing but its destination ------------------------------------
+
+def _contents(folder):
+    out = {}
+    for base, _, files in os.walk(folder):
+        for f in files:
+            with open(os.path.join(base, f), "rb") as fh:
+                out[os.path.relpath(os.path.join(base, f), folder)] = fh.read()
+    return out
+
+
+def test_a_destination_that_is_contains_or_sits_above_the_sources_is_refused(tmp_path, capsys):
     root = _source_tree(tmp_path / "src")
-    with pytest.raises(ms.RegionError, match="inside the sources' minregion/"):
-        ms.write_tree(os.path.join(root, "minregion", "student"), root=root)
-    with pytest.raises(ms.RegionError, match="holds the sources"):
-        ms.write_tree(root, root=root, force=True)
+    before = _contents(root)
+    for dest, message in ((root, "is the sources' folder"), (str(tmp_path), "contains the"),
+                          (os.sep, "contains the"),
+                          (os.path.join(root, "minregion", "student"), "inside the sources' "
+                                                                       "minregion/")):
+        with pytest.raises(ms.RegionError, match=message):
+            ms.write_tree(dest, root=root, force=True)
+    link = tmp_path / "link"
+    link.symlink_to(root)                          # real paths are compared, not names
+    with pytest.raises(ms.RegionError, match="is the sources' folder"):
+        ms.write_tree(str(link), root=root, force=True)
+    assert _contents(root) == before
     busy = tmp_path / "busy"
     (busy / ".venv").mkdir(parents=True)
     (busy / ".venv" / "kept").write_text("")
+    (busy / "notes.txt").write_text("mine")
     with pytest.raises(ms.RegionError, match="not empty"):
         ms.write_tree(str(busy), root=root)
-    ms.write_tree(str(busy), root=root, force=True)
-    assert (busy / ".venv" / "kept").exists() and (busy / "minregion" / "mod.py").exists()
+    ms.write_tree(str(busy), root=root, force=True)   # it overwrites nothing there
+    assert (busy / ".venv" / "kept").exists() and (busy / "notes.txt").read_text() == "mine"
+    assert (busy / "minregion" / "mod.py").exists()
     assert ms.main([str(busy), "--only", "nothing_like_this"]) == 2
     assert "no region has this id" in capsys.readouterr().err
 
 
-def test_notebook_regions_are_blanked_and_prose_answers_dropped(tmp_path):
+def test_force_follows_no_symbolic_link(tmp_path):
+    """DIR/minregion linked to the sources' minregion/, or one file linked elsewhere: refused,
+    and nothing changes on either side of the link."""
+    root = _source_tree(tmp_path / "src")
+    dest = tmp_path / "student"
+    ms.write_tree(str(dest), root=root)
+    before = _contents(root)
+    shutil.rmtree(dest / "minregion")
+    (dest / "minregion").symlink_to(os.path.join(root, "minregion"))
+    with pytest.raises(ms.RegionError, match=r"minregion is a symbolic link .*not follow links"):
+        ms.write_tree(str(dest), root=root, force=True)
+    assert _contents(root) == before
+    (dest / "minregion").unlink()
+    ms.write_tree(str(dest / "again"), root=root)
+    shutil.move(str(dest / "again" / "minregion"), str(dest / "minregion"))
+    other = tmp_path / "elsewhere.txt"
+    other.write_text("not make_student's")
+    (dest / "LICENSE").unlink()
+    (dest / "LICENSE").symlink_to(other)
+    with pytest.raises(ms.RegionError, match="LICENSE is a symbolic link"):
+        ms.write_tree(str(dest), root=root, force=True)
+    assert other.read_text() == "not make_student's" and _contents(root) == before
+
+
+def test_force_overwrites_only_its_own_files_and_names_them_first(tmp_path):
+    root = _source_tree(tmp_path / "src")
+    (tmp_path / "src" / "minregion" / "old.py").write_text("X = 1\n")
+    dest = tmp_path / "student"
+    ms.write_tree(str(dest), root=root)
+    (tmp_path / "src" / "minregion" / "old.py").unlink()          # gone from the new edition
+    (dest / "README.md").write_text("the student's notes")
+    (dest / "minregion" / "mine.py").write_text("the student's own module\n")
+    (dest / ".venv").mkdir()
+    said = []
+    ms.write_tree(str(dest), root=root, force=True, say=said.append)
+    assert said and said[0].startswith("--force: overwriting in ")
+    for name in ("README.md", "Makefile", "LICENSE", "minregion/ (", "tests/ (", "course/ ("):
+        assert name in said[0], said
+    assert "removing the earlier edition's minregion/ (1 files)" in said[1], said
+    assert (dest / "README.md").read_text() == "readme\n"
+    assert (dest / "minregion" / "mine.py").exists() and (dest / ".venv").is_dir()
+    assert not (dest / "minregion" / "old.py").exists()
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "README.md").write_text("someone else's")
+    with pytest.raises(ms.RegionError, match=r"did not write there \(README.md"):
+        ms.write_tree(str(stranger), root=root, force=True)
+    assert (stranger / "README.md").read_text() == "someone else's"
+
+
+def test_a_failed_removal_is_an_error(tmp_path, monkeypatch):
+    root = _source_tree(tmp_path / "src")
+    (tmp_path / "src" / "minregion" / "old.py").write_text("X = 1\n")
+    dest = tmp_path / "student"
+    ms.write_tree(str(dest), root=root)
+    (tmp_path / "src" / "minregion" / "old.py").unlink()
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(ms.os, "remove", refuse)
+    with pytest.raises(ms.RegionError, match="could not write into .*Permission denied"):
+        ms.write_tree(str(dest), root=root, force=True)
+
+
+# --- notebooks: blanks, answer cells, answers on request ------------------------------------
+
+def test_notebook_regions_are_blanked_and_prose_answers_held_back(tmp_path):
     """A notebook blank stops the student's notebook at the region; the check after it
-    grades whatever the student writes; with the solutions kept the notebook runs."""
+    grades whatever the student writes; a prose answer becomes an answer cell, and the
+    answers reach the student only when the lecturer says so."""
     cells = [("markdown", "## 1. Intro"),
-             ("code", f"# BEGIN SOLUTION ch01 ex01_1: set answer to 6 * 7 {HEAD}\n"
+             ("code", f"# BEGIN SOLUTION ch01 ex01_1 {HEAD} set answer to 6 * 7\n"
                       "answer = 6 * 7\n# END SOLUTION\nprint(f'answer = {answer}, expected 42')\n"
                       "assert answer == 42\n"),
              ("markdown", "## Solutions"),
-             ("markdown", "<!-- SOLUTION -->\nThe answer is 42.")]
+             ("markdown", "<!-- SOLUTION -->\n**Exercise 1.** The answer is 42.\n\n"
+                          "**Exercise 2.** Because."),
+             ("markdown", "<!-- SOLUTION -->\n1. First.\n2. Second.")]
     root = _source_tree(tmp_path / "src", cells=cells)
     ms.write_tree(str(tmp_path / "student"), root=root)
     ms.write_tree(str(tmp_path / "solution"), root=root, keep_solutions=True)
     student = ms.read_notebook(str(tmp_path / "student" / NB))
-    assert [c["cell_type"] for c in student["cells"]] == ["markdown", "code", "markdown"]
-    code = "".join(student["cells"][1]["source"])
-    assert code.startswith('raise NotImplementedError("ch01 ex01_1: set answer to 6 * 7; see '
-                           f'{NB}, section 1")\nprint(')
+    texts = ["".join(c["source"]) for c in student["cells"]]
+    assert texts[1].startswith(
+        f'# BEGIN YOUR CODE ch01 ex01_1\nraise NotImplementedError("ch01 ex01_1: set answer to '
+        f'6 * 7; see {NB}, section 1")\n# END YOUR CODE\nprint(')
+    assert texts[3] == ("<!-- ANSWER -->\n\n**Exercise 1.** *Your answer:*\n\n"
+                        "**Exercise 2.** *Your answer:*")
+    assert texts[4] == "<!-- ANSWER -->\n\n1. *Your answer:*\n\n2. *Your answer:*"
+    assert "42" not in "".join(texts[2:]) and not (tmp_path / "student" / "answers").exists()
     with pytest.raises(RuntimeError, match=r"NotImplementedError: ch01 ex01_1: set answer"):
         run_notebook(str(tmp_path / "student" / NB))
     solution = ms.read_notebook(str(tmp_path / "solution" / NB))
-    assert len(solution["cells"]) == 4 and "BEGIN" not in json.dumps(solution)
+    assert len(solution["cells"]) == 5 and "BEGIN" not in json.dumps(solution)
     assert "answer = 42, expected 42" in run_notebook(str(tmp_path / "solution" / NB))
+
+    ms.write_tree(str(tmp_path / "with"), root=root, answers={"ch01"})
+    answers = (tmp_path / "with" / "answers" / "ch01.md").read_text()
+    assert "**Exercise 1.** The answer is 42." in answers and "1. First." in answers
+    assert ms.release_answers(str(tmp_path / "student"), {"ch01"}, root=root) == \
+        ["answers/ch01.md"]
+    assert (tmp_path / "student" / "answers" / "ch01.md").read_text() == answers
+    edition = json.loads((tmp_path / "student" / "course" / "edition.json").read_text())
+    assert "answers/ch01.md" in edition["files"] and edition["answers"] == ["ch01"]
+    (tmp_path / "other").mkdir()
+    with pytest.raises(ms.RegionError, match="holds no student edition"):
+        ms.release_answers(str(tmp_path / "other"), {"ch01"}, root=root)
+
+
+def test_every_chapter_with_written_questions_has_an_answers_file_and_answer_cells():
+    for chapter, [rel] in sorted(ms.chapter_notebooks().items()):
+        cells = ms.read_notebook(os.path.join(ROOT, rel))["cells"]
+        solutions = [c for c in cells if c["cell_type"] == "markdown" and
+                     "".join(c["source"]).lstrip().startswith(ms.SOLUTION_CELL)]
+        if not solutions:
+            continue
+        text = ms.answers_file(chapter, rel)
+        assert text and all("".join(c["source"]).split(ms.SOLUTION_CELL, 1)[1].strip() in text
+                            for c in solutions), rel
+        student = json.loads(ms.render_notebook(rel, REGIONS, set(), False))
+        prompts = sum("".join(c["source"]).count("*Your answer:*") for c in student["cells"])
+        assert prompts >= 1 and ms.SOLUTION_CELL not in json.dumps(student), rel
 
 
 # --- (b) the solutions kept are the reference, line for line ----------------------------
@@ -245,7 +456,7 @@ def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
         with open(os.path.join(solution_tree, rel), "rb") as fh:
             got = fh.read()
         if rel.endswith(".py"):
-            ref = "".join(_without_markers(ref.decode().splitlines(keepends=True))).encode()
+            ref = "".join(_without_markers(ref.decode().splitlines(keepends=True), rel)).encode()
         assert got == ref, f"{rel} differs from the reference (marker lines aside)"
     assert _files(os.path.join(solution_tree, "minregion")) == \
         {os.path.relpath(p, "minregion") for p in ms.package_files()}
@@ -277,7 +488,7 @@ def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
 def test_the_student_tree_has_every_blank_and_no_solution(student_tree):
     text = {}
     for rel in _files(student_tree):
-        if rel.endswith((".py", ".ipynb")):
+        if rel.endswith((".py", ".ipynb")) and rel.startswith(("minregion", "tutorials", "tests")):
             with open(os.path.join(student_tree, rel), encoding="utf-8") as fh:
                 text[rel] = fh.read()
     for rel, body in text.items():
@@ -287,111 +498,462 @@ def test_the_student_tree_has_every_blank_and_no_solution(student_tree):
             compile(body, rel, "exec")
     for r in REGIONS:
         if r.cell is None:
-            assert text[r.path].count(r.raise_line().strip()) == 1, r.id
+            assert text[r.path].count("".join(r.blank_lines())) == 1, r.id
         else:
-            assert json.dumps(r.message())[1:-1] in text[r.path], r.id
+            cells = ["".join(c["source"]) for c in json.loads(text[r.path])["cells"]]
+            assert sum("".join(r.blank_lines()) in c for c in cells) == 1, r.id
+    found = grade.read_tree(student_tree)
+    assert {f.id for f in found.regions.values() if f.state == "blank"} == \
+        {r.id for r in REGIONS}, "the grader counts every blank of a fresh student tree"
 
 
-# --- (c) every package blank makes its chapter's unit tests fail --------------------------
-
-def _run_chapter(tree, chapter):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", f"{chapter} and not notebook", "-x", "-q",
-         "-p", "no:cacheprovider", "--tb=line"],
-        cwd=tree, env=_env(tree), capture_output=True, text=True, timeout=600)
-
+# --- (c) every package blank and its typical bugs fail its chapter; rewrites pass ---------
 
 @pytest.fixture(scope="module")
-def one_blank_runs(solution_tree, tmp_path_factory):
-    """For every package blank: its chapter's unit tests in a tree where only it is empty.
+def bug_runs(tmp_path_factory):
+    """Every package blank, typical bug and rewrite (course/typical_bugs.py), run against its
+    chapter's unit tests: two pytest processes (``-p bug_plugin``), chapters alternating."""
+    tmp = tmp_path_factory.mktemp("bugs")
+    chapters = sorted({r.chapter for r in PACKAGE_BLANKS})
 
-    Two solution trees, one file swapped at a time, two runs at once."""
-    second = str(tmp_path_factory.mktemp("solution2") / "tree")
-    ms.write_tree(second, keep_solutions=True)
-    trees = [solution_tree, second]
-
-    def work(k):
-        out = {}
-        for r in PACKAGE_BLANKS[k::2]:
-            path = os.path.join(trees[k], r.path)
-            with open(path, encoding="utf-8") as fh:
-                kept = fh.read()
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(ms.render_package_file(r.path, REGIONS, {r.id}))
-            try:
-                out[r.id] = _run_chapter(trees[k], r.chapter)
-            finally:
-                with open(path, "w", encoding="utf-8") as fh:
-                    fh.write(kept)
-        return out
+    def run(k):
+        mine = chapters[k::2]
+        settings, report = tmp / f"settings{k}.json", tmp / f"report{k}.json"
+        settings.write_text(json.dumps({"report": str(report), "variants": bug_plugin.variants(
+            REGIONS, ROOT, {r.id for r in PACKAGE_BLANKS if r.chapter in mine})}))
+        env = dict(_env(ROOT), MINREGION_BUGS=str(settings),
+                   PYTHONPATH=os.pathsep.join([COURSE, ROOT]))
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider",
+             "-p", "bug_plugin", "-m", f"({' or '.join(mine)}) and not notebook"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+        return json.loads(report.read_text())
 
     with ThreadPoolExecutor(2) as pool:
         results = {}
-        for part in pool.map(work, range(2)):
+        for part in pool.map(run, range(min(2, len(chapters)))):
             results.update(part)
     return results
 
 
 @pytest.mark.parametrize("region", PACKAGE_BLANKS, ids=[r.id for r in PACKAGE_BLANKS])
-def test_each_package_blank_fails_its_own_chapters_unit_tests(one_blank_runs, region):
-    run = one_blank_runs[region.id]
-    said = run.stdout + run.stderr
-    assert run.returncode == 1, (f"{region.id}: pytest -m '{region.chapter} and not notebook' "
-                                 f"exited {run.returncode} with only this blank empty:\n{said[-2000:]}")
-    assert f"NotImplementedError: {region.chapter} {region.id}:" in said, (
-        f"{region.id}: the chapter's unit tests failed, but not at this blank:\n{said[-2000:]}")
+def test_each_package_blank_and_its_typical_bugs_fail_and_its_rewrites_pass(bug_runs, region):
+    mine = {k.split(" | ", 1)[1]: v for k, v in bug_runs.items()
+            if k.startswith(region.id + " | ")}
+    blank = mine["blank | blank"]
+    assert blank["failed"] and f"NotImplementedError: {region.chapter} {region.id}:" in \
+        blank["first"], f"{region.id}: its blank does not fail its chapter's unit tests at " \
+                        f"itself: {blank}"
+    bugs = {k: v for k, v in mine.items() if k.startswith("bug | ")}
+    rewrites = {k: v for k, v in mine.items() if k.startswith("rewrite | ")}
+    assert len(bugs) >= 3 and rewrites, \
+        f"{region.id}: course/typical_bugs.py keeps {len(bugs)} bugs and {len(rewrites)} " \
+        "rewrites of it (at least 3 and 1)"
+    escaped = [k for k, v in bugs.items() if not v["failed"]]
+    assert not escaped, f"{region.id}: bugs that pass every unit test of {region.chapter}: " \
+                        f"{escaped}"
+    rejected = {k: v["first"] for k, v in rewrites.items() if v["failed"] or v["passed"] == 0}
+    assert not rejected, f"{region.id}: rewrites rejected (or never tested): {rejected}"
+
+
+def test_the_typical_bugs_name_only_package_blanks():
+    ids = {r.id for r in PACKAGE_BLANKS}
+    assert set(tb.BUGS) <= ids and set(tb.REWRITES) <= ids, \
+        sorted((set(tb.BUGS) | set(tb.REWRITES)) - ids)
 
 
 def test_a_later_chapters_blanks_never_break_an_earlier_chapters_unit_tests():
-    """A student on chapter k has not written the blanks of chapters k .. 7 yet: the unit
+    """A student on chapter k has not written the blanks of chapters k .. 8 yet: the unit
     tests of chapters 1 .. k-1 must pass all the same (course/check_order.py also runs the
     notebooks, which takes minutes)."""
-    chapters = sorted({r.chapter for r in REGIONS} - {"ch01"})
+    chapters = check_order.chapters_to_check(REGIONS)
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda ch: check_order.check(ch, unit=True), chapters))
-    for earlier, later, _, outcomes in results:
+    for chapter, (later, _, outcomes) in zip(chapters, results):
         failing = [f"{n}: {o['message']}" for n, o in outcomes.items()
                    if o["outcome"] in ("failed", "error")]
         assert not failing, (f"with the blanks of {later[0]}..{later[-1]} empty, unit tests of "
-                             f"{earlier[0]}..{earlier[-1]} fail:\n" + "\n".join(failing))
+                             f"{chapter} fail:\n" + "\n".join(failing))
         assert sum(o["outcome"] == "passed" for o in outcomes.values()) > 0
 
 
 # --- (d) every notebook blank stops its notebook -------------------------------------------
 
-def test_every_notebook_with_blanks_stops_at_its_first_blank(tmp_path):
-    """The student's notebook (package solutions in place) stops at a NotImplementedError."""
-    by_notebook = {}
-    for r in REGIONS:
-        if r.cell is not None:
-            by_notebook.setdefault(r.path, []).append(r)
-    for rel, regions in sorted(by_notebook.items()):
-        path = tmp_path / os.path.basename(rel)
-        path.write_text(ms.render_notebook(rel, REGIONS, {r.id for r in regions}, False),
-                        encoding="utf-8")
-        first = min(regions, key=lambda r: (r.cell, r.start))
-        with pytest.raises(RuntimeError, match=f"NotImplementedError: {first.chapter} {first.id}:"):
-            run_notebook(str(path))
+def test_every_notebook_blank_stops_its_notebook_at_itself():
+    """In the student's notebook each blank's raise is a statement at the top level of its
+    cell, after only the reference's code: the cell raises there, with the blank's message.
+    (The cells before a notebook's first blank are the reference's, which
+    tests/test_tutorials.py runs; the chapter-3 class grading below runs blanks for real.)"""
+    for rel in sorted({r.path for r in REGIONS if r.cell is not None}):
+        mine = [r for r in REGIONS if r.path == rel]
+        nb = json.loads(ms.render_notebook(rel, REGIONS, {r.id for r in mine}, False))
+        raised = {}
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                for node in ast.parse("".join(cell["source"])).body:
+                    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and \
+                            node.exc.func.id == "NotImplementedError":
+                        message = node.exc.args[0].value
+                        raised[message.split(":")[0]] = message
+        for r in mine:
+            assert raised.get(f"{r.chapter} {r.id}") == r.message(), \
+                f"{rel}: the blank of {r.id} does not raise at the top level of its cell"
 
 
-# --- (e) the grader ------------------------------------------------------------------------
+# --- (e) the student's grader ---------------------------------------------------------------
 
-def _grade(tree, chapter):
-    run = subprocess.run([sys.executable, os.path.join("course", "grade.py"), chapter],
-                         cwd=tree, env=_env(tree), capture_output=True, text=True, timeout=600)
-    rows = [line.split("|") for line in run.stdout.splitlines()
-            if line.split("|")[0].strip() == chapter]
-    assert len(rows) == 1, run.stdout
-    return run, [cell.strip() for cell in rows[0]]
+MODULE = f'''import numpy as np
 
 
-def test_grade_tells_a_blank_chapter_from_a_solved_one(student_tree, solution_tree):
+def double(x):
+    """2 x."""
+    # BEGIN SOLUTION ch01 double {HEAD} return 2 x
+    y = 2 * x
+    # END SOLUTION
+    return y
+
+
+def product(a, b):
+    """The matrix product of a (n, k) and b (k, m)."""
+    # BEGIN SOLUTION ch01 product {HEAD} c = a b
+    c = a @ b
+    # END SOLUTION
+    return c
+'''
+TESTS = '''import numpy as np
+import pytest
+
+from minregion.mod import double, product
+
+
+@pytest.mark.ch01
+def test_double():
+    assert double(3) == 6
+
+
+@pytest.mark.ch01
+def test_product_of_a_2_by_3_and_a_3_by_4():
+    assert product(np.ones((2, 3)), np.ones((3, 4))).shape == (2, 4)
+
+
+@pytest.mark.ch01
+def test_z_last():
+    assert double(1) == 2
+
+
+@pytest.mark.ch02
+def test_twice_double():
+    assert double(double(1)) == 4
+
+
+@pytest.mark.ch03
+def test_double_of_two():
+    assert double(2) == 4
+'''
+CELLS = [("markdown", "## 1. Intro"),
+         ("code", f"# BEGIN SOLUTION ch01 ex_a {HEAD} a_val = 42\na_val = 42\n# END SOLUTION\n"
+                  "assert a_val == 42\n"),
+         ("code", f"# BEGIN SOLUTION ch01 ex_b {HEAD} b_val = a_val + 1\nb_val = a_val + 1\n"
+                  "# END SOLUTION\nassert b_val == 43, f'b_val = {b_val}, expected 43'\n"),
+         ("code", f"# BEGIN SOLUTION ch01 ex_c {HEAD} c_val = 1\nc_val = 1\n# END SOLUTION\n"),
+         ("code", f"# BEGIN SOLUTION ch01 ex_d {HEAD} d_val = c_val + 1\nd_val = c_val + 1\n"
+                  "# END SOLUTION\nassert d_val == 2\n")]
+
+
+@pytest.fixture
+def small_course(tmp_path):
+    """A small course (two package blanks, four exercises) and its student edition."""
+    root = _source_tree(tmp_path / "src", module=MODULE, cells=CELLS, tests=TESTS, real=True)
+    student = str(tmp_path / "student")
+    ms.write_tree(student, root=root)
+    return root, student
+
+
+def _edit(tree, rel, old, new):
+    path = os.path.join(tree, rel)
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    assert text.count(old) == 1, (old, text)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text.replace(old, new))
+
+
+def _write_region(tree, rel, id_, code):
+    """The student writes ``code`` in place of the raise line of region ``id_``."""
+    path = os.path.join(tree, rel)
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if rel.endswith(".ipynb"):
+        nb = json.loads(text)
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            if f"ch01 {id_}:" in src:
+                lines = src.splitlines(keepends=True)
+                k = next(i for i, line in enumerate(lines) if f"ch01 {id_}:" in line)
+                cell["source"] = "".join(lines[:k] + [code] + lines[k + 1:]) \
+                    .splitlines(keepends=True)
+        text = json.dumps(nb)
+    else:
+        lines = text.splitlines(keepends=True)
+        k = next(i for i, line in enumerate(lines) if f'"ch01 {id_}:' in line)
+        indent = lines[k][:len(lines[k]) - len(lines[k].lstrip())]
+        text = "".join(lines[:k] + [indent + c + "\n" for c in code.splitlines()] +
+                       lines[k + 1:])
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _run_grade(tree, *args, env=None, timeout=300):
+    return subprocess.run([sys.executable, os.path.join("course", "grade.py"), *args],
+                          cwd=tree, env=env or _env(tree), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _row(stdout, chapter):
+    rows = [[c.strip() for c in line.split("|")] for line in stdout.splitlines()
+            if "|" in line and line.split("|")[0].strip() == chapter]
+    assert len(rows) == 1, stdout
+    return rows[0]
+
+
+def test_grade_counts_blanks_by_parsing_and_says_what_blocks_a_chapter(small_course):
+    """A blank rewritten over several lines is still a blank; a chapter that fails only at
+    another chapter's blank says so in one line; a raw NumPy error in the student's function
+    names the function, the line and the shapes; exercises are graded one by one; a root
+    conftest.py, a pytest.ini and PYTEST_ADDOPTS change nothing."""
+    _, tree = small_course
+    _write_region(tree, "minregion/mod.py", "double",
+                  "raise NotImplementedError(\n    'ch01 double: later'\n)")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b.T")
+    _write_region(tree, NB, "ex_a", "a_val = 42\n")
+    _write_region(tree, NB, "ex_b", "b_val = a_val + 2\n")
+    _write_region(tree, NB, "ex_d", "d_val = c_val + 1\n")
+    with open(os.path.join(tree, "conftest.py"), "w") as fh:
+        fh.write("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+                 "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
+                 "    outcome.get_result().outcome = 'passed'\n")
+    with open(os.path.join(tree, "pytest.ini"), "w") as fh:
+        fh.write("[pytest]\naddopts = -p no:python\n")
+    run = _run_grade(tree, env=dict(_env(tree), PYTEST_ADDOPTS="-k nothing_at_all"))
+    said = run.stdout
+    assert run.returncode == 1, said + run.stderr
+    assert _row(said, "ch01")[1:5] == ["2", "0", "3", "1/4"], said
+    assert _row(said, "ch02")[1:] == ["0", "0", "1", "-", "blocked by ch01 double"], said
+    assert re.search(r"double: blank left \(minregion/mod\.py line \d+\); 2 test\(s\) stop at "
+                     r"it", said), said
+    assert re.search(r"FAILED tests/test_mod.py::test_product_of_a_2_by_3_and_a_3_by_4: product "
+                     r"\(minregion/mod\.py line \d+: c = a @ b\.T\): ValueError: matmul: .*; the "
+                     r"arrays there: a \(2, 3\), b \(3, 4\)", said), said
+    assert "exercise ex_b failed: AssertionError at line 4 (assert b_val == 43, " in said, said
+    assert "exercises left blank: ex_c (code cell 3, line 1)" in said, said
+    assert "exercise ex_d blocked: blocked by ex_c (NameError" in said, said
+    assert "1 test(s) blocked by ch01 double: write it first" in said, said
+    run = _run_grade(tree, "ch01", "--unit")
+    assert _row(run.stdout, "ch01")[1:5] == ["2", "0", "3", "-"], run.stdout
+
+
+def test_grade_names_file_and_line_of_a_syntax_error_and_a_lost_marker(small_course):
+    _, tree = small_course
+    _write_region(tree, "minregion/mod.py", "double", "y = 2 * (x")
+    _edit(tree, "minregion/mod.py", "    # END YOUR CODE\n    return c", "    return c")
+    _write_region(tree, NB, "ex_a", "a_val = [42\n")
+    run = _run_grade(tree, "ch01", "--unit")
+    said = run.stdout
+    assert run.returncode == 1
+    with open(os.path.join(tree, "minregion", "mod.py"), encoding="utf-8") as fh:
+        line = next(k for k, text in enumerate(fh, 1) if "2 * (x" in text)
+    assert f"double: SyntaxError at minregion/mod.py line {line}: '(' was never closed" in said \
+        or f"double: SyntaxError at minregion/mod.py line {line}:" in said, said
+    assert re.search(r"minregion/mod\.py line \d+: SyntaxError", said), said
+    assert re.search(r"ex_a: SyntaxError at tutorials/01_intro\.ipynb, code cell 1, line 2", said), said
+    assert "product: blank left" in said and "marker lines" in said, said
+
+
+def test_grade_stops_a_hung_test_and_goes_on(small_course):
+    """A Python loop is stopped by the alarm (and its chapter's other tests are not run), a
+    hang that blocks the alarm by killing its process, an early os._exit is reported: each a
+    failure that says where it happened, and the next chapter's tests still run."""
+    _, tree = small_course
+    _write_region(tree, "minregion/mod.py", "double",
+                  "import os, signal, time\nif x == 3:\n    while True:\n        pass\n"
+                  "if x == 1:\n    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+                  "    time.sleep(60)\nif x == 2:\n    os._exit(0)\ny = 2 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    start = time.monotonic()
+    run = _run_grade(tree, "--unit", "--test-timeout", "2")
+    took = time.monotonic() - start
+    said = run.stdout
+    assert run.returncode == 1, said
+    assert re.search(r"FAILED tests/test_mod.py::test_double: stopped after 2 s \(the time limit "
+                     r"of one test\) in double \(minregion/mod\.py line \d+\)", said), said
+    assert "FAILED tests/test_mod.py::test_product_of_a_2_by_3_and_a_3_by_4: not run: " \
+           "tests/test_mod.py::test_double ran past the time limit before it" in said, said
+    assert "FAILED tests/test_mod.py::test_twice_double: stopped after 2 s (the time limit of " \
+           "one test); it did not answer the alarm, so its process was killed" in said, said
+    assert "FAILED tests/test_mod.py::test_double_of_two: the test ended the process (exit " \
+           "status 0)" in said, said
+    assert took < 60, f"grading took {took:.0f} s"
+
+
+def test_the_grader_stopped_by_sigterm_leaves_no_process(small_course):
+    _, tree = small_course
+    pid_file = os.path.join(tree, "child.pid")
+    _write_region(tree, "minregion/mod.py", "double",
+                  f"import os, time\nopen({pid_file!r}, 'w').write(str(os.getpid()))\n"
+                  "time.sleep(600)\ny = 2 * x")
+    grader = subprocess.Popen([sys.executable, os.path.join("course", "grade.py"), "--unit"],
+                              cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not os.path.exists(pid_file) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    with open(pid_file) as fh:
+        child = int(fh.read())
+    grader.send_signal(signal.SIGTERM)
+    grader.wait(timeout=20)
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the pytest process of a grader stopped by SIGTERM is still running")
+    assert grader.returncode != 0
+
+
+def test_grade_tells_a_blank_chapter_from_a_solved_one(student_tree, tmp_path):
     blanks = sum(r.chapter == "ch03" for r in REGIONS)
-    run, row = _grade(student_tree, "ch03")
+    run = _run_grade(student_tree, "ch03", "--unit")
+    row = _row(run.stdout, "ch03")
     assert run.returncode == 1, run.stdout
     assert row[1] == str(blanks) and int(row[3]) > 0, run.stdout
-    assert "FAILED tests/test_layers.py::" in run.stdout
-    assert "NotImplementedError: ch03 dense_backward: compute dx, dW and db" in run.stdout
-    run, row = _grade(solution_tree, "ch03")
+    assert "dense_backward: blank left (minregion/layers.py line" in run.stdout
+    run = _run_grade(filled_tree(str(tmp_path / "solved")), "ch03")
+    row = _row(run.stdout, "ch03")
+    exercises = sum(r.chapter == "ch03" and r.cell is not None for r in REGIONS)
     assert run.returncode == 0, run.stdout
-    assert row[1] == "0" and int(row[2]) > 0 and row[3] == "0", run.stdout
+    assert row[1:5] == ["0", row[2], "0", f"{exercises}/{exercises}"] and int(row[2]) > 0, \
+        run.stdout
+
+
+# --- (f) grading a class ---------------------------------------------------------------------
+
+FORGED_CONFTEST = ("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+                   "def pytest_runtest_makereport(item, call):\n    outcome = yield\n"
+                   "    outcome.get_result().outcome = 'passed'\n")
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """Four submissions graded in one command (chapters 2 and 4, unit tests): complete; one
+    chapter-2 blank; an infinite loop in chapter 4 with a forged conftest.py; a syntax error
+    in chapter 2, handed in as a zip."""
+    tmp = tmp_path_factory.mktemp("class")
+    subs = tmp / "submissions"
+    filled_tree(str(subs / "alice"))
+    filled_tree(str(subs / "bob"), {"matrix_entries": None})
+    filled_tree(str(subs / "carol"), {"cumprod_backward": ["    while True:\n",
+                                                          "        pass\n"]})
+    for rel in ("conftest.py", "tests/conftest.py"):
+        (subs / "carol" / rel).write_text(FORGED_CONFTEST)
+    (subs / "carol" / "pytest.ini").write_text("[pytest]\naddopts = -p no:python\n")
+    filled_tree(str(subs / "dave"), {"tent_from_relus": ["    out = np.maximum(y, 0.0 / a -\n"]})
+    with zipfile.ZipFile(subs / "dave.zip", "w") as zf:
+        for base, _, files in os.walk(subs / "dave"):
+            for f in files:
+                path = os.path.join(base, f)
+                zf.write(path, os.path.join("handed-in", os.path.relpath(path, subs / "dave")))
+    shutil.rmtree(subs / "dave")
+    said = []
+    start = time.monotonic()
+    rows = grade_class.grade_class(str(subs), str(tmp / "grades"), ["ch02", "ch04"],
+                                   unit=True, jobs=2, test_timeout=30, say=said.append)
+    took = time.monotonic() - start
+    return tmp / "grades", rows, said, took
+
+
+def _csv(folder):
+    with open(os.path.join(folder, "grades.csv"), encoding="utf-8") as fh:
+        return {(r["student"], r["chapter"]): r for r in csv.DictReader(fh)}
+
+
+def test_a_class_is_graded_chapter_by_chapter_from_the_solution_regions_alone(graded_class):
+    out, rows, said, took = graded_class
+    table = _csv(out)
+    assert sorted(table) == [(s, ch) for s in ("alice", "bob", "carol", "dave")
+                             for ch in ("ch02", "ch04")], table
+    assert list(next(iter(table.values()))) == list(grade_class.COLUMNS)
+    for (student, chapter), row in table.items():
+        lost = {("bob", "ch02"), ("carol", "ch04"), ("dave", "ch02")}
+        assert (row["tests_failed"] != "0") == ((student, chapter) in lost), (student, row)
+        assert int(row["tests_passed"]) > 0 or (student, chapter) in lost, (student, row)
+    assert table["bob", "ch02"]["blanks_left"] == "1"
+    assert "time limit" in table["carol", "ch04"]["note"], table["carol", "ch04"]
+    assert table["dave", "ch02"]["note"] == "syntax error"
+    assert len(said) == 8 and said[-1].startswith("[8/8] ")
+    assert took < 30 * 8, f"the class took {took:.0f} s"
+
+
+def test_the_feedback_names_each_regions_first_failure(graded_class):
+    out = graded_class[0]
+    bob = (out / "feedback" / "bob.md").read_text()
+    assert "- `matrix_entries` (minregion/construction.py line" in bob and "blank left" in bob
+    carol = (out / "feedback" / "carol.md").read_text()
+    assert re.search(r"`cumprod_backward` \(minregion/construction\.py line \d+\): FAILED "
+                     r"tests/test_construction\.py::\w+: stopped after 30 s \(the time limit of "
+                     r"one test\) in cumprod_backward \(minregion/construction\.py line \d+\)",
+                     carol), carol
+    dave = (out / "feedback" / "dave.md").read_text()
+    with zipfile.ZipFile(out.parent / "submissions" / "dave.zip") as zf:
+        triangle = zf.read("handed-in/minregion/triangle.py").decode()
+    line = next(k for k, text in enumerate(triangle.splitlines(), 1) if "0.0 / a -" in text)
+    assert "`tent_from_relus` (minregion/triangle.py line" in dave and \
+        f"SyntaxError at minregion/triangle.py line {line}:" in dave, dave
+    alice = (out / "feedback" / "alice.md").read_text()
+    assert alice.count(": passed") == sum(r.chapter in ("ch02", "ch04") for r in PACKAGE_BLANKS)
+
+
+def test_a_submission_is_read_without_links_and_the_output_is_never_overwritten(tmp_path):
+    sub = tmp_path / "eve" / "deep" / "tree"
+    (sub / "minregion").mkdir(parents=True)
+    (sub / "minregion" / "__init__.py").write_text("")
+    secret = tmp_path / "secret.py"
+    secret.write_text("# BEGIN YOUR CODE ch03 dense_backward\nsecret = 1\n# END YOUR CODE\n")
+    (sub / "minregion" / "layers.py").symlink_to(secret)
+    (sub / "conftest.py").write_text(FORGED_CONFTEST)
+    files = grade_class.read_submission(str(tmp_path / "eve"))
+    assert sorted(files) == ["minregion/__init__.py"], files
+    with zipfile.ZipFile(tmp_path / "frank.zip", "w") as zf:
+        zf.writestr("x/minregion/layers.py", "# BEGIN YOUR CODE ch03 dense_backward\n"
+                    "    dx = 1\n# END YOUR CODE\n")
+        zf.writestr("x/conftest.py", FORGED_CONFTEST)
+    files = grade_class.read_submission(str(tmp_path / "frank.zip"))
+    assert sorted(files) == ["minregion/layers.py"]
+    assert grade.read_sources(files).regions["dense_backward"].state == "written"
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "grades.csv").write_text("someone's")
+    with pytest.raises(grade_class.GradingError, match="not an empty folder"):
+        grade_class.grade_class(str(tmp_path), str(tmp_path / "out"), ["ch03"])
+    assert (tmp_path / "out" / "grades.csv").read_text() == "someone's"
+
+
+def test_notebook_exercises_are_graded_one_by_one_in_a_class(tmp_path):
+    """Chapter 3 with its notebook: a wrong exercise fails with its message, a blank one is
+    blank, and the exercises after them are still graded with the reference in their place."""
+    subs = tmp_path / "submissions"
+    filled_tree(str(subs / "grace"), {"ex03_1": ["step_1 = 1e-3\n"], "ex03_3": None})
+    rows = grade_class.grade_class(str(subs), str(tmp_path / "grades"), ["ch03"], jobs=1,
+                                   test_timeout=60, say=lambda line: None)
+    [row] = rows
+    exercises = sum(r.chapter == "ch03" and r.cell is not None for r in REGIONS)
+    assert (row["tests_failed"], row["blanks_left"], row["exercises_passed"],
+            row["exercises"]) == (0, 1, exercises - 2, exercises), row
+    feedback = (tmp_path / "grades" / "feedback" / "grace.md").read_text()
+    assert re.search(r"- `ex03_1` \(tutorials/03_backpropagation_by_hand\.ipynb, code cell \d+, "
+                     r"line \d+\): failed: AssertionError at line \d+", feedback), feedback
+    assert re.search(r"- `ex03_3` \([^)]*\): blank left", feedback), feedback
+    assert re.search(r"- `ex03_5` \([^)]*\): passed", feedback), feedback

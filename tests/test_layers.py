@@ -7,7 +7,8 @@ from minregion.layers import (dense_backward, dense_forward, mse_backward, mse_f
                               relu_backward, relu_forward)
 from minregion.mlp import mlp_backward, mlp_forward, mlp_predict
 
-from assertions import assert_close, assert_gradient, assert_shape, returned
+from assertions import (arrays_in, assert_close, assert_gradient, assert_shape, assert_unchanged,
+                        returned)
 
 pytestmark = pytest.mark.ch03
 
@@ -88,6 +89,26 @@ def test_mlp_backward_matches_centred_differences(rng):
         assert_gradient(f"mlp_backward: dW of layer {l}", dW, numerical_gradient(f, W), tol=1e-6)
         assert_gradient(f"mlp_backward: db of layer {l}", db, numerical_gradient(f, b), tol=1e-6)
     assert_gradient("mlp_backward: dx", dx, numerical_gradient(f, x), tol=1e-6)
+
+
+def test_backward_passes_leave_dout_and_their_caches_as_they_were(rng):
+    """A backward pass reads the upstream gradient and its cache and writes new arrays: the
+    caller's arrays stay as they were (a dout masked or zeroed in place corrupts whoever
+    holds it: the layer above, an optimiser, a second backward pass)."""
+    x, W, b = rng.normal(size=(3, 7)), rng.normal(size=(4, 3)), rng.normal(size=4)
+    _, dense_cache = dense_forward(x, W, b)
+    _, relu_cache = relu_forward(rng.normal(size=(4, 7)))
+    _, mse_cache = mse_forward(rng.normal(size=(2, 7)), rng.normal(size=(2, 7)))
+    layers = [(rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in ((1, 4), (4, 4), (4, 1))]
+    _, caches = mlp_forward(layers, rng.normal(size=(1, 7)))
+    for name, backward, args in (
+            ("dense_backward", dense_backward, (rng.normal(size=(4, 7)), dense_cache)),
+            ("relu_backward", relu_backward, (rng.normal(size=(4, 7)), relu_cache)),
+            ("mse_backward", mse_backward, (rng.normal(size=2), mse_cache)),
+            ("mlp_backward", mlp_backward, (rng.normal(size=(1, 7)), caches))):
+        kept = arrays_in(args)
+        backward(*args)
+        assert_unchanged(f"{name}(dout, cache)", kept, args)
 
 
 def test_backward_with_a_runs_axis_equals_one_network_at_a_time(rng):

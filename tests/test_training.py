@@ -107,6 +107,37 @@ def test_project_params_clips_peaks_and_floors_scales_in_place(free_scales):
     assert_equal(f"project_params(min_scale=0.5): {key}", scale, np.full(scale.shape, 0.5))
 
 
+@pytest.mark.parametrize("free_scales", [False, True])
+def test_project_params_leaves_scales_above_one(free_scales):
+    """Only a floor for the scales: s0 (or a ratio S_i) above 1 is a valid scale."""
+    params = construction_params(np.full((2, 4), 0.5), free_scales=free_scales)
+    key = "S" if free_scales else "s0"
+    params[key][...] = 3.0
+    project_params(params)
+    assert_equal(f"project_params: {key} of 3.0 (only a floor, min_scale {MIN_SCALE})",
+                 params[key], np.full(params[key].shape, 3.0))
+
+
+def test_constrained_loss_and_grads_for_a_concave_target_on_another_interval(rng):
+    """sigma = +1 (the network is x + F) and an input interval other than [0, 1]: the loss is
+    the MSE of the network the parameters build for them, and its gradients are the centred
+    differences of that loss."""
+    lo, hi = -1.0, 2.0
+    x = np.linspace(lo, hi, 40)
+    y = np.sqrt(x + 1.5)                                     # concave on [-1, 2]
+    params = construction_params(rng.uniform(0.3, 0.7, size=(1, 4)), alpha=[0.9], beta=[0.2])
+    Xc, Yc = prepare_data(x, y, runs=1)
+    loss, grads = constrained_loss_and_grads(params, Xc, Yc, 1.0, lo, hi)
+    mse = np.mean((mlp_predict(weight_map_forward(params, 1.0, lo, hi)[0], x) - y) ** 2, axis=-1)
+    assert_close("constrained_loss_and_grads(sigma=+1, lo=-1, hi=2): the loss", loss, mse,
+                 rtol=1e-12)
+    for k in sorted(params):
+        def f():
+            return float(np.sum(constrained_loss_and_grads(params, Xc, Yc, 1.0, lo, hi)[0]))
+        assert_gradient(f"constrained_loss_and_grads(sigma=+1, lo=-1, hi=2): d{k}", grads[k],
+                        numerical_gradient(f, params[k], h=1e-6), tol=1e-6, measure="vector")
+
+
 def test_phase_2_starts_from_the_same_function_and_reports_the_count(rng):
     params, history = _pretrained(rng, epochs=100, record_every=0)
     layers = copy_layers(weight_map_forward(params, -1.0)[0])

@@ -1,0 +1,529 @@
+"""Grade a class: every submission, chapter by chapter in isolation, into one CSV and one
+feedback file per student.
+
+    python course/grade_class.py SUBMISSIONS [--out grades] [CH ...] [--unit] [--jobs N]
+                                 [--test-timeout S] [--timeout S] [--only ID] [--except ID]
+
+``SUBMISSIONS`` is a folder holding one folder or one ``.zip`` per student (the name, without
+``.zip``, is the student's); inside, the student tree may sit at any depth (the folder that
+holds ``minregion/``). From a submission only the **solution regions** are read: the code
+between ``# BEGIN YOUR CODE chNN id`` and ``# END YOUR CODE`` in the package files and in
+the notebooks. Nothing else of it is copied, imported or run: no conftest, no pytest
+settings, no tests, no other cell or file. Zips are read in memory, never unpacked; symbolic
+links and files over 20 MB are skipped.
+
+**Chapter by chapter in isolation.** Chapter N is graded in a fresh copy of the course's own
+edition (the reference, written by ``make_student.py --keep-solutions``) into which only the
+student's chapter-N regions are put, package and notebook: every other region is the
+reference, so a blank in chapter 2 costs chapter 2 only. In that copy the grader runs the
+chapter's unit tests (``course/grade.py``: the course's pytest settings, a time limit per
+test, a test that hangs, crashes or ends the process becomes a failure) and, unless
+``--unit``, the chapter's notebook exercise by exercise (``course/grade_notebook.py``: the
+reference notebook with the student's exercise code in its cells; an exercise that fails is
+replaced by the reference so that the next ones can be graded).
+
+**Output** (``--out``, a new or empty folder, default ``grades``): ``grades.csv`` with one row
+per student and chapter (student, chapter, blanks left, tests passed, failed, exercises
+passed, exercises, note) and ``feedback/<student>.md``: per region, the first failure message
+(file and line, in the student's numbering, for a syntax error), and the written answers
+found in the student's answer cells, for marking by the rubric. A line per graded chapter
+shows the progress.
+
+**Limits and safety.** ``--test-timeout`` (seconds per test and per notebook cell, default
+120) and ``--timeout`` (seconds per submission, default 3600). SIGINT and SIGTERM end every
+process the grader started and write what was graded so far. Grading runs the students' code
+with the rights of whoever runs the grader: see course/LECTURERS.md for running it in a
+container without network.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import grade  # noqa: E402
+import make_student as ms  # noqa: E402
+
+MAX_FILE = 20 * 2**20
+COLUMNS = ("student", "chapter", "blanks_left", "tests_passed", "tests_failed",
+           "exercises_passed", "exercises", "note")
+
+
+class GradingError(ValueError):
+    """A submission or an option that cannot be graded."""
+
+
+# --- reading a submission (nothing of it is run) ---------------------------------------------
+
+def _wanted(rel):
+    return (rel.startswith("minregion/") and rel.endswith(".py")) or \
+        re.fullmatch(r"tutorials/[^/]+\.ipynb", rel) is not None
+
+
+def _root_prefix(names):
+    """The shortest prefix under which ``minregion/`` holds a Python file, or None."""
+    prefixes = set()
+    for name in names:
+        if name.endswith(".py"):
+            for m in re.finditer(r"(?:^|/)minregion/", name):
+                prefixes.add(name[:m.start() + (m.group(0).startswith("/"))])
+    return min(prefixes, key=lambda p: (p.count("/"), p)) if prefixes else None
+
+
+def read_submission(path):
+    """{relative path: text} of the package files and notebooks of one submission."""
+    files, names = {}, {}
+    if os.path.isdir(path):
+        for folder, dirs, entries in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                             and not os.path.islink(os.path.join(folder, d)))
+            for entry in entries:
+                full = os.path.join(folder, entry)
+                if not os.path.islink(full) and os.path.isfile(full):
+                    names[os.path.relpath(full, path).replace(os.sep, "/")] = full
+        prefix = _root_prefix(list(names))
+        if prefix is None:
+            raise GradingError("no minregion/ folder in the submission")
+        for name, full in names.items():
+            rel = name[len(prefix):]
+            if name.startswith(prefix) and _wanted(rel) and os.path.getsize(full) <= MAX_FILE:
+                with open(full, "rb") as fh:
+                    files[rel] = fh.read().decode("utf-8", "replace")
+        return files
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = {i.filename: i for i in zf.infolist() if not i.is_dir()}
+            prefix = _root_prefix(list(infos))
+            if prefix is None:
+                raise GradingError("no minregion/ folder in the submission")
+            for name, info in infos.items():
+                rel = name[len(prefix):]
+                is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+                if name.startswith(prefix) and _wanted(rel) and not is_link and \
+                        info.file_size <= MAX_FILE:
+                    files[rel] = zf.read(info).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError) as err:
+        raise GradingError(f"not a readable zip: {err}") from err
+    return files
+
+
+def submissions(folder):
+    """[(student, path)] of every folder and zip in ``folder``, sorted by name."""
+    out, seen = [], set()
+    for entry in sorted(os.listdir(folder)):
+        path = os.path.join(folder, entry)
+        if entry.startswith(".") or os.path.islink(path):
+            continue
+        if os.path.isdir(path) or entry.lower().endswith(".zip"):
+            name = re.sub(r"[^A-Za-z0-9._-]+", "_", entry[:-4] if entry.lower().endswith(".zip")
+                          else entry).strip("._") or "student"
+            while name in seen:
+                name += "_"
+            seen.add(name)
+            out.append((name, path))
+    return out
+
+
+# --- one chapter of one submission ----------------------------------------------------------
+
+def _reindent(found, indent):
+    out = []
+    for line in found.code:
+        body = line[len(found.indent):] if line.startswith(found.indent) else line.lstrip()
+        body = body if body.endswith("\n") else body + "\n"
+        out.append(indent + body if body.strip() else "\n")
+    return out
+
+
+class Course:
+    """The reference: its regions, which of them are handed out, and its own edition."""
+
+    def __init__(self, workdir, only=(), exclude=()):
+        self.regions = ms.scan()
+        self.handed = ms.select(self.regions, only, exclude)
+        self.by_id = {r.id: r for r in self.regions}
+        files, _, _ = ms.edition_files(keep_solutions=True)
+        self.template = os.path.join(workdir, "edition")
+        os.makedirs(self.template)
+        ms.write_files(self.template, files)
+
+    def chapter_regions(self, chapter):
+        return [r for r in self.regions if r.chapter == chapter and r.id in self.handed]
+
+    def copy(self, dest):
+        shutil.copytree(self.template, dest)
+        return dest
+
+
+def _replacement(region, found):
+    """What stands in the region's place: the student's code, or the blank."""
+    if found is None or found.state in ("blank", "missing"):
+        return region.blank_lines()
+    return _reindent(found, region.indent)
+
+
+def build_chapter(course, tree, chapter, dest, ids=None):
+    """A copy of the edition with the student's regions of ``chapter`` (or only ``ids``) in
+    the package files. Returns (path, the regions for the plugin, syntax errors by id)."""
+    course.copy(dest)
+    mine = [r for r in course.chapter_regions(chapter) if r.cell is None and
+            (ids is None or r.id in ids)]
+    plugin, syntax = [], {}
+    for rel in sorted({r.path for r in mine}):
+        replace = {r.id: _replacement(r, tree.regions.get(r.id)) for r in mine if r.path == rel}
+        spans = {}
+        text = ms.render_package_file(rel, course.regions, set(), replace=replace, spans=spans)
+        with open(os.path.join(dest, rel), "w", encoding="utf-8") as fh:
+            fh.write(text)
+        try:
+            compile(text, rel, "exec")
+            err = None
+        except SyntaxError as e:
+            err = e
+        for r in mine:
+            if r.path != rel:
+                continue
+            f = tree.regions.get(r.id)
+            lo, hi = spans[r.id]
+            entry = {"id": r.id, "chapter": r.chapter, "path": r.path, "function": r.function}
+            if f is not None and f.state in ("written", "syntax"):
+                entry["lines"] = [lo, hi, f.begin + 2]
+                if err is not None and lo <= (err.lineno or 0) <= hi:
+                    syntax[r.id] = (f"SyntaxError at {f.line_of(err.lineno - lo + 1)}: "
+                                    f"{err.msg}")
+            plugin.append(entry)
+        if err is not None and not any(r.path == rel and r.id in syntax for r in mine):
+            culprit = next((r for r in mine if r.path == rel and tree.regions.get(r.id) and
+                            tree.regions[r.id].state == "syntax"), None)
+            key = culprit.id if culprit else f"{rel}"
+            syntax[key] = (tree.regions[culprit.id].error if culprit else
+                           f"SyntaxError in {rel} line {err.lineno} once your code is in: "
+                           f"{err.msg}")
+    return dest, plugin, syntax
+
+
+def notebook_plan(course, tree, chapter, tree_root):
+    """The plan of the chapter's notebook: the reference's cells, the student's exercise code
+    in them, the reference's code as each exercise's fallback."""
+    mine = [r for r in course.chapter_regions(chapter) if r.cell is not None]
+    if not mine:
+        return None
+    rel = mine[0].notebook
+    nb = ms.read_notebook(os.path.join(ms.ROOT, rel))
+    everything = [r for r in course.regions if r.path == rel]
+    cells = []
+    for c, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines(keepends=True)
+        here = [r for r in everything if r.cell == c]
+        graded = [r for r in here if r.id in course.handed]
+        reference = "".join(ms.render(lines, here))
+        if not graded:
+            cells.append({"source": reference, "regions": []})
+            continue
+        replace = {r.id: _replacement(r, tree.regions.get(r.id)) for r in graded}
+        cells.append({"source": "".join(ms.render(lines, here, replace=replace)),
+                      "fallback": reference, "regions": [r.id for r in graded],
+                      "blank": [r.id for r in graded if tree.regions.get(r.id) is None or
+                                tree.regions[r.id].state in ("blank", "missing")]})
+    return {"notebook": os.path.join(tree_root, rel), "cells": cells}
+
+
+def _first_failure(outcomes, region, alone):
+    """The first failing test of ``outcomes`` that concerns ``region`` (whose traceback
+    passes through its function, or any when it is graded ``alone``)."""
+    failing = [(n, o) for n, o in outcomes.items() if o["outcome"] in ("failed", "error")
+               and not o["message"].startswith("not run:")]
+    name = region.function.split(".")[-1]
+    failing.sort(key=lambda no: (region.id not in no[1].get("touched", []),
+                                 name not in no[0].split("::")[-1]))
+    for n, o in failing:
+        if alone or region.id in o.get("touched", []):
+            return f"{n}: {o['message']}"
+    return None
+
+
+def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeout, deadline):
+    """{id: feedback line} of the chapter's package regions."""
+    regions = [r for r in course.chapter_regions(chapter) if r.cell is None]
+    own_blanks = {r.id for r in regions if tree.regions.get(r.id) is None or
+                  tree.regions[r.id].state in ("blank", "missing")}
+    feedback = {}
+    for r in regions:
+        f = tree.regions.get(r.id)
+        if r.id in own_blanks:
+            feedback[r.id] = "blank left" + (f" ({f.error})" if f is not None and f.error else "")
+        elif r.id in syntax:
+            feedback[r.id] = syntax[r.id]
+    written = [r for r in regions if r.id not in feedback]
+    failing = {n: o for n, o in outcomes.items() if o["outcome"] in ("failed", "error")}
+    at_blank = {n for n, o in failing.items()
+                if (grade.BLANK_MESSAGE.search(o["message"]) or [None, None, ""])[2] in own_blanks}
+    stopped = {n for n, o in failing.items() if o["message"].startswith("not run:")}
+    timeouts = [n for n, o in failing.items() if o.get("timeout")]
+    unexplained = [n for n in failing if n not in at_blank | stopped and
+                   not set(failing[n].get("touched", [])) & {r.id for r in regions}]
+    for r in written:
+        message = _first_failure(failing, r, alone=False)
+        if message is None and syntax:
+            message = ("not graded on its own: the chapter's package does not compile with "
+                       "your code (" + "; ".join(syntax.values()) + ")")
+            feedback[r.id] = message
+            continue
+        if message is None and unexplained and len(written) == 1:
+            message = _first_failure({n: failing[n] for n in unexplained}, r, alone=True)
+        elif message is None and unexplained:       # grade it alone against the reference
+            place = os.path.join(workdir, f"{chapter}-{r.id}")
+            alone, plugin, _ = build_chapter(course, tree, chapter, place, {r.id})
+            got, _ = grade.run_pytest(alone, f"{chapter} and not notebook", plugin,
+                                      test_timeout, deadline,
+                                      first=[r.function.split(".")[-1]], exitfirst=True)
+            shutil.rmtree(alone, ignore_errors=True)
+            message = _first_failure(got, r, alone=True)
+        if message:
+            feedback[r.id] = f"FAILED {message}"
+        elif timeouts:
+            feedback[r.id] = f"not graded: the chapter stopped at the time limit in {timeouts[0]}"
+        else:
+            feedback[r.id] = "passed" + (" (no failure of its own; some tests stop at a blank "
+                                         "first)" if at_blank else "")
+    return feedback
+
+
+def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
+    """(row dict, feedback lines) of one chapter of one submission."""
+    start = time.monotonic()
+    regions = course.chapter_regions(chapter)
+    blanks = [r for r in regions if tree.regions.get(r.id) is None or
+              tree.regions[r.id].state in ("blank", "missing")]
+    root, plugin, syntax = build_chapter(course, tree, chapter, os.path.join(workdir, chapter))
+    first = sorted({r.function.split(".")[-1] for r in regions if r.cell is None})
+    outcomes, problem = grade.run_pytest(root, f"{chapter} and not notebook", plugin,
+                                         test_timeout, deadline, first=first)
+    passed = sum(o["outcome"] == "passed" for o in outcomes.values())
+    failed = sum(o["outcome"] in ("failed", "error") for o in outcomes.values())
+    feedback = region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeout,
+                               deadline)
+    exercises, nb_problem = {}, ""
+    plan = None if unit else notebook_plan(course, tree, chapter, root)
+    if plan is not None:
+        exercises, nb_problem = grade.run_notebook(root, plan, test_timeout, deadline)
+    for r in regions:
+        if r.cell is not None and not unit:
+            f = tree.regions.get(r.id)
+            if r in blanks:
+                feedback[r.id] = "blank left" + (f" ({f.error})" if f is not None and f.error
+                                                 else "")
+            elif f is not None and f.state == "syntax":
+                feedback[r.id] = f.error
+            else:
+                outcome, message = exercises.get(r.id, ("failed", "not run"))
+                feedback[r.id] = outcome + (f": {message}" if message else "")
+    ex = [r for r in regions if r.cell is not None]
+    timeouts = [n for n, o in outcomes.items() if o.get("timeout")]
+    note = "; ".join(x for x in [
+        "syntax error" if syntax else "",
+        f"time limit: {timeouts[0]}" if timeouts else "",
+        problem.splitlines()[0] if problem else "", nb_problem] if x)
+    row = {"student": "", "chapter": chapter, "blanks_left": len(blanks),
+           "tests_passed": passed, "tests_failed": failed,
+           "exercises_passed": "" if unit or not ex else
+           sum(exercises.get(r.id, ("",))[0] == "passed" for r in ex),
+           "exercises": "" if unit or not ex else len(ex), "note": note}
+    shutil.rmtree(root, ignore_errors=True)
+    lines = [f"## {chapter}", "",
+             f"{passed} tests passed, {failed} failed" +
+             ("" if row["exercises"] == "" else
+              f"; exercises {row['exercises_passed']} of {row['exercises']} passed") +
+             f" ({time.monotonic() - start:.0f} s){'; ' + note if note else ''}", ""]
+    for r in regions:
+        if unit and r.cell is not None:
+            continue
+        f = tree.regions.get(r.id)
+        where = f.where if f is not None and f.state != "missing" else \
+            (r.path if r.cell is None else r.notebook)
+        lines.append(f"- `{r.id}` ({where}): {feedback.get(r.id, 'not graded')}")
+    return row, lines + [""]
+
+
+def written_answers(files):
+    """The student's answer cells, as Markdown, notebook by notebook."""
+    out = []
+    for rel in sorted(files):
+        if not rel.endswith(".ipynb"):
+            continue
+        try:
+            cells = json.loads(files[rel])["cells"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        texts = ["".join(c.get("source", [])) for c in cells if c.get("cell_type") == "markdown"]
+        answers = [t.split(grade.ANSWER_CELL, 1)[1].strip() for t in texts
+                   if t.lstrip().startswith(grade.ANSWER_CELL)]
+        answers = [a for a in answers          # prompts alone are no answer
+                   if re.sub(r"\*Your answer:\*|\*\*[^*]*\*\*|^[0-9]+\.|\s", "", a,
+                             flags=re.MULTILINE)]
+        if answers:
+            out += [f"### {rel}", ""] + [a + "\n" for a in answers]
+    return out
+
+
+# --- the class ------------------------------------------------------------------------------
+
+def check_out(folder):
+    folder = os.path.realpath(folder)
+    if os.path.lexists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
+        raise GradingError(f"--out {folder} exists and is not an empty folder; pick a new one "
+                           "(the grader never overwrites files it did not write)")
+    return folder
+
+
+def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout=120.0,
+                timeout=3600.0, only=(), exclude=(), say=print):
+    """Grade every submission; write ``out/grades.csv`` and ``out/feedback/``. Returns the
+    rows."""
+    out = check_out(out)
+    subs = submissions(submissions_dir)
+    if not subs:
+        raise GradingError(f"{submissions_dir} holds no folder and no .zip")
+    rows, feedback, lock = [], {}, threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="grade-class-") as work:
+        course = Course(work, only, exclude)
+        chapters = [ch for ch in chapters if course.chapter_regions(ch)]
+        expected = [(r.id, r.chapter, r.path) for r in course.regions if r.id in course.handed]
+        loaded, deadlines = {}, {}
+        for student, path in subs:
+            try:
+                files = read_submission(path)
+                loaded[student] = (files, grade.read_sources(files, expected))
+            except GradingError as err:
+                loaded[student] = (None, str(err))
+        tasks = [(s, ch) for s, _ in subs for ch in chapters]
+        done = [0]
+
+        def work_on(task):
+            student, chapter = task
+            if grade.stopping():
+                raise grade.Stopped("the grader was stopped")
+            files, tree = loaded[student]
+            if files is None:
+                row = {"student": student, "chapter": chapter, "note": f"not graded: {tree}"}
+                lines = [f"## {chapter}", "", f"not graded: {tree}", ""]
+            else:
+                with lock:
+                    deadline = deadlines.setdefault(student, time.monotonic() + timeout)
+                if time.monotonic() > deadline:
+                    row = {"student": student, "chapter": chapter,
+                           "note": f"not graded: the submission's time limit ({timeout:g} s) "
+                                   "ran out"}
+                    lines = [f"## {chapter}", "", row["note"], ""]
+                else:
+                    place = tempfile.mkdtemp(prefix=f"{student}-", dir=work)
+                    row, lines = grade_chapter(course, tree, chapter, place, unit,
+                                               test_timeout, deadline)
+                    shutil.rmtree(place, ignore_errors=True)
+                    row["student"] = student
+            with lock:
+                rows.append(row)
+                feedback.setdefault(student, {})[chapter] = lines
+                done[0] += 1
+                say(f"[{done[0]}/{len(tasks)}] {student} {chapter}: "
+                    f"{row.get('tests_passed', '-')} passed, {row.get('tests_failed', '-')} failed"
+                    + (f", exercises {row['exercises_passed']}/{row['exercises']}"
+                       if row.get("exercises") not in (None, "") else "")
+                    + (f" ({row['note']})" if row.get("note") else ""))
+
+        try:
+            with ThreadPoolExecutor(max(1, jobs)) as pool:
+                for _ in pool.map(work_on, tasks):
+                    pass
+        except grade.Stopped as err:
+            write_results(out, rows, feedback, loaded, chapters, unit)
+            say(f"grade_class: {err}; wrote the {len(rows)} rows graded so far")
+            raise
+        write_results(out, rows, feedback, loaded, chapters, unit)
+    return sorted(rows, key=lambda r: (r["student"], r["chapter"]))
+
+
+def write_results(out, rows, feedback, loaded, chapters, unit):
+    os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
+    rows = sorted(rows, key=lambda r: (r["student"], r["chapter"]))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k, "") for k in COLUMNS})
+    with open(os.path.join(out, "grades.csv"), "w", encoding="utf-8", newline="") as fh:
+        fh.write(buffer.getvalue())
+    for student, by_chapter in sorted(feedback.items()):
+        files, _ = loaded[student]
+        lines = [f"# Feedback for {student}", "",
+                 "Each chapter was graded on its own: your code for that chapter (the lines "
+                 "between `# BEGIN YOUR CODE` and `# END YOUR CODE`), the reference for every "
+                 f"other; {'unit tests only' if unit else 'unit tests and notebook exercises'}."
+                 " For each region: the first failure message.", ""]
+        for ch in chapters:
+            lines += by_chapter.get(ch, [f"## {ch}", "", "not graded", ""])
+        answers = written_answers(files) if files else []
+        if answers:
+            lines += ["## Written answers (marked by the rubric)", ""] + answers
+        with open(os.path.join(out, "feedback", f"{student}.md"), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines).rstrip() + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="grade_class", description="Grade every submission of a class, chapter by "
+        "chapter in isolation: one CSV, one feedback file per student.")
+    parser.add_argument("submissions", metavar="SUBMISSIONS",
+                        help="a folder with one folder or .zip per student")
+    parser.add_argument("chapters", nargs="*", metavar="CH", help="ch01 .. ch08 (default: all)")
+    parser.add_argument("--out", default="grades", help="a new folder for the results "
+                        "(default: grades)")
+    parser.add_argument("--unit", action="store_true", help="unit tests only, no notebooks")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters graded at once (default 1)")
+    parser.add_argument("--test-timeout", type=float, default=grade.TEST_TIMEOUT, metavar="S",
+                        help="seconds per test and per notebook cell (default %(default)g)")
+    parser.add_argument("--timeout", type=float, default=grade.TIMEOUT, metavar="S",
+                        help="seconds per submission (default %(default)g)")
+    parser.add_argument("--only", action="append", default=[], metavar="ID",
+                        help="as given to make_student: the regions handed out")
+    parser.add_argument("--except", dest="exclude", action="append", default=[], metavar="ID",
+                        help="as given to make_student: the regions not handed out")
+    args = parser.parse_args(argv)
+    split = lambda items: [x for item in items for x in item.split(",") if x]  # noqa: E731
+    try:
+        chapters = grade.parse_chapters(args.chapters)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.test_timeout <= 0 or args.timeout <= 0 or args.jobs < 1:
+        parser.error("--test-timeout and --timeout take seconds above 0, --jobs at least 1")
+    if not os.path.isdir(args.submissions):
+        parser.error(f"SUBMISSIONS {args.submissions} is not a folder")
+    grade.forward_signals()
+    try:
+        rows = grade_class(args.submissions, args.out, chapters, args.unit, args.jobs,
+                           args.test_timeout, args.timeout, split(args.only),
+                           split(args.exclude))
+    except (GradingError, ms.RegionError) as err:
+        print(f"grade_class: {err}", file=sys.stderr)
+        return 2
+    except grade.Stopped:
+        return 130
+    print(f"wrote {os.path.join(args.out, 'grades.csv')} ({len(rows)} rows) and "
+          f"{os.path.join(args.out, 'feedback')}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
