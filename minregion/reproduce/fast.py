@@ -106,77 +106,80 @@ class NetworkStep:
     """Loss and gradients of R networks ``widths[0] = 1 -> ... -> 1`` on the same data.
 
     The arithmetic of :func:`minregion.training.raw_loss_and_grads`, chunk of runs by chunk of
-    runs, into buffers allocated here once.
+    runs, into buffers allocated here once (with every view of them the step needs).
 
     Parameters
     ----------
     widths : the layer widths, ``[1, w_1, ..., w_d, 1]``
     runs : R; X : (1, N) or (R, 1, N); Y : (N,) or (R, N) (from ``prepare_data``)
+    grads : list of (dW, db) arrays shaped like the layers (with the runs axis), filled by
+        every call
     chunk : runs per chunk
     constrained : skip the gradients the weight map ignores (input weights, hidden biases)
     """
 
-    def __init__(self, widths, runs, X, Y, chunk=CHUNK, constrained=False):
+    def __init__(self, widths, runs, X, Y, grads, chunk=CHUNK, constrained=False):
         if widths[0] != 1 or widths[-1] != 1:
             raise ValueError(f"the fast step trains 1-input, 1-output networks; got widths "
                              f"{widths}")
-        self.widths, self.X, self.Y, self.constrained = list(widths), X, Y, constrained
         n, c = X.shape[-1], min(check_chunk(chunk), runs)
-        self.n = n
+        self.n, self.constrained = n, constrained
         self.bounds = [(r, min(r + c, runs)) for r in range(0, runs, c)]
         hidden = widths[1:-1]
-        self.z = [np.empty((c, w, n)) for w in hidden]
-        self.on = [np.empty((c, w, n), dtype=bool) for w in hidden]
-        self.h = [np.empty((c, w, n)) for w in hidden]
-        self.zeros = {w: np.zeros((c, w, n)) for w in set(hidden)}
-        self.out = np.empty((c, 1, n))
-        self.dh = [{w: np.empty((c, w, n)) for w in set(hidden)} for _ in range(2)]
-
-    def __call__(self, layers, grads, loss):
-        """Fill ``grads`` (list of (dW, db) arrays shaped like ``layers``) and ``loss`` (R,)."""
+        h = [np.empty((c, w, n)) for w in hidden]          # z, then ReLU(z) in place
+        on = [np.empty((c, w, n), dtype=bool) for w in hidden]
+        zeros = {w: np.zeros((c, w, n)) for w in set(hidden)}
+        out = np.empty((c, 1, n))
+        dh = [{w: np.empty((c, w, n)) for w in set(hidden)} for _ in range(2)]
+        self.chunks = []
         for r0, r1 in self.bounds:
-            X = self.X if self.X.ndim == 2 else self.X[r0:r1]
-            Y = self.Y if self.Y.ndim == 1 else self.Y[r0:r1]
-            loss[r0:r1] = self._chunk([(W[r0:r1], b[r0:r1]) for W, b in layers],
-                                      [(dW[r0:r1], db[r0:r1]) for dW, db in grads], X, Y)
+            k = r1 - r0
+            x = X if X.ndim == 2 else X[r0:r1]
+            hk = [a[:k] for a in h]
+            self.chunks.append(dict(
+                x=x, xT=np.swapaxes(x, -1, -2), y=Y if Y.ndim == 1 else Y[r0:r1],
+                h=hk, hT=[np.swapaxes(a, -1, -2) for a in hk], on=[a[:k] for a in on],
+                zeros=[zeros[w][:k] for w in hidden], out=out[:k],
+                dh=[[d[w][:k] for d in dh] for w in hidden],
+                grads=[(dW[r0:r1], db[r0:r1]) for dW, db in grads]))
 
-    def _chunk(self, layers, grads, X, Y):
-        k, L = layers[0][0].shape[0], len(layers)
-        hs = []
-        h = X
+    def __call__(self, layers, loss):
+        """Fill the gradients and ``loss`` (R,) for ``layers`` (list of (W, b), runs axis)."""
+        for (r0, r1), chunk in zip(self.bounds, self.chunks):
+            loss[r0:r1] = self._chunk([(W[r0:r1], b[r0:r1, :, None]) for W, b in layers],
+                                      **chunk)
+
+    def _chunk(self, layers, x, xT, y, h, hT, on, zeros, out, dh, grads):
+        L = len(layers)
         for l, (W, b) in enumerate(layers[:-1]):
-            z = self.z[l][:k]
+            z = h[l]
             if l == 0:
-                np.multiply(W, h, out=z)         # (k, w, 1) * (1, N): the outer product W x
+                np.multiply(W, x, out=z)         # (k, w, 1) * (1, N): the outer product W x
             else:
-                np.matmul(W, h, out=z)
-            z += b[..., None]
-            np.greater(z, 0, out=self.on[l][:k])
-            h = np.maximum(z, self.zeros[z.shape[1]][:k], out=self.h[l][:k])
-            hs.append(h)
+                np.matmul(W, h[l - 1], out=z)
+            z += b
+            np.greater(z, 0, out=on[l])
+            np.maximum(z, zeros[l], out=z)       # ReLU, in place
         W, b = layers[-1]
-        out = np.matmul(W, h, out=self.out[:k])
-        out += b[..., None]
-        r = out[:, 0, :] - Y                     # mse_forward, then mse_backward
-        loss = np.mean(r * r, axis=-1)
+        np.matmul(W, h[-1], out=out)
+        out += b
+        r = out[:, 0, :] - y                     # mse_forward, then mse_backward
+        loss = np.add.reduce(r * r, axis=-1) / self.n
         r *= 2.0
         r /= self.n
         dout = r[:, None, :]
-        np.matmul(dout, np.swapaxes(h, -1, -2), out=grads[-1][0])
-        np.sum(dout, axis=-1, out=grads[-1][1])
-        dh = self.dh[0][h.shape[1]][:k]
-        np.multiply(np.swapaxes(W, -1, -2), dout, out=dh)   # W^T dout, an outer product
+        np.matmul(dout, hT[-1], out=grads[-1][0])
+        np.add.reduce(dout, axis=-1, out=grads[-1][1])
+        d = dh[-1][0]
+        np.multiply(np.swapaxes(W, -1, -2), dout, out=d)    # W^T dout, an outer product
         for i, l in enumerate(range(L - 2, -1, -1)):
-            W = layers[l][0]
-            dz = np.multiply(dh, self.on[l][:k], out=dh)     # relu_backward
-            x = hs[l - 1] if l > 0 else X
+            dz = np.multiply(d, on[l], out=d)                # relu_backward
             if l > 0 or not self.constrained:
-                np.matmul(dz, np.swapaxes(x, -1, -2), out=grads[l][0])
+                np.matmul(dz, hT[l - 1] if l > 0 else xT, out=grads[l][0])
             if l == 0 or not self.constrained:
-                np.sum(dz, axis=-1, out=grads[l][1])
+                np.add.reduce(dz, axis=-1, out=grads[l][1])
             if l > 0:                            # the first layer's input gradient: unused
-                dh = np.matmul(np.swapaxes(W, -1, -2), dz,
-                               out=self.dh[(i + 1) % 2][W.shape[-1]][:k])
+                d = np.matmul(np.swapaxes(layers[l][0], -1, -2), dz, out=dh[l - 1][(i + 1) % 2])
         return loss
 
 
@@ -229,13 +232,13 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     g, gviews = flat_views([a.shape for a in arrays])
     for v, a in zip(views, arrays):
         v[...] = a
-    net = NetworkStep(widths, runs[0], X, Y, chunk)
     pairs, gpairs = list(zip(views[::2], views[1::2])), list(zip(gviews[::2], gviews[1::2]))
+    net = NetworkStep(widths, runs[0], X, Y, gpairs, chunk)
     due = every(record_every, history.steps)
 
     def loss_and_grads():
         loss = np.empty(runs[0])
-        net(pairs, gpairs, loss)
+        net(pairs, loss)
         return loss
 
     def record(step, done):
@@ -272,7 +275,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     mine = dict(zip(keys, views))
     _, netgrads = flat_views([a.shape for pair in layers for a in pair])
     gpairs = list(zip(netgrads[::2], netgrads[1::2]))
-    net = NetworkStep(widths, runs[0], X, Y, chunk, constrained=True)
+    net = NetworkStep(widths, runs[0], X, Y, gpairs, chunk, constrained=True)
     due = every(record_every, history.steps)
     built = {}
 
@@ -284,7 +287,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     def loss_and_grads():
         layers, cache = weight_map()
         loss = np.empty(runs[0])
-        net(layers, gpairs, loss)
+        net(layers, loss)
         dparams = weight_map_backward(gpairs, cache)
         for gv, k in zip(gviews, keys):
             gv[...] = dparams[k]
