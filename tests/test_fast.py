@@ -27,7 +27,7 @@ def assert_same_history(h1, h2):
         assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("depth", [2, 5])
+@pytest.mark.parametrize("depth", [1, 2, 5])
 @pytest.mark.parametrize("chunk", [1, 4, 64])
 def test_the_fast_raw_phase_equals_the_readable_one_bit_for_bit(rng, depth, chunk):
     widths = [1] + [4] * depth + [1]
@@ -46,7 +46,7 @@ def test_the_fast_raw_phase_equals_the_readable_one_bit_for_bit(rng, depth, chun
 
 
 @pytest.mark.parametrize("sigma", [-1.0, 1.0])
-@pytest.mark.parametrize("depth", [2, 5])
+@pytest.mark.parametrize("depth", [1, 2, 5])
 @pytest.mark.parametrize("free_scales", [False, True])
 def test_the_fast_constrained_phase_equals_the_readable_one_bit_for_bit(rng, sigma, depth,
                                                                         free_scales):

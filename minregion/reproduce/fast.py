@@ -31,9 +31,10 @@ still slower than JAX (``docs/speed.md``).
 """
 import numpy as np
 
-from ..checks import (check_epochs, check_float_arrays, check_layers, check_lr,
+from ..checks import (check_epochs, check_float_arrays, check_layers, check_lr, check_map_params,
                       check_record_every)
-from ..construction import project_params, weight_map_backward, weight_map_forward
+from ..construction import (matrix_entries, project_params, scales, weight_map_backward,
+                            weight_map_forward)
 from ..mlp import prepare_data
 from ..training import History, _check_step, every, record_regions
 
@@ -112,13 +113,16 @@ class NetworkStep:
     ----------
     widths : the layer widths, ``[1, w_1, ..., w_d, 1]``
     runs : R; X : (1, N) or (R, 1, N); Y : (N,) or (R, N) (from ``prepare_data``)
-    grads : list of (dW, db) arrays shaped like the layers (with the runs axis), filled by
-        every call
+    layers : list of (W, b) arrays with the runs axis, read at every call (the step updates
+        them in place between calls)
+    grads : list of (dW, db) arrays shaped like ``layers``, filled by every call
     chunk : runs per chunk
     constrained : skip the gradients the weight map ignores (input weights, hidden biases)
     """
 
-    def __init__(self, widths, runs, X, Y, grads, chunk=CHUNK, constrained=False):
+    def __init__(self, layers, X, Y, grads, chunk=CHUNK, constrained=False):
+        widths = [layers[0][0].shape[-1]] + [W.shape[-2] for W, _ in layers]
+        runs = layers[0][0].shape[0]
         if widths[0] != 1 or widths[-1] != 1:
             raise ValueError(f"the fast step trains 1-input, 1-output networks; got widths "
                              f"{widths}")
@@ -141,17 +145,18 @@ class NetworkStep:
                 h=hk, hT=[np.swapaxes(a, -1, -2) for a in hk], on=[a[:k] for a in on],
                 zeros=[zeros[w][:k] for w in hidden], out=out[:k],
                 dh=[[d[w][:k] for d in dh] for w in hidden],
-                grads=[(dW[r0:r1], db[r0:r1]) for dW, db in grads]))
+                grads=[(dW[r0:r1], db[r0:r1]) for dW, db in grads],
+                layers=[(W[r0:r1], np.swapaxes(W[r0:r1], -1, -2), b[r0:r1, :, None])
+                        for W, b in layers]))
 
-    def __call__(self, layers, loss):
-        """Fill the gradients and ``loss`` (R,) for ``layers`` (list of (W, b), runs axis)."""
+    def __call__(self, loss):
+        """Fill the gradients and ``loss`` (R,) for the layers as they are now."""
         for (r0, r1), chunk in zip(self.bounds, self.chunks):
-            loss[r0:r1] = self._chunk([(W[r0:r1], b[r0:r1, :, None]) for W, b in layers],
-                                      **chunk)
+            loss[r0:r1] = self._chunk(**chunk)
 
     def _chunk(self, layers, x, xT, y, h, hT, on, zeros, out, dh, grads):
         L = len(layers)
-        for l, (W, b) in enumerate(layers[:-1]):
+        for l, (W, _, b) in enumerate(layers[:-1]):
             z = h[l]
             if l == 0:
                 np.multiply(W, x, out=z)         # (k, w, 1) * (1, N): the outer product W x
@@ -160,7 +165,7 @@ class NetworkStep:
             z += b
             np.greater(z, 0, out=on[l])
             np.maximum(z, zeros[l], out=z)       # ReLU, in place
-        W, b = layers[-1]
+        W, WT, b = layers[-1]
         np.matmul(W, h[-1], out=out)
         out += b
         r = out[:, 0, :] - y                     # mse_forward, then mse_backward
@@ -171,7 +176,7 @@ class NetworkStep:
         np.matmul(dout, hT[-1], out=grads[-1][0])
         np.add.reduce(dout, axis=-1, out=grads[-1][1])
         d = dh[-1][0]
-        np.multiply(np.swapaxes(W, -1, -2), dout, out=d)    # W^T dout, an outer product
+        np.multiply(WT, dout, out=d)                         # W^T dout, an outer product
         for i, l in enumerate(range(L - 2, -1, -1)):
             dz = np.multiply(d, on[l], out=d)                # relu_backward
             if l > 0 or not self.constrained:
@@ -179,8 +184,51 @@ class NetworkStep:
             if l == 0 or not self.constrained:
                 np.add.reduce(dz, axis=-1, out=grads[l][1])
             if l > 0:                            # the first layer's input gradient: unused
-                d = np.matmul(np.swapaxes(layers[l][0], -1, -2), dz, out=dh[l - 1][(i + 1) % 2])
+                d = np.matmul(layers[l][1], dz, out=dh[l - 1][(i + 1) % 2])
         return loss
+
+
+class WeightMap:
+    """:func:`~minregion.construction.weight_map_forward` for one training, the same numbers:
+    the layers are allocated once (their fixed entries written once: the input weights, the
+    structural zeros, the hidden biases) and only their moving entries are written each step.
+
+    The parameters are checked once, here: training keeps them valid (the peaks projected
+    into (0, 1), the scales positive, every gradient checked finite before a step).
+    """
+
+    def __init__(self, params, sigma, lo, hi):
+        sigma, lo, hi, a, _, _ = check_map_params(params, sigma, lo, hi)
+        layers, cache = weight_map_forward(params, sigma, lo, hi)
+        d = a.shape[-1] - 1
+        self.sigma, self.u, self.d, self.free = sigma, lo / (hi - lo), d, cache["free_scales"]
+        self.M = (np.stack([W for W, _ in layers[1:d]]) if d > 1     # (d - 1, R, 4, 4)
+                  else np.zeros((0,) + a.shape[:-1] + (4, 4)))
+        self.layers = [layers[0]] + [(self.M[i], b) for i, (_, b) in enumerate(layers[1:d])] \
+            + [layers[d]]
+
+    def forward(self, params):
+        """Returns (layers, cache) as :func:`~minregion.construction.weight_map_forward`."""
+        sigma, u, d, M = self.sigma, self.u, self.d, self.M
+        a, alpha, beta = params["a"], params["alpha"], params["beta"]
+        S, s = scales(params)
+        A, B, C = matrix_entries(a, S)
+        offset = s.sum(axis=-1) if sigma < 0 else np.zeros(a.shape[:-1])
+        b_in = self.layers[0][1]                                 # assemble_layers, in place
+        b_in[..., 0], b_in[..., 2] = offset - u, -a[..., 0] - u
+        Ai, Bi = A[..., :d - 1].T, B[..., :d - 1].T             # (d - 1, R): hidden_matrix
+        M[..., 0, 1], M[..., 0, 2] = sigma * Ai, -sigma * Bi
+        M[..., 1, 1], M[..., 1, 2] = Ai, -Bi
+        M[..., 2, 1], M[..., 2, 2], M[..., 2, 3] = Ai, -Bi, -C.T
+        M[..., 3, 3] = S[..., :d - 1].T
+        W_out, b_out = self.layers[-1]
+        W_out[..., 0, 0] = alpha
+        W_out[..., 0, 1] = alpha * sigma * A[..., d - 1]
+        W_out[..., 0, 2] = -alpha * sigma * B[..., d - 1]
+        b_out[..., 0] = beta - alpha * offset
+        cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
+                     free_scales=self.free)
+        return self.layers, cache
 
 
 # --- the two phases -----------------------------------------------------------------------
@@ -227,18 +275,17 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     check_float_arrays(arrays, [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
     history = History() if history is None else history
     X, Y = prepare_data(x, y, runs[0])
-    widths = [layers[0][0].shape[-1]] + [W.shape[-2] for W, _ in layers]
     p, views = flat_views([a.shape for a in arrays])
     g, gviews = flat_views([a.shape for a in arrays])
     for v, a in zip(views, arrays):
         v[...] = a
     pairs, gpairs = list(zip(views[::2], views[1::2])), list(zip(gviews[::2], gviews[1::2]))
-    net = NetworkStep(widths, runs[0], X, Y, gpairs, chunk)
+    net = NetworkStep(pairs, X, Y, gpairs, chunk)
     due = every(record_every, history.steps)
 
     def loss_and_grads():
         loss = np.empty(runs[0])
-        net(pairs, loss)
+        net(loss)
         return loss
 
     def record(step, done):
@@ -261,33 +308,31 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     record_every = check_record_every(record_every)
     keys = sorted(params)
     check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
-    layers, _ = weight_map_forward(params, sigma, lo, hi)   # every parameter checked first
+    wmap, built = WeightMap(params, sigma, lo, hi), {}     # every parameter checked first
     runs = np.shape(params["alpha"])
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every parameter; got {runs}")
     history = History() if history is None else history
     X, Y = prepare_data(x, y, runs[0])
-    widths = [1] + [W.shape[-2] for W, _ in layers]
     p, views = flat_views([params[k].shape for k in keys])
     g, gviews = flat_views([params[k].shape for k in keys])
     for v, k in zip(views, keys):
         v[...] = params[k]
     mine = dict(zip(keys, views))
-    _, netgrads = flat_views([a.shape for pair in layers for a in pair])
+    _, netgrads = flat_views([a.shape for pair in wmap.layers for a in pair])
     gpairs = list(zip(netgrads[::2], netgrads[1::2]))
-    net = NetworkStep(widths, runs[0], X, Y, gpairs, chunk, constrained=True)
+    net = NetworkStep(wmap.layers, X, Y, gpairs, chunk, constrained=True)
     due = every(record_every, history.steps)
-    built = {}
 
-    def weight_map():                 # built once per step, for the count and the loss
+    def weight_map():                 # once per step, for the region count and the loss
         if "step" not in built:
-            built["step"] = weight_map_forward(mine, sigma, lo, hi)
+            built["step"] = wmap.forward(mine)
         return built["step"]
 
     def loss_and_grads():
-        layers, cache = weight_map()
+        _, cache = weight_map()          # writes into wmap.layers, which net reads
         loss = np.empty(runs[0])
-        net(layers, loss)
+        net(loss)
         dparams = weight_map_backward(gpairs, cache)
         for gv, k in zip(gviews, keys):
             gv[...] = dparams[k]
