@@ -1,17 +1,23 @@
 """Benchmark: the cost of training, measured as ratios within one run.
 
-    python benchmarks/bench_training.py [--steps 2000] [--skip-table]
+    python benchmarks/bench_training.py [--run-steps 3000] [--rounds 3] [--skip-table]
 
-1. seconds per training step of the 1-4-4-4-4-4-1 network on 500 points, per run, for one
-   network alone and for 30 networks trained at once (the runs axis);
-2. the wall time of the whole Table 1 under the paper protocol (5 methods x 2 targets x 30
-   runs x 5 seeds), as ``make reproduce`` runs it;
-3. the same batched step with and without :mod:`minregion.reproduce.speed`'s malloc setting, each in
-   a fresh process;
-4. the exact region count of a depth-20 constructed network (2^20 pieces);
-5. where PyTorch happens to be installed (it is optional, never a requirement), the same
-   training loop for the same 30 runs in plain PyTorch on the CPU, one run after another
-   (nn.Sequential, torch.optim.Adam, MSELoss, float64), with the ratio of the two times.
+1. microseconds per run-step (one Adam step of one network of 1-4-4-4-4-4-1 on 500 points)
+   with R = 1, 10, 30, 100, 300 networks trained at once, for the readable step
+   (:mod:`minregion.training`, the course text) and the experiments' step
+   (:mod:`minregion.reproduce.fast`) side by side, in both phases, and their ratio;
+2. the fast step's chunk size against R = 300 (how ``fast.CHUNK`` was chosen);
+3. NumPy's floor: the measured cost of the step's matrix products plus its passes over
+   memory, each pass timed as one plain contiguous ``np.add`` of the same size;
+4. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
+   required), float64 on the CPU, same network, data and Adam;
+5. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
+6. the exact region count of a depth-20 construction;
+7. how ``--jobs`` scales: a reduced Table 1 with 1 worker and with one per core;
+   and, unless --skip-table, the whole Table 1 under the paper protocol.
+
+Each timing is the best of ``--rounds`` rounds, the variants compared taking turns within
+every round, so a busy machine slows them alike: read the ratios, not the microseconds.
 """
 import argparse
 import os
@@ -23,37 +29,186 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from minregion import count_regions, triangle_network  # noqa: E402
-from minregion.reproduce.experiments import Config, run_tables  # noqa: E402
+from minregion import training  # noqa: E402
+from minregion.construction import construction_params  # noqa: E402
 from minregion.init import init_kaiming  # noqa: E402
-from minregion.targets import dense_points  # noqa: E402
 from minregion.mlp import prepare_data  # noqa: E402
 from minregion.optim import Adam  # noqa: E402
+from minregion.reproduce import fast  # noqa: E402
+from minregion.reproduce.experiments import Config, run_tables  # noqa: E402
 from minregion.reproduce.speed import keep_freed_memory  # noqa: E402
-from minregion.training import raw_loss_and_grads, train_raw  # noqa: E402
+from minregion.targets import dense_points  # noqa: E402
 
-WIDTHS = [1, 4, 4, 4, 4, 4, 1]
+DEPTH = 5
+WIDTHS = [1] + [4] * DEPTH + [1]
+N = 500
+RS = (1, 10, 30, 100, 300)
+CHUNKS = (4, 8, 16, 30, 60, 300)
+LR = 1e-4          # small, so that no run diverges however many steps are timed
 
 
-def numpy_seconds(runs, steps, x, y):
-    """Wall time of ``steps`` phase-2 Adam steps of ``runs`` networks trained at once."""
-    layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=runs)
-    train_raw(layers, x, y, 20)  # warm-up
-    start = time.perf_counter()
-    train_raw(layers, x, y, steps)
-    return time.perf_counter() - start
+def _raw(train, R, **kw):
+    layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=R)
+    x = dense_points(N)
+    return lambda steps: train(layers, x, x**3, steps, lr=LR, **kw)
 
+
+def _constrained(train, R, **kw):
+    params = construction_params(np.random.default_rng(0).uniform(0.25, 0.75, (R, DEPTH + 1)))
+    x = dense_points(N)
+    return lambda steps: train(params, x, x**3, -1.0, steps, lr=LR, **kw)
+
+
+def best_of(variants, run_steps, R, rounds):
+    """{name: microseconds per run-step}, the best of ``rounds``, the variants taking turns."""
+    steps = max(run_steps // R, 5)
+    for f in variants.values():
+        f(2)                                              # warm-up: buffers, caches
+    best = {k: np.inf for k in variants}
+    for _ in range(rounds):
+        for k, f in variants.items():
+            start = time.perf_counter()
+            f(steps)
+            best[k] = min(best[k], (time.perf_counter() - start) / steps / R * 1e6)
+    return best
+
+
+def floor_us(R, rounds=5, reps=50):
+    """NumPy's floor for one run-step with R runs (in chunks of ``fast.CHUNK``), in us.
+
+    The step's matrix products, timed as they are called (4x4 products forward, their
+    transposes backward, and the weight gradients), plus its passes over the (c, 4, N)
+    arrays (bias, ReLU mask, ReLU forward; mask and bias gradient backward; the two outer
+    products; the loss about 1.5 passes), each costed as one contiguous ``np.add``.
+    Returns (matmul us, passes us) per run-step.
+    """
+    c = min(fast.CHUNK, R)
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((c, 4, N))
+    dz, out = rng.standard_normal((c, 4, N)), np.empty((c, 4, N))
+    W, dW = rng.standard_normal((c, 4, 4)), np.empty((c, 4, 4))
+    Wl, zl, dWl = rng.standard_normal((c, 1, 4)), np.empty((c, 1, N)), np.empty((c, 1, 4))
+    x, dW0 = rng.standard_normal((1, N)), np.empty((c, 4, 1))
+
+    def products():
+        for _ in range(DEPTH - 1):
+            np.matmul(W, h, out=out)                              # forward, 4x4
+            np.matmul(np.swapaxes(W, -1, -2), dz, out=out)        # backward, W^T dz
+            np.matmul(dz, np.swapaxes(h, -1, -2), out=dW)         # backward, dW
+        np.matmul(Wl, h, out=zl)
+        np.matmul(zl, np.swapaxes(h, -1, -2), out=dWl)
+        np.matmul(dz, np.swapaxes(x, -1, -2), out=dW0)
+
+    def one_pass():
+        np.add(h, dz, out=out)
+
+    passes = 3 * DEPTH + 2 * DEPTH + 2 + 1.5
+    t_mm = t_pass = np.inf
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(reps):
+            products()
+        t_mm = min(t_mm, (time.perf_counter() - start) / reps)
+        start = time.perf_counter()
+        for _ in range(reps):
+            one_pass()
+        t_pass = min(t_pass, (time.perf_counter() - start) / reps)
+    return t_mm / c * 1e6, passes * t_pass / c * 1e6
+
+
+# --- the peers: only where installed -------------------------------------------------------
+
+def torch_peer(R):
+    """One batched PyTorch step function (float64, CPU), or None without PyTorch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    x = torch.tensor(dense_points(N), dtype=torch.float64)[None, None, :]
+    y = x[:, 0, :] ** 3
+    params = []
+    for fi, fo in zip(WIDTHS[:-1], WIDTHS[1:]):
+        bound = (6.0 / fi) ** 0.5
+        params.append((torch.empty(R, fo, fi, dtype=torch.float64).uniform_(-bound, bound)
+                       .requires_grad_()))
+        params.append(torch.zeros(R, fo, 1, dtype=torch.float64, requires_grad=True))
+    opt = torch.optim.Adam(params, lr=LR)
+
+    def steps(k):
+        for _ in range(k):
+            opt.zero_grad()
+            h = x
+            for l in range(0, len(params), 2):
+                h = torch.matmul(params[l], h) + params[l + 1]
+                if l < len(params) - 2:
+                    h = torch.relu(h)
+            loss = ((h[:, 0, :] - y) ** 2).mean(-1).sum()
+            loss.backward()
+            opt.step()
+    return steps, f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def jax_peer(R):
+    """One JAX step function (jit of vmap, float64, CPU), or None without JAX."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    x = jnp.asarray(dense_points(N))[None, :]
+    y = x[0] ** 3
+    rng = np.random.default_rng(0)
+    params = []
+    for fi, fo in zip(WIDTHS[:-1], WIDTHS[1:]):
+        bound = (6.0 / fi) ** 0.5
+        params += [jnp.asarray(rng.uniform(-bound, bound, (R, fo, fi))), jnp.zeros((R, fo, 1))]
+
+    def loss(ps):
+        h = x
+        for l in range(0, len(ps), 2):
+            h = ps[l] @ h + ps[l + 1]
+            if l < len(ps) - 2:
+                h = jnp.maximum(h, 0.0)
+        return jnp.mean((h[0] - y) ** 2)
+
+    def adam(p, g, m, v, t):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        p = p - LR * (m / (1 - 0.9 ** t)) / (jnp.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        return p, m, v
+
+    grad = jax.vmap(jax.grad(loss))
+
+    @jax.jit
+    def step(ps, ms, vs, t):
+        gs = grad(ps)
+        out = [adam(p, g, m, v, t) for p, g, m, v in zip(ps, gs, ms, vs)]
+        return [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
+
+    state = [params, [jnp.zeros_like(p) for p in params], [jnp.zeros_like(p) for p in params]]
+
+    def steps(k):
+        for t in range(1, k + 1):
+            state[:] = step(*state, float(t))
+        jax.block_until_ready(state[0])
+    return steps, f"jax {jax.__version__}, jit + vmap"
+
+
+# --- the malloc setting, the counter, the processes ------------------------------------------
 
 def _loop_seconds(runs, steps, keep_memory):
-    """Phase-2 steps in a fresh process, with or without the malloc setting."""
+    """Readable phase-2 steps in a fresh process, with or without the malloc setting."""
     if keep_memory:
         keep_freed_memory()
-    x = dense_points(500)
+    x = dense_points(N)
     X, Y = prepare_data(x, x**3, runs)
     layers = init_kaiming(WIDTHS, np.random.default_rng(0), runs=runs)
-    opt = Adam([p for pair in layers for p in pair])
+    opt = Adam([p for pair in layers for p in pair], lr=LR)
     start = time.perf_counter()
     for _ in range(steps):
-        _, grads = raw_loss_and_grads(layers, X, Y)
+        _, grads = training.raw_loss_and_grads(layers, X, Y)
         opt.step([g for pair in grads for g in pair])
     return time.perf_counter() - start
 
@@ -69,75 +224,81 @@ def malloc_seconds(runs, steps):
     return without, with_
 
 
-def torch_seconds(runs, steps, x, y):
-    """The same work in a plain PyTorch loop, one run after another, or None without torch."""
-    try:
-        import torch
-    except ImportError:
-        return None, None
-    torch.manual_seed(0)
-    xt = torch.tensor(x, dtype=torch.float64)[:, None]
-    yt = torch.tensor(y, dtype=torch.float64)[:, None]
-    total = 0.0
-    for _ in range(runs):
-        mods = []
-        for i, o in zip(WIDTHS[:-1], WIDTHS[1:]):
-            mods += [torch.nn.Linear(i, o, dtype=torch.float64), torch.nn.ReLU()]
-        net = torch.nn.Sequential(*mods[:-1])
-        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = torch.nn.MSELoss()
-        start = time.perf_counter()
-        for _ in range(steps):
-            opt.zero_grad()
-            loss = loss_fn(net(xt), yt)
-            loss.backward()
-            opt.step()
-        total += time.perf_counter() - start
-    return total, torch.__version__
+def table_seconds(config, jobs):
+    start = time.perf_counter()
+    run_tables(["1"], config, jobs=jobs, progress=lambda s: None, initializer=keep_freed_memory)
+    return time.perf_counter() - start
 
 
 def main():
     """The benchmark owns its process: it keeps freed memory, as the command line does."""
     keep_freed_memory()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--steps", type=int, default=2000, help="Adam steps per run")
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--run-steps", type=int, default=3000,
+                        help="run-steps per timing (steps x R)")
+    parser.add_argument("--rounds", type=int, default=3, help="timings per variant (best kept)")
     parser.add_argument("--skip-table", action="store_true", help="do not time Table 1")
     args = parser.parse_args()
-    x = dense_points(500)
-    y = x**3
-    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}")
-    one = numpy_seconds(1, args.steps, x, y)
-    many = numpy_seconds(args.runs, args.steps, x, y)
-    print(f"numpy, 1 run alone:         {one / args.steps * 1e6:8.1f} us per step per run")
-    print(f"numpy, {args.runs} runs at once:     {many / args.steps / args.runs * 1e6:8.1f} us "
-          f"per step per run ({one * args.runs / many:.1f}x faster than one at a time)")
-    without, with_ = malloc_seconds(args.runs, args.steps)
-    print(f"numpy, {args.runs} runs at once, per step: {without / args.steps * 1e3:.2f} ms with "
-          f"glibc's default malloc, {with_ / args.steps * 1e3:.2f} ms keeping freed memory "
-          f"(minregion/reproduce/speed.py): {without / with_:.1f}x")
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores; numpy {np.__version__}; network 1-{'-'.join(['4'] * DEPTH)}-1 "
+          f"on {N} points; best of {args.rounds} rounds; us per run-step")
+    print("\n1. readable step (minregion.training) against the experiments' step "
+          f"(minregion.reproduce.fast, chunks of {fast.CHUNK} runs):")
+    print(f"{'R':>5s} | {'raw: readable':>13s} {'fast':>7s} {'ratio':>6s} | "
+          f"{'constrained: readable':>21s} {'fast':>7s} {'ratio':>6s} | {'floor':>6s} "
+          f"{'fast/floor':>10s}")
+    fast_us = {}
+    for R in RS:
+        t = best_of({"rr": _raw(training.train_raw, R), "rf": _raw(fast.train_raw, R),
+                     "cr": _constrained(training.train_constrained, R),
+                     "cf": _constrained(fast.train_constrained, R)},
+                    args.run_steps, R, args.rounds)
+        mm, passes = floor_us(R)
+        fast_us[R] = t["rf"]
+        print(f"{R:5d} | {t['rr']:13.1f} {t['rf']:7.1f} {t['rr'] / t['rf']:5.2f}x | "
+              f"{t['cr']:21.1f} {t['cf']:7.1f} {t['cr'] / t['cf']:5.2f}x | {mm + passes:6.1f} "
+              f"{t['rf'] / (mm + passes):9.2f}x", flush=True)
+    print(f"   fast raw step, R = 300 against R = 30: {fast_us[300] / fast_us[30]:.2f}x the cost "
+          f"per run-step (flat: 1.00x)")
+    mm, passes = floor_us(30)
+    print(f"   floor at R = 30: {mm:.1f} us in the matrix products + {passes:.1f} us in the "
+          f"passes over memory")
+
+    print("\n2. the fast raw step at R = 300 against the chunk size (fast.CHUNK = "
+          f"{fast.CHUNK}):")
+    t = best_of({c: _raw(fast.train_raw, 300, chunk=c) for c in CHUNKS}, args.run_steps, 300,
+                args.rounds)
+    print("   " + ", ".join(f"chunk {c}: {t[c]:.1f}" for c in CHUNKS))
+
+    print("\n3. peers, where installed (never required), R = 30:")
+    for name, make in (("PyTorch", torch_peer), ("JAX", jax_peer)):
+        peer = make(30)
+        if peer is None:
+            print(f"   {name} is not installed: skipped")
+            continue
+        steps, version = peer
+        t = best_of({"peer": steps, "fast": _raw(fast.train_raw, 30)}, args.run_steps, 30,
+                    args.rounds)
+        print(f"   {version}: {t['peer']:.1f} us per run-step; minregion's fast step "
+              f"{t['fast']:.1f}: the peer is {t['fast'] / t['peer']:.2f}x as fast")
+
+    without, with_ = malloc_seconds(30, max(args.run_steps // 30, 20))
+    print(f"\n4. readable step, 30 runs, glibc's default malloc against keeping freed memory "
+          f"(minregion/reproduce/speed.py): {without / with_:.2f}x")
     layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
     start = time.perf_counter()
     pieces = count_regions(layers)
-    print(f"exact count of a depth-20 construction: {pieces} pieces (2^20 = {2**20}) in "
+    print(f"\n5. exact count of a depth-20 construction: {pieces} pieces (2^20 = {2**20}) in "
           f"{time.perf_counter() - start:.2f} s")
-    ts, version = torch_seconds(args.runs, args.steps, x, y)
-    if ts is None:
-        print("PyTorch is not installed: skipping the comparison "
-              "(.venv/bin/pip install torch, then make bench)")
-    else:
-        print(f"torch {version}, {args.runs} runs one after another: "
-              f"{ts / args.steps / args.runs * 1e6:8.1f} us per step per run")
-        print(f"ratio PyTorch / numpy for the same {args.runs} runs x {args.steps} steps: "
-              f"{ts / many:.1f}x")
+    small = Config.for_protocol("paper", epochs=300, pretrain_epochs=200, seeds=(0,))
+    one, many = table_seconds(small, 1), table_seconds(small, cores)
+    print(f"\n6. --jobs on {cores} cores (Table 1, 300 + 200 steps, 1 seed): {one:.1f} s with "
+          f"1 worker, {many:.1f} s with {cores}: {one / many:.2f}x")
     if not args.skip_table:
-        start = time.perf_counter()
         config = Config.for_protocol("paper")
-        run_tables(["1"], config, jobs=min(2, os.cpu_count() or 1), progress=lambda s: None,
-                   initializer=keep_freed_memory)
-        print(f"whole Table 1, paper protocol (5 methods x 2 targets x {config.runs} runs x "
-              f"{len(config.seeds)} seeds): "
-              f"{time.perf_counter() - start:.0f} s wall time")
+        seconds = table_seconds(config, min(2, cores))
+        print(f"\n7. whole Table 1, paper protocol (5 methods x 2 targets x {config.runs} runs x "
+              f"{len(config.seeds)} seeds, {min(2, cores)} workers): {seconds:.0f} s wall time")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ from ..readout import fit_alpha_beta
 from .runner import run_blocks
 from .summary import summarise_blocks, write_json
 from ..targets import dense_points, get_target, sparse_points
-from ..training import History, copy_layers, cosine_lr, count_runs, train_constrained, train_raw
+from .. import training
+from ..training import History, copy_layers, cosine_lr, count_runs
+from . import fast
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -217,8 +219,11 @@ def initial_params(config, target, x, y, rng, free_scales=False):
     return params
 
 
-def train_method(method, config, target, x, y, rng, verbose=0):
+def train_method(method, config, target, x, y, rng, verbose=0, step="fast"):
     """Train ``config.runs`` networks of one method, with the budget of ``config.steps``.
+
+    ``step`` : ``"fast"`` (:mod:`minregion.reproduce.fast`) or ``"readable"``
+    (:mod:`minregion.training`, the course text): the same numbers, bit for bit.
 
     Returns
     -------
@@ -230,6 +235,9 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    train_raw, train_constrained = ((fast.train_raw, fast.train_constrained)
+                                    if fast.check_step(step) == "fast" else
+                                    (training.train_raw, training.train_constrained))
     tgt = get_target(target)
     widths = [1] + [config.width] * config.depth + [1]
     history = History()
@@ -252,8 +260,10 @@ def train_method(method, config, target, x, y, rng, verbose=0):
     return layers, history, switch
 
 
-def run_block(config, seed, table, target, method):
+def run_block(config, seed, table, target, method, step="fast"):
     """Train one block and summarise it (picklable, so a worker process can return it).
+
+    ``step`` : the training step, ``"fast"`` or ``"readable"`` (see :func:`train_method`).
 
     Returns
     -------
@@ -270,7 +280,7 @@ def run_block(config, seed, table, target, method):
     if seed != config.seeds[0]:      # region counts during training: the first seed's figure
         config = replace(config, record_every=0)
     layers, history, switch = train_method(method, config, target, x, y,
-                                           np.random.default_rng(init_seed))
+                                           np.random.default_rng(init_seed), step=step)
     train_mse = np.mean((mlp_predict(layers, x) - y) ** 2, axis=-1)
     test_mse = None if x_test is None else np.mean((mlp_predict(layers, x_test) - y_test) ** 2, -1)
     score = train_mse if test_mse is None else test_mse
