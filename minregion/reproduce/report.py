@@ -57,13 +57,13 @@ def claims(table, summary):
             if ref is None:
                 continue
             below = seeds_where(summary, lambda c: c[ours][tgt][stat] <= ref)[0]
-            within = seeds_where(summary, lambda c: c[ours][tgt][stat] <= 2 * ref)[0]
+            within = seeds_where(summary, lambda c: ref / 2 <= c[ours][tgt][stat] <= 2 * ref)[0]
             out.append(f"{tgt}: Theorem 3.1's {stat} is at or below the paper's ({ref:.2e}) on "
-                       f"{below} of {n} seeds, within 2x of it on {within} of {n}.")
+                       f"{below} of {n} seeds, within 2x of it ([0.5x, 2x]) on {within} of {n}.")
             refk = paper_cell(table, base, tgt, stat)
             if stat == "min" and refk is not None:
                 within = seeds_where(summary, lambda c: refk / 2 <= c[base][tgt]["min"] <= 2 * refk)[0]
-                out.append(f"{tgt}: Kaiming's minimum is within 2x of the paper's ({refk:.2e}) "
+                out.append(f"{tgt}: Kaiming's minimum is within 2x of the paper's ([0.5x, 2x] of {refk:.2e}) "
                            f"on {within} of {n} seeds.")
     return out
 
