@@ -153,6 +153,9 @@ def _parser():
                    help=f"how many seeds (independent repetitions of every cell; at most "
                         f"{MAX_SEEDS:,})")
     p.add_argument("--seed", type=_at_least(0), default=None, help="the first seed (0)")
+    p.add_argument("--validation-seeds", type=_at_least(0), default=None,
+                   help="how many validation seeds, from 1000 (the paper protocol: 5; with "
+                        "--seeds or --seed: none unless given; 0: none)")
     p.add_argument("--runs", type=_at_least(1), default=None,
                    help="runs per cell and seed (30 for the tables, 8 for the extensions)")
     p.add_argument("--epochs", type=_at_least(1), default=None,

@@ -62,7 +62,7 @@ def _reference_work():
     from .reproduce.cost import tables_cost
     from .reproduce.experiments import TABLES, Config
     return (tables_cost(list(TABLES), Config.for_protocol("paper"))
-            + _ext_cost(ExtConfig.for_protocol("paper"))).work
+            + _ext_cost(ExtConfig.for_protocol("paper", validation_seeds=()))).work
 
 
 def _check_cost(parser, args, cost):
@@ -199,17 +199,18 @@ def _configs(args, parser, tables, ext, depth=False):
     from .reproduce.depth_study import study_config
     from .reproduce.experiments import Config, quick
 
-    def build(seeds):
+    def build(seeds, validation):
         overrides = dict(runs=args.runs, epochs=args.epochs, seeds=seeds,
                          first_seed=args.seed, lr=args.lr, pretrain_epochs=args.pretrain_epochs)
         try:
             base = Config.for_protocol(args.protocol)
-            config = (quick(base) if args.quick else base).with_overrides(**overrides)
+            config = (quick(base) if args.quick else base).with_overrides(
+                validation_seeds=validation, **overrides)
             ext_config = depth_config = None
             cost = tables_cost(tables, config) if tables else Cost()
             if ext:
                 from .extensions.experiments import ExtConfig
-                ext_base = ExtConfig.for_protocol(args.protocol)
+                ext_base = ExtConfig.for_protocol(args.protocol, validation_seeds=())
                 ext_config = (quick(ext_base) if args.quick else ext_base).with_overrides(
                     **overrides)
                 cost = cost + _ext_cost(ext_config)
@@ -222,9 +223,12 @@ def _configs(args, parser, tables, ext, depth=False):
             parser.error(str(err))
         return config, ext_config, depth_config, cost
 
+    if getattr(args, "validation_seeds", None) is not None and args.validation_seeds > MAX_SEEDS:
+        parser.error(f"argument --validation-seeds: must be <= {MAX_SEEDS:,}; "
+                     f"got {args.validation_seeds:,}")
     if args.seeds is not None:       # costed on one seed first: never build a huge seed list
-        _check_cost(parser, args, build(1)[3].times(args.seeds))
-    config, ext_config, depth_config, cost = build(args.seeds)
+        _check_cost(parser, args, build(1, 0)[3].times(args.seeds))
+    config, ext_config, depth_config, cost = build(args.seeds, args.validation_seeds)
     _check_cost(parser, args, cost)
     return config, ext_config, depth_config
 
@@ -267,9 +271,11 @@ def cmd_reproduce(args, parser):
     jobs = _cap_jobs(args.jobs, n_blocks)
     output = _out_dir(args, parser, "reproduce", _reproduce_files(tables, ext, depth))
     if tables:
+        validation = (f", validation seeds {', '.join(map(str, config.validation_seeds))}"
+                      if config.validation_seeds else "")
         print(f"Reproducing table(s) {', '.join(tables)} under the {config.protocol!r} "
-              f"protocol: {config.runs} runs per cell, seeds {', '.join(map(str, config.seeds))}, "
-              f"{jobs} process(es)")
+              f"protocol: {config.runs} runs per cell, seeds {', '.join(map(str, config.seeds))}"
+              f"{validation}, {jobs} process(es)")
     start = time.perf_counter()
     try:
         results = (run_tables(tables, config, jobs=jobs, initializer=args.initializer)
@@ -290,7 +296,7 @@ def cmd_reproduce(args, parser):
         print(f"error: {err}; no table was written", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
-    blocks = [b for s in results.values() for b in s["blocks"]]
+    blocks = [b for s in results.values() for b in s["blocks"] + s.get("validation_blocks", [])]
     report = format_report(results, _command(args.argv), _machine())
     if ext:
         report += "\n" + format_ext_report(ext_summary)

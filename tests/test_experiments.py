@@ -1,5 +1,6 @@
 """Chapter 6: the paper's tables, their files and the command line."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -167,3 +168,40 @@ def test_the_chosen_budget_is_the_one_whose_worse_ratio_is_closest_to_the_paper(
     cal["median"]["kaiming"]["x^11"][2] = 1 / 0.5
     assert choose_budget(cal) == 1500          # now 2000's worse ratio is 2
     assert choose_budget(dict(cal, window=[])) is None
+
+
+def test_within_2x_of_the_paper_is_two_sided():
+    from minregion.reproduce.report import claims
+    ref = paper_numbers()["table3_sparse_10_train_10_test"]["test_mse"]
+    seeds = {}
+    for s, factor in (("0", 0.4), ("1", 1.5), ("2", 2.5)):   # below, inside, above the band
+        seeds[s] = {m: {t: {"min": factor * ref[m][t], "mean": 1.0} for t in TABLES["3"]["targets"]}
+                    for m in TABLES["3"]["methods"]}
+    summary = dict(methods=list(TABLES["3"]["methods"]), targets=list(TABLES["3"]["targets"]),
+                   seeds=seeds, mse={m: {t: {"min": 1.5 * ref[m][t]} for t in TABLES["3"]["targets"]}
+                                     for m in TABLES["3"]["methods"]})
+    text = "\n".join(claims("3", summary))
+    assert "at or below the paper's (5.65e-06) on 1 of 3 seeds, within 2x of it ([0.5x, 2x]) on 1 of 3" in text
+    assert "Kaiming's minimum is within 2x of the paper's ([0.5x, 2x] of 2.41e-04) on 1 of 3 seeds" in text
+
+
+def test_the_validation_block_is_its_own_and_leaves_the_reported_cells_alone():
+    """The paper protocol runs a second, fixed block of seeds that no table cell comes from."""
+    from minregion.reproduce.calibration import CALIBRATION_SEEDS
+    from minregion.reproduce.report import claims
+    paper = Config.for_protocol("paper")
+    assert paper.validation_seeds == (1000, 1001, 1002, 1003, 1004)
+    assert not set(paper.validation_seeds) & (set(paper.seeds) | set(CALIBRATION_SEEDS))
+    assert paper.with_overrides(seeds=2).validation_seeds == ()          # --seeds: none unless asked
+    assert paper.with_overrides(seeds=2, validation_seeds=1).validation_seeds == (1000,)
+    with pytest.raises(ValueError, match="validation_seeds"):
+        Config(seeds=(0, 1000), validation_seeds=(1000,)).check()
+    cfg = Config(runs=2, epochs=20, pretrain_epochs=10, record_every=0, seeds=(0, 1))
+    alone = run_tables(["3"], cfg, progress=lambda s: None)["3"]
+    both = run_tables(["3"], replace(cfg, validation_seeds=(1000,)), progress=lambda s: None)["3"]
+    for key in ("runs", "seeds", "mse", "regions"):
+        assert both[key] == alone[key]                                  # bit for bit
+    assert list(both["validation"]["seeds"]) == ["1000"] and "validation" not in alone
+    text = "\n".join(claims("3", both))
+    assert "of 2 reported seeds and" in text and "of 1 validation seeds (" in text
+    assert "over the 3 seeds" in text                                   # ranges over both blocks

@@ -3,7 +3,7 @@ protocol's step budget), measured on seeds that the tables never report.
 
 The paper does not say how long its networks trained. Its Kaiming row is the anchor: a
 budget T is consistent with the paper when the Kaiming minimum MSE over 30 runs (median over
-the calibration seeds) lies within 2x of the paper's on both x^3 and x^11, and the chosen
+the calibration seeds) lies within 2x of the paper's (between 0.5x and 2x) on both x^3 and x^11, and the chosen
 budget is the one of those whose worse ratio to the paper is closest to 1. The minimum of 30
 runs moves by up to 10x from seed to seed, so the median needs many seeds to tell neighbouring
 budgets apart: twenty calibration seeds. Each block is
@@ -61,7 +61,7 @@ def run_calibration(seeds=CALIBRATION_SEEDS, steps=STEPS, runs=30, jobs=1, progr
     dict with ``seeds``, ``steps``, ``runs``, and for each method and target the per-seed
     minima (``per_seed[method][target]``: one list over steps per seed) and the medians over
     the seeds (``median[method][target]``), the paper's minimum (``paper``), and ``window``:
-    the step counts at which the Kaiming median lies within 2x of the paper on both targets,
+    the step counts at which the Kaiming median lies within 2x of the paper (in [0.5x, 2x]) on both targets,
     and ``chosen``: the budget :func:`choose_budget` picks (None if the window is empty).
     """
     blocks = calibration_blocks(seeds, steps, runs)
@@ -116,7 +116,7 @@ def format_calibration(cal):
     lines = [f"Minimum training MSE over {cal['runs']} runs, median over the calibration seeds "
              f"{', '.join(map(str, cal['seeds']))} (never reported), against the number of "
              f"raw-weight Adam steps (Table 1's setting); ratio to the paper's minimum.", "",
-             "| " + " | ".join(head) + " | Kaiming within 2x on both |",
+             "| " + " | ".join(head) + " | Kaiming in [0.5x, 2x] on both |",
              "|" + "---|" * (len(head) + 1)]
     for i, T in enumerate(cal["steps"]):
         row = [str(T)]
@@ -125,6 +125,6 @@ def format_calibration(cal):
                 v = cal["median"][m][t][i]
                 row += [f"{v:.2e}", f"{v / cal['paper'][m][t]:.2f}"]
         lines.append("| " + " | ".join(row) + f" | {'yes' if T in cal['window'] else 'no'} |")
-    lines += ["", f"Budgets within 2x on both targets: {', '.join(map(str, cal['window'])) or 'none'}.",
+    lines += ["", f"Budgets with Kaiming in [0.5x, 2x] of the paper on both targets: {', '.join(map(str, cal['window'])) or 'none'}.",
               f"Chosen (the worse Kaiming ratio closest to 1): {cal['chosen'] or 'none'}.", ""]
     return "\n".join(lines)

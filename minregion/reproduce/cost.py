@@ -61,7 +61,7 @@ def tables_cost(tables, config):
         points = config.dense_n if TABLES[t]["data"] == "dense" else config.sparse_n
         total = total + block_cost(config.runs, sum(config.steps(m)), points, config.depth,
                                    config.width, config.block_memory(), config.record_every)
-    return total.times(len(config.seeds))
+    return total.times(len(config.seeds) + len(config.validation_seeds))
 
 
 def depth_cost(config):

@@ -50,7 +50,8 @@ RATE = -np.log10(16.0)            # decades per layer of a 16^-d MSE
 
 def study_config(protocol="paper", runs=10, seeds=(0, 1, 2)):
     """The depth study's configuration: a table protocol with fewer runs, on a few seeds."""
-    return Config.for_protocol(protocol, runs=runs, seeds=tuple(seeds), record_every=0)
+    return Config.for_protocol(protocol, runs=runs, seeds=tuple(seeds), record_every=0,
+                               validation_seeds=())
 
 
 # --- the floor --------------------------------------------------------------------------

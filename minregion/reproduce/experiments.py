@@ -16,6 +16,10 @@ Every method of a table sees the same data. Two named **protocols** fix the step
 Randomness comes from seeds derived from the seed and the block's place in the table, so a
 block gives the same numbers whichever process runs it, and each seed is an independent
 repetition of the whole table.
+
+The ``paper`` protocol runs every table on two blocks of seeds: the **reported seeds** (0-4),
+whose medians the tables show, and a **validation block** (1000-1004) that no claim was
+written from; the report checks every claim on each seed of both.
 """
 import json
 import os
@@ -61,12 +65,13 @@ FROM_CONSTRUCTION = ("skip_pretraining",) + PRETRAINING          # start from th
 
 PROTOCOLS = {          # paper's epochs: what `python -m minregion calibrate` chooses [choice]
     "paper": dict(epochs=1_500, pretrain_epochs=1_000, pretrain_in_budget=False,
-                  seeds=(0, 1, 2, 3, 4)),
+                  seeds=(0, 1, 2, 3, 4), validation_seeds=(1000, 1001, 1002, 1003, 1004)),
     "long": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,)),
     "cosine": dict(epochs=15_000, pretrain_epochs=1_500, pretrain_in_budget=True, seeds=(0,),
                    lr_schedule="cosine"),
 }
 LR_SCHEDULES = ("constant", "cosine")
+VALIDATION_START = 1000   # the validation block: seeds from here, never reported nor calibrated
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Config:
     ``pretrain_in_budget`` they are taken out of ``epochs`` (same total for every method),
     otherwise they come before the ``epochs`` raw steps [choice].
     ``seeds`` : the independent repetitions of the table, ``runs`` networks per cell each.
+    ``validation_seeds`` : a second block of seeds, run the same way; the tables report the
+    medians of ``seeds`` only, and the report checks every claim on both blocks (empty: none).
     ``record_every`` : count every run's pieces every this many steps during training, on
     the first seed (for the figure of the counts through both phases; 0: never); the counts
     at the switch and at the end are taken on every seed.
@@ -97,6 +104,7 @@ class Config:
     lr_final: float = 1e-5
     runs: int = 30
     seeds: tuple = (0, 1, 2, 3, 4)
+    validation_seeds: tuple = ()
     record_every: int = 250
     peak_low: float = 0.25
     peak_high: float = 0.75
@@ -113,6 +121,12 @@ class Config:
                              f"got {self.lr_schedule!r}")
         if self.lr_schedule == "cosine" and not 0 < self.lr_final <= self.lr:
             raise ValueError(f"lr_final must lie in (0, lr={self.lr}]; got {self.lr_final}")
+        both = set(self.seeds) & set(self.validation_seeds)
+        if both or len(set(self.validation_seeds)) != len(self.validation_seeds):
+            raise ValueError(f"validation_seeds must differ from each other and from seeds "
+                             f"{list(self.seeds)}; got {list(self.validation_seeds)}")
+        if any(int(s) < 0 for s in self.validation_seeds):
+            raise ValueError(f"validation_seeds must be >= 0; got {list(self.validation_seeds)}")
         return check_budget(self)
 
     def raw_lr(self, epochs):
@@ -130,12 +144,14 @@ class Config:
         return replace(cls(protocol=protocol, **PROTOCOLS[protocol]), **changes).check()
 
     def with_overrides(self, runs=None, epochs=None, seeds=None, first_seed=None, lr=None,
-                       pretrain_epochs=None):
+                       pretrain_epochs=None, validation_seeds=None):
         """This configuration with the command line's changes (None: keep), checked.
 
         A new ``epochs`` without a new ``pretrain_epochs`` keeps the protocol's ratio of
         phase-1 steps to raw steps. ``seeds`` is a count (K seeds from ``first_seed``, which
-        defaults to the first seed of the configuration).
+        defaults to the first seed of the configuration). ``validation_seeds`` is a count too
+        (K seeds from ``VALIDATION_START``; 0: no validation block); when the seeds are
+        changed and it is not given, the run has no validation block.
         """
         changes = {k: v for k, v in (("runs", runs), ("epochs", epochs), ("lr", lr),
                                      ("pretrain_epochs", pretrain_epochs)) if v is not None}
@@ -145,6 +161,11 @@ class Config:
             start = self.seeds[0] if first_seed is None else int(first_seed)
             count = len(self.seeds) if seeds is None else int(seeds)
             changes["seeds"] = tuple(range(start, start + count))
+            if validation_seeds is None:
+                changes["validation_seeds"] = ()
+        if validation_seeds is not None:
+            changes["validation_seeds"] = tuple(range(VALIDATION_START,
+                                                      VALIDATION_START + int(validation_seeds)))
         return replace(self, **changes).check()
 
     def block_memory(self, depth=None):
@@ -168,6 +189,8 @@ QUICK_CHANGES = dict(runs=6, epochs=600, pretrain_epochs=300, seeds=(0, 1), reco
 def quick(config):
     """The small version behind ``--quick`` (``make reproduce QUICK=1``): a first look."""
     changes = dict(QUICK_CHANGES)
+    if config.validation_seeds:
+        changes["validation_seeds"] = config.validation_seeds[:1]
     if config.pretrain_in_budget:
         changes["epochs"] += changes["pretrain_epochs"]
     return replace(config, **changes).check()
@@ -336,8 +359,10 @@ def describe_block(res):
 
 
 def table_blocks(tables, config):
-    """Every block of the tables on every seed: ``(config, seed, table, target, method)``."""
-    return [(config, seed, t, tgt, m) for seed in config.seeds for t in tables
+    """Every block of the tables on every seed, the reported seeds first and then the
+    validation block: ``(config, seed, table, target, method)``."""
+    return [(config, seed, t, tgt, m)
+            for seed in tuple(config.seeds) + tuple(config.validation_seeds) for t in tables
             for tgt in TABLES[t]["targets"] for m in TABLES[t]["methods"]]
 
 
@@ -365,14 +390,21 @@ def summarise_table(table, config, blocks):
     ``mse[method][target]`` holds the table's statistic (training MSE for Tables 1-2, test
     MSE for Table 3) as ``{"min", "mean", "min_range", "mean_range"}``: the median over the
     seeds of each seed's minimum and mean over its runs, and their lowest and highest seed;
-    method keys and target names are those of ``paper_numbers.json``.
+    method keys and target names are those of ``paper_numbers.json``. Blocks of the
+    validation seeds are summarised apart, under ``validation`` (the same layout), so the
+    table's cells come from the reported seeds alone.
     """
     spec = TABLES[table]
+    validation = [b for b in blocks if b["seed"] in config.validation_seeds]
+    blocks = [b for b in blocks if b["seed"] not in config.validation_seeds]
     summary = dict(table=table, title=spec["title"], protocol=config.protocol,
                    config=asdict(config),
                    statistic="test MSE" if spec["data"] == "sparse" else "training MSE",
                    methods=list(spec["methods"]), targets=list(spec["targets"]),
                    **summarise_blocks(blocks), blocks=blocks)
+    if validation:
+        summary["validation"] = summarise_blocks(validation)
+        summary["validation_blocks"] = validation
     summary["train_runs"] = {}
     for b in blocks:
         summary["train_runs"].setdefault(b["method"], {}).setdefault(

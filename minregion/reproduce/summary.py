@@ -70,14 +70,16 @@ def summarise_blocks(blocks):
 
 
 def write_json(summary, path):
-    """Write a summary as JSON, without the bulky per-block curves (``"blocks"``).
+    """Write a summary as JSON, without the bulky per-block curves (``"blocks"``,
+    ``"validation_blocks"``).
 
     The file is written under a temporary name and then renamed, so it appears whole or not
     at all. Returns ``path``.
     """
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w") as fh:
-        json.dump({k: v for k, v in summary.items() if k != "blocks"}, fh, indent=1)
+        json.dump({k: v for k, v in summary.items()
+                   if k not in ("blocks", "validation_blocks")}, fh, indent=1)
         fh.write("\n")
     os.replace(tmp, path)
     return path
