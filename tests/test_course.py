@@ -563,6 +563,55 @@ def test_the_typical_bugs_name_only_package_blanks():
         sorted((set(tb.BUGS) | set(tb.REWRITES)) - ids)
 
 
+NOTEBOOK_VARIANTS = [(r, kind, name, v) for r in REGIONS if r.cell is not None
+                     for kind, table in (("bug", tb.NOTEBOOK_BUGS), ("rewrite", tb.NOTEBOOK_REWRITES))
+                     for name, v in table.get(r.id, {}).items()]
+
+
+def exercise_plan(region, code, root=ROOT):
+    """The grader's plan for one notebook exercise written as ``code``: the code cells of its
+    notebook up to its check (the code cells after it up to the next text cell or the next
+    exercise), the reference in every other exercise and as every exercise's fallback."""
+    cells = ms.read_notebook(os.path.join(root, region.path))["cells"]
+    mine = [r for r in REGIONS if r.path == region.path]
+    plan = []
+    for c, cell in enumerate(cells):
+        here = [r for r in mine if r.cell == c]
+        if c > region.cell and (here or cell["cell_type"] != "code"):
+            break
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines(keepends=True)
+        reference = "".join(ms.render(lines, here))
+        replace = {region.id: code} if region in here else {}
+        plan.append({"source": "".join(ms.render(lines, here, replace=replace)),
+                     "regions": [r.id for r in here], "blank": [], "fallback": reference})
+    return {"notebook": os.path.join(root, region.path), "cells": plan}
+
+
+@pytest.mark.parametrize("region, kind, name, variant", NOTEBOOK_VARIANTS,
+                         ids=[f"{r.id}-{k}-{n}" for r, k, n, _ in NOTEBOOK_VARIANTS])
+def test_each_notebook_typical_bug_fails_its_exercise_and_its_rewrites_pass(region, kind, name,
+                                                                            variant):
+    cells = ms.read_notebook(os.path.join(ROOT, region.path))["cells"]
+    lines = "".join(cells[region.cell]["source"]).splitlines(keepends=True)
+    code = tb.variant_lines(region.body(lines), variant, region.indent)
+    results, problem = grade.run_notebook(ROOT, exercise_plan(region, code))
+    outcome, message = results.get(region.id, ("missing", problem))
+    if kind == "bug":
+        assert outcome == "failed", f"{region.id}: the bug '{name}' passes its exercise's check"
+    else:
+        assert outcome == "passed", f"{region.id}: the rewrite '{name}' is rejected: {message}"
+
+
+def test_the_notebook_typical_bugs_name_notebook_exercises_with_bugs_and_rewrites():
+    ids = {r.id for r in REGIONS if r.cell is not None}
+    assert set(tb.NOTEBOOK_BUGS) <= ids and set(tb.NOTEBOOK_REWRITES) <= ids, \
+        sorted((set(tb.NOTEBOOK_BUGS) | set(tb.NOTEBOOK_REWRITES)) - ids)
+    assert set(tb.NOTEBOOK_BUGS) == set(tb.NOTEBOOK_REWRITES), \
+        "every exercise with typical bugs has a rewrite too (a check that rejects all fails)"
+
+
 def test_a_later_chapters_blanks_never_break_an_earlier_chapters_unit_tests():
     """A student on chapter k has not written the blanks of chapters k .. 8 yet: the unit
     tests of chapters 1 .. k-1 must pass all the same (course/check_order.py also runs the
