@@ -30,6 +30,7 @@ COURSE = os.path.join(ROOT, "course")
 sys.path.insert(0, COURSE)
 sys.path.insert(0, os.path.join(ROOT, "tutorials"))
 import bug_plugin  # noqa: E402
+import build_html  # noqa: E402
 import check_order  # noqa: E402
 import grade  # noqa: E402
 import grade_class  # noqa: E402
@@ -1006,3 +1007,47 @@ def test_notebook_exercises_are_graded_one_by_one_in_a_class(tmp_path):
                      r"line \d+\): failed: AssertionError at line \d+", feedback), feedback
     assert re.search(r"- `ex03_3` \([^)]*\): blank left", feedback), feedback
     assert re.search(r"- `ex03_5` \([^)]*\): passed", feedback), feedback
+
+
+# --- (f) the published pages: the student edition, without solutions or answers --------------
+
+def test_the_student_notebooks_to_publish_hold_no_solution_and_no_answer():
+    """What ``make html`` renders (the student edition's notebooks) shows no solution marker,
+    no line of a solution region and no sentence of a prose answer, while the reference, put
+    through the same search, shows most of them (the search can fail)."""
+    hidden = build_html.secrets()
+    for name, text in build_html.student_notebooks().items():
+        assert not build_html.leaks(text, hidden[name], page=False), name
+        reference = ms.render_notebook(f"tutorials/{name}", REGIONS, set(), True)
+        found = build_html.leaks(reference, hidden[name], page=False)
+        assert len(found) >= 0.9 * len(hidden[name]) > 0, (name, len(found), len(hidden[name]))
+
+
+def test_every_chapter_has_learning_objectives_in_the_syllabus():
+    goals = build_html.objectives()
+    for chapter in ms.chapter_notebooks():
+        assert len(goals.get(chapter, ("", []))[1]) >= 3, \
+            f"course/SYLLABUS.md lists fewer than 3 learning objectives for {chapter}"
+
+
+def test_the_student_pages_link_the_chapters_and_show_no_answers():
+    pytest.importorskip("nbconvert")
+    pages = build_html.student_pages()       # raises when a page shows a solution or answer
+    hidden = build_html.secrets()
+    names = sorted(build_html.student_notebooks())
+    assert sorted(pages) == sorted([n[:-6] + ".html" for n in names] + ["index.html"])
+    for k, name in enumerate(names):
+        page = pages[name[:-6] + ".html"]
+        assert not build_html.leaks(page, hidden[name]) and "NotImplementedError" in page
+        assert 'href="index.html"' in page and "After this chapter you can" in page
+        if k:
+            assert f'href="{names[k - 1][:-6]}.html"' in page, name
+        if k + 1 < len(names):
+            assert f'href="{names[k + 1][:-6]}.html"' in page, name
+        assert f'href="{name[:-6]}.html"' in pages["index.html"]
+    from nbconvert import HTMLExporter
+    import nbformat
+    name = names[0]
+    reference = ms.render_notebook(f"tutorials/{name}", REGIONS, set(), True)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.reads(reference, as_version=4))
+    assert len(build_html.leaks(body, hidden[name])) >= 0.9 * len(hidden[name])
