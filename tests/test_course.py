@@ -1030,6 +1030,22 @@ def test_every_chapter_has_learning_objectives_in_the_syllabus():
             f"course/SYLLABUS.md lists fewer than 3 learning objectives for {chapter}"
 
 
+def test_the_syllabus_weeks_give_each_chapter_the_hours_of_the_readmes_chapter_table():
+    """The student time per chapter is an estimate stated twice (the README's chapter table,
+    the syllabus's weeks): the two must agree, and every chapter must have a week."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        readme = {f"ch{m.group(1)}": float(m.group(2)) for m in re.finditer(
+            r"^\| \[(0[1-8])\]\(tutorials/.*\| (\d+(?:\.\d+)?) h \|$", fh.read(), re.M)}
+    with open(build_html.SYLLABUS, encoding="utf-8") as fh:
+        weeks = fh.read().split("## The weeks", 1)[1].split("\n## ", 1)[0]
+    planned = {}
+    for row in re.findall(r"^\| \d+ \|.*$", weeks, re.M):
+        for chapter, hours in re.findall(r"(ch0[1-8])[^:|]*: (\d+(?:\.\d+)?) h", row.split("|")[4]):
+            planned[chapter] = planned.get(chapter, 0.0) + float(hours)
+    assert set(readme) == set(ms.chapter_notebooks()), sorted(readme)
+    assert planned == readme, (planned, readme)
+
+
 def test_the_student_pages_link_the_chapters_and_show_no_answers():
     pytest.importorskip("nbconvert")
     pages = build_html.student_pages()       # raises when a page shows a solution or answer
