@@ -11,6 +11,7 @@ RUNS   ?=
 DIR    ?= student
 FLAGS  ?=
 CH     ?=
+KEY    ?=
 UNIT   ?=
 SUBMISSIONS ?=
 GRADES ?= grades
@@ -108,16 +109,19 @@ grade-class: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade-class: give SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
 	$(PY) course/grade_class.py $(SUBMISSIONS) $(CH) --out $(GRADES) --jobs $(JOBS) $(if $(UNIT),--unit) $(FLAGS)
 
-## make html: execute every chapter into html/ with an index page (installs nbconvert, ipykernel on first use)
+## make html [KEY=1]: the student edition's chapters (no solutions, no answers) into html/student/,
+## to publish; KEY=1: the answer key (the reference, executed) into html/answer-key/, not to publish
+## (installs nbconvert, ipykernel on first use)
 html: $(VENV)/.nbconvert
-	$(PY) course/build_html.py --out html
+	$(PY) course/build_html.py --out html $(if $(KEY),--key)
 
 $(VENV)/.nbconvert: $(STAMP)
 	$(PY) -m pip install --quiet nbconvert ipykernel
 	touch $@
 
-## make clean: the virtual environments, caches and html/; in OUT, only the files minregion
+## make clean: the virtual environments and caches; in OUT and html/, only the files minregion
 ## wrote there and nobody changed since (its manifests list them)
 clean:
 	$(PYTHON) minregion/reproduce/outputs.py clean $(OUT)
-	rm -rf $(VENV) .venv-min .pytest_cache html
+	$(PYTHON) minregion/reproduce/outputs.py clean html
+	rm -rf $(VENV) .venv-min .pytest_cache

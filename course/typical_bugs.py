@@ -7,6 +7,12 @@ top of the function). ``tests/test_course.py`` proves, in the main suite, that e
 its own chapter's unit tests and every rewrite passes the chapter's tests that call its
 function by name (``course/bug_plugin.py`` runs them, one pytest process for many blanks).
 A lecturer may add the bugs met in a class: the proof then covers them too.
+
+``NOTEBOOK_BUGS[id]`` and ``NOTEBOOK_REWRITES[id]`` do the same for notebook exercises, in
+the same forms (the code at the top level of the cell): the test runs the exercise's
+notebook with the grader (``course/grade_notebook.py``) from its first cell to the exercise's
+check (the code cells after it, up to the next text cell), the reference standing in every
+other exercise; every bug must fail its exercise and every rewrite pass it.
 """
 import textwrap
 
@@ -333,6 +339,41 @@ REWRITES = {
             layers, wcache = weight_map_forward(params, sigma, lo, hi)
             loss, wgrads = raw_loss_and_grads(layers, X, Y)
             grads = weight_map_backward(wgrads, wcache)
+        """,
+    },
+}
+
+NOTEBOOK_BUGS = {
+    "ex01_1": {
+        "exact slope equality (no tolerance)": [("jumps > slope_tol", "jumps > 0")],
+        "the distinct slopes counted (np.unique)": [
+            ("pieces_b = 1 + int(np.sum(jumps > slope_tol))", "pieces_b = len(np.unique(slopes))")],
+        "the rise without the run": [("np.diff(y_edges) / np.diff(edges)", "np.diff(y_edges)")],
+    },
+    "nb05_step": {
+        "no projection after the Adam step": [("project_params(params)\n", "")],
+        "the projection before the Adam step": [
+            ("opt.step([grads[k] for k in keys])\n    project_params(params)",
+             "project_params(params)\n    opt.step([grads[k] for k in keys])")],
+        "the MSE's gradient not given back its output axis": [("[:, None, :]", "")],
+    },
+}
+
+NOTEBOOK_REWRITES = {
+    "ex01_1": {
+        "slices and a generator": """
+            slopes = (y_edges[1:] - y_edges[:-1]) / (edges[1:] - edges[:-1])
+            tol = 1e-13 * np.abs(slopes).max()
+            pieces_b = 1 + sum(abs(b - a) > tol for a, b in zip(slopes[:-1], slopes[1:]))
+        """,
+    },
+    "nb05_step": {
+        "through constrained_loss_and_grads": """
+            def phase1_step(params, opt, keys, X, Y, sigma):
+                loss, grads = constrained_loss_and_grads(params, X, Y, sigma)
+                opt.step([grads[k] for k in keys])
+                project_params(params)
+                return loss, grads
         """,
     },
 }

@@ -30,6 +30,7 @@ COURSE = os.path.join(ROOT, "course")
 sys.path.insert(0, COURSE)
 sys.path.insert(0, os.path.join(ROOT, "tutorials"))
 import bug_plugin  # noqa: E402
+import build_html  # noqa: E402
 import check_order  # noqa: E402
 import grade  # noqa: E402
 import grade_class  # noqa: E402
@@ -563,6 +564,55 @@ def test_the_typical_bugs_name_only_package_blanks():
         sorted((set(tb.BUGS) | set(tb.REWRITES)) - ids)
 
 
+NOTEBOOK_VARIANTS = [(r, kind, name, v) for r in REGIONS if r.cell is not None
+                     for kind, table in (("bug", tb.NOTEBOOK_BUGS), ("rewrite", tb.NOTEBOOK_REWRITES))
+                     for name, v in table.get(r.id, {}).items()]
+
+
+def exercise_plan(region, code, root=ROOT):
+    """The grader's plan for one notebook exercise written as ``code``: the code cells of its
+    notebook up to its check (the code cells after it up to the next text cell or the next
+    exercise), the reference in every other exercise and as every exercise's fallback."""
+    cells = ms.read_notebook(os.path.join(root, region.path))["cells"]
+    mine = [r for r in REGIONS if r.path == region.path]
+    plan = []
+    for c, cell in enumerate(cells):
+        here = [r for r in mine if r.cell == c]
+        if c > region.cell and (here or cell["cell_type"] != "code"):
+            break
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines(keepends=True)
+        reference = "".join(ms.render(lines, here))
+        replace = {region.id: code} if region in here else {}
+        plan.append({"source": "".join(ms.render(lines, here, replace=replace)),
+                     "regions": [r.id for r in here], "blank": [], "fallback": reference})
+    return {"notebook": os.path.join(root, region.path), "cells": plan}
+
+
+@pytest.mark.parametrize("region, kind, name, variant", NOTEBOOK_VARIANTS,
+                         ids=[f"{r.id}-{k}-{n}" for r, k, n, _ in NOTEBOOK_VARIANTS])
+def test_each_notebook_typical_bug_fails_its_exercise_and_its_rewrites_pass(region, kind, name,
+                                                                            variant):
+    cells = ms.read_notebook(os.path.join(ROOT, region.path))["cells"]
+    lines = "".join(cells[region.cell]["source"]).splitlines(keepends=True)
+    code = tb.variant_lines(region.body(lines), variant, region.indent)
+    results, problem = grade.run_notebook(ROOT, exercise_plan(region, code))
+    outcome, message = results.get(region.id, ("missing", problem))
+    if kind == "bug":
+        assert outcome == "failed", f"{region.id}: the bug '{name}' passes its exercise's check"
+    else:
+        assert outcome == "passed", f"{region.id}: the rewrite '{name}' is rejected: {message}"
+
+
+def test_the_notebook_typical_bugs_name_notebook_exercises_with_bugs_and_rewrites():
+    ids = {r.id for r in REGIONS if r.cell is not None}
+    assert set(tb.NOTEBOOK_BUGS) <= ids and set(tb.NOTEBOOK_REWRITES) <= ids, \
+        sorted((set(tb.NOTEBOOK_BUGS) | set(tb.NOTEBOOK_REWRITES)) - ids)
+    assert set(tb.NOTEBOOK_BUGS) == set(tb.NOTEBOOK_REWRITES), \
+        "every exercise with typical bugs has a rewrite too (a check that rejects all fails)"
+
+
 def test_a_later_chapters_blanks_never_break_an_earlier_chapters_unit_tests():
     """A student on chapter k has not written the blanks of chapters k .. 8 yet: the unit
     tests of chapters 1 .. k-1 must pass all the same (course/check_order.py also runs the
@@ -957,3 +1007,63 @@ def test_notebook_exercises_are_graded_one_by_one_in_a_class(tmp_path):
                      r"line \d+\): failed: AssertionError at line \d+", feedback), feedback
     assert re.search(r"- `ex03_3` \([^)]*\): blank left", feedback), feedback
     assert re.search(r"- `ex03_5` \([^)]*\): passed", feedback), feedback
+
+
+# --- (f) the published pages: the student edition, without solutions or answers --------------
+
+def test_the_student_notebooks_to_publish_hold_no_solution_and_no_answer():
+    """What ``make html`` renders (the student edition's notebooks) shows no solution marker,
+    no line of a solution region and no sentence of a prose answer, while the reference, put
+    through the same search, shows most of them (the search can fail)."""
+    hidden = build_html.secrets()
+    for name, text in build_html.student_notebooks().items():
+        assert not build_html.leaks(text, hidden[name], page=False), name
+        reference = ms.render_notebook(f"tutorials/{name}", REGIONS, set(), True)
+        found = build_html.leaks(reference, hidden[name], page=False)
+        assert len(found) >= 0.9 * len(hidden[name]) > 0, (name, len(found), len(hidden[name]))
+
+
+def test_every_chapter_has_learning_objectives_in_the_syllabus():
+    goals = build_html.objectives()
+    for chapter in ms.chapter_notebooks():
+        assert len(goals.get(chapter, ("", []))[1]) >= 3, \
+            f"course/SYLLABUS.md lists fewer than 3 learning objectives for {chapter}"
+
+
+def test_the_syllabus_weeks_give_each_chapter_the_hours_of_the_readmes_chapter_table():
+    """The student time per chapter is an estimate stated twice (the README's chapter table,
+    the syllabus's weeks): the two must agree, and every chapter must have a week."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+        readme = {f"ch{m.group(1)}": float(m.group(2)) for m in re.finditer(
+            r"^\| \[(0[1-8])\]\(tutorials/.*\| (\d+(?:\.\d+)?) h \|$", fh.read(), re.M)}
+    with open(build_html.SYLLABUS, encoding="utf-8") as fh:
+        weeks = fh.read().split("## The weeks", 1)[1].split("\n## ", 1)[0]
+    planned = {}
+    for row in re.findall(r"^\| \d+ \|.*$", weeks, re.M):
+        for chapter, hours in re.findall(r"(ch0[1-8])[^:|]*: (\d+(?:\.\d+)?) h", row.split("|")[4]):
+            planned[chapter] = planned.get(chapter, 0.0) + float(hours)
+    assert set(readme) == set(ms.chapter_notebooks()), sorted(readme)
+    assert planned == readme, (planned, readme)
+
+
+def test_the_student_pages_link_the_chapters_and_show_no_answers():
+    pytest.importorskip("nbconvert")
+    pages = build_html.student_pages()       # raises when a page shows a solution or answer
+    hidden = build_html.secrets()
+    names = sorted(build_html.student_notebooks())
+    assert sorted(pages) == sorted([n[:-6] + ".html" for n in names] + ["index.html"])
+    for k, name in enumerate(names):
+        page = pages[name[:-6] + ".html"]
+        assert not build_html.leaks(page, hidden[name]) and "NotImplementedError" in page
+        assert 'href="index.html"' in page and "After this chapter you can" in page
+        if k:
+            assert f'href="{names[k - 1][:-6]}.html"' in page, name
+        if k + 1 < len(names):
+            assert f'href="{names[k + 1][:-6]}.html"' in page, name
+        assert f'href="{name[:-6]}.html"' in pages["index.html"]
+    from nbconvert import HTMLExporter
+    import nbformat
+    name = names[0]
+    reference = ms.render_notebook(f"tutorials/{name}", REGIONS, set(), True)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.reads(reference, as_version=4))
+    assert len(build_html.leaks(body, hidden[name])) >= 0.9 * len(hidden[name])
