@@ -183,6 +183,10 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     doubtful = spread_over_cells(unsure & seam if exact else unsure, st, P, w).any(axis=1)
     if not exact:
         doubtful |= hidden_dips(cut, ends, sizes, W, b, measured)
+        for view, e, is_end in ((right, 0, at_lo), (left, -1, at_hi)):
+            if view is not None and is_end:      # the same at lo and hi: a zero outside
+                sure, on = SURE_TOUCH * view.terms[e], cut.on[e]     # by rounding
+                doubtful[e] |= np.any(on & (view.high[e] < -sure) | ~on & (view.low[e] > sure))
     return Dips(touch=touch_cells, touched=touched, doubtful=doubtful,
                 fragile=spread_over_cells(unsure & ~seam, st, P, w).any(axis=1))
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dips import find_dips
-from .narrow import place_cells
+from .narrow import coinciding, place_cells
 from .sizes import measure_sizes, read_ends
 
 
@@ -61,7 +61,7 @@ def mark_layer(p, cut, W, b, k, touches=True):
     2. ``dips.find_dips``: absorb the slivers (count the touches as on), and flag what
        float64 cannot decide;
     3. ``narrow.place_cells``: flat preactivations, and cells no wider than the possible
-       errors of their ends.
+       errors of their ends; ``narrow.coinciding``: zeros float64 merged with a breakpoint.
 
     p : regions.Cells before the layer (P cells), with ``p.marks``
     cut : regions.Cut, the cut of ``regions.split_at_zeros`` (P' new cells)
@@ -76,6 +76,8 @@ def mark_layer(p, cut, W, b, k, touches=True):
     counted = cut.on | dips.touch if dips.touched.any() else cut.on
     doubtful_before, fragile_before = np.take(m.doubtful, parent), np.take(m.fragile, parent)
     doubtful = dips.doubtful | placed.narrow | (placed.flat & (not exact))
+    if not exact:
+        doubtful |= coinciding(p, cut, counted, W, b)
     fragile = dips.fragile | placed.flat
     since = np.take(m.since, parent)
     since[(doubtful | fragile) & ~(doubtful_before | fragile_before)] = k
