@@ -268,7 +268,7 @@ def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=Tru
             marks = float64.mark_layer(p, cut, W, b, k, touches)   # touches, doubts ...
             p = Cells(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
             k += 1
-            if len(p) > CHUNK_CELLS and k < len(layers) - 1:
+            if len(p) > CHUNK_CELLS and k < len(layers) - 1 and not exact:  # windows: small
                 p, right = split_in_two(p)
                 stack.append((k, right))             # waits until the left half is done
         yield p

@@ -216,3 +216,18 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     doubtful[k - 1] = True
     doubtful[k] = True
     return doubtful
+
+
+def lost_at_ends(on, z, terms, at_lo, at_hi):
+    """A zero that float64 rounded outside [lo, hi] leaves a cell at lo or hi that it does
+    not see. Against the exact preactivations at lo and hi (``z``, ``terms`` (2, w)
+    Fractions): a neuron on in the first (last) cell whose exact value there is below
+    zero beyond a touch, or off with an exact value above zero. ``on`` (P', w) ->
+    (P',) bool, the first or last cell when so (doubtful: settled exactly)."""
+    out = np.zeros(len(on), bool)
+    for e, is_end in ((0, at_lo), (1, at_hi)):
+        if is_end:
+            cell = on[-e]
+            dip = (z[e] < 0) & (-z[e] > TOUCH * terms[e])
+            out[-e] |= bool(np.any(cell & dip | ~cell & (z[e] > 0)))
+    return out

@@ -1,11 +1,13 @@
 """What the guard keeps about every cell, layer after layer (:class:`CellMarks`), and
 how a chunk of cells is cut in two at a seam."""
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
-from .dips import find_dips
-from .narrow import place_cells
+from .arithmetic import as_exact
+from .dips import find_dips, lost_at_ends
+from .narrow import coinciding, place_cells
 from .sizes import measure_sizes, read_ends
 
 
@@ -27,6 +29,7 @@ class CellMarks:
         (-1 for breakpoints of earlier layers and the ends)
     end, end_scale : (w,) value and scale of the preactivations at the right end
     at_lo, at_hi : whether the ends are lo and hi (else they are seams between chunks)
+    exact_ends : (2, w) Fractions, the exact preactivations at lo and hi (float64 only)
     """
     counted: np.ndarray
     touched: np.ndarray
@@ -40,6 +43,7 @@ class CellMarks:
     end_scale: np.ndarray
     at_lo: bool = True
     at_hi: bool = True
+    exact_ends: np.ndarray = None
 
 
 def start_marks(b, exact, at_lo, at_hi):
@@ -61,7 +65,7 @@ def mark_layer(p, cut, W, b, k, touches=True):
     2. ``dips.find_dips``: absorb the slivers (count the touches as on), and flag what
        float64 cannot decide;
     3. ``narrow.place_cells``: flat preactivations, and cells no wider than the possible
-       errors of their ends.
+       errors of their ends; ``narrow.coinciding``: zeros float64 merged with a breakpoint.
 
     p : regions.Cells before the layer (P cells), with ``p.marks``
     cut : regions.Cut, the cut of ``regions.split_at_zeros`` (P' new cells)
@@ -76,6 +80,11 @@ def mark_layer(p, cut, W, b, k, touches=True):
     counted = cut.on | dips.touch if dips.touched.any() else cut.on
     doubtful_before, fragile_before = np.take(m.doubtful, parent), np.take(m.fragile, parent)
     doubtful = dips.doubtful | placed.narrow | (placed.flat & (not exact))
+    z_ends = None
+    if not exact:
+        doubtful |= coinciding(p, cut, counted, W, b)
+        z_ends, terms = exact_at_ends(p, W, b, k)
+        doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
     fragile = dips.fragile | placed.flat
     since = np.take(m.since, parent)
     since[(doubtful | fragile) & ~(doubtful_before | fragile_before)] = k
@@ -85,7 +94,19 @@ def mark_layer(p, cut, W, b, k, touches=True):
         touched=np.take(m.touched, parent) | dips.touched, scale=sizes.scale,
         error=placed.error, doubtful=doubtful_before | doubtful,
         fragile=fragile_before | fragile, since=since, made_by=cut.made_by,
-        end=ends.z_end, end_scale=sizes.scale_end, at_lo=m.at_lo, at_hi=m.at_hi)
+        end=ends.z_end, end_scale=sizes.scale_end, at_lo=m.at_lo, at_hi=m.at_hi,
+        exact_ends=z_ends)
+
+
+def exact_at_ends(p, W, b, k):
+    """The preactivations of layer k, ``(W, b)``, and their terms at lo and hi, exactly
+    (one point each, in Fractions) -> z, terms (2, w) object arrays."""
+    if k == 0:                                       # the input x itself, not rectified
+        h = np.array([[Fraction(p.xs[0])], [Fraction(p.xs[-1])]], dtype=object)
+    else:
+        h = np.maximum(p.marks.exact_ends, 0)
+    (W, b), = as_exact([(W, b)])
+    return h @ W.T + b, np.abs(h) @ np.abs(W).T + np.abs(b)
 
 
 def seam_cell(xs, m):
@@ -108,8 +129,10 @@ def split_marks(m, j, value_at_seam):
     left = CellMarks(**{n: cut(n, 0, j + 1) for n in names},
                      error=np.append(m.error[:j + 1], 0.0),
                      made_by=np.append(m.made_by[:j + 1], -1), end=value_at_seam,
-                     end_scale=m.scale[j], at_lo=m.at_lo, at_hi=False)
+                     end_scale=m.scale[j], at_lo=m.at_lo, at_hi=False,
+                     exact_ends=m.exact_ends)
     right = CellMarks(**{n: cut(n, j, None) for n in names}, error=error,
                       made_by=np.append(-1, m.made_by[j + 1:]), end=m.end,
-                      end_scale=m.end_scale, at_lo=False, at_hi=m.at_hi)
+                      end_scale=m.end_scale, at_lo=False, at_hi=m.at_hi,
+                      exact_ends=m.exact_ends)
     return left, right

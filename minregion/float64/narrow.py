@@ -63,3 +63,31 @@ def place_cells(cut, ends, sizes, W, touched):
         narrow &= ~touched
     return Placement(error, flat_cells, narrow)
 
+
+def coinciding(p, cut, counted, W, b):
+    """Breakpoints where float64 saw zeros coincide: a neuron of the layer switches at an
+    old breakpoint, or besides the one whose zero made a new one (``counted`` (P', w): its
+    states with the touches on; a touch is no switch). Its zero was computed within
+    rounding of the breakpoint, on the wrong side of it or merged with it: the exact
+    network may hold a cell there, narrower than a float spacing, that float64 lost.
+
+    Not at an old breakpoint where the neuron's preactivation is exactly 0 by its form:
+    no bias, and no weight on an input that is on on both sides (its only inputs are
+    switching there, so 0; a wave at its valley). ``p`` : regions.Cells before the layer,
+    ``(W, b)`` the layer. -> (P',) bool, the cells on both sides of such a breakpoint.
+    """
+    switched = counted[1:] != counted[:-1]                  # (P' - 1, w) at breakpoints 1..
+    made = cut.made_by[1:-1]
+    own = np.flatnonzero(made >= 0)
+    switched[own, made[own]] = False
+    j = np.flatnonzero(switched.any(axis=1)) + 1
+    j_old = j[cut.old[j]]
+    if len(j_old):
+        left, right = cut.parent[j_old - 1], cut.parent[j_old]
+        steady = p.on[left] & p.on[right]                    # (k, fan_in)
+        zero = ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)
+        switched[j_old - 1] &= ~zero
+        j = np.flatnonzero(switched.any(axis=1)) + 1
+    out = np.zeros(len(counted), bool)
+    out[j - 1] = out[j] = True
+    return out
