@@ -8,9 +8,9 @@
    (:mod:`minregion.reproduce.fast`) side by side, in both phases, and their ratio;
 2. the fast step's chunk size against R = 300 (how ``fast.CHUNK`` was chosen);
 3. NumPy's floor, timed in the same rounds: the step's matrix products plus its passes over
-   memory, each pass timed as one plain contiguous ``np.add`` of the same size;
+   memory, each pass timed as the cheapest one, ``a += 1.0`` in place on an array that size;
 4. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
-   required), float64 on the CPU, same network, data and Adam;
+   required), float64 on the CPU, same network, data and Adam (JAX on one thread);
 5. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
 6. the exact region count of a depth-20 construction;
 7. how ``--jobs`` scales: a reduced Table 1 with 1 worker and with one per core;
@@ -79,8 +79,9 @@ def floor(R):
     What any op-by-op NumPy step must do: the step's matrix products, as they are called
     (the 4x4 products forward, their transposes backward, the weight gradients), and its
     passes over the (c, 4, N) arrays (bias, ReLU mask, ReLU forward; mask and bias gradient
-    backward; the two outer products; the loss about 1.5 passes), each costed as one plain
-    contiguous ``np.add``. No Adam, no Python between the calls. Returns
+    backward; the two outer products; the loss about 1.5 passes), each costed as the
+    cheapest pass there is, ``a += 1.0`` in place on a contiguous array of that size (one
+    read, one write). No Adam, no Python between the calls. Returns
     ``(run(steps), products only(steps))``, to be timed beside the steps themselves.
     """
     c = min(fast.CHUNK, R)
@@ -107,19 +108,20 @@ def floor(R):
     def both(steps):
         products(steps)
         for _ in range(steps * chunks * passes):
-            np.add(h, dz, out=out)
+            np.add(out, 1.0, out=out)
     return both, products
 
 
 # --- the peers: only where installed -------------------------------------------------------
 
 def torch_peer(R):
-    """One batched PyTorch step function (float64, CPU), or None without PyTorch."""
+    """One batched PyTorch step function (float64, CPU, one thread), or None without PyTorch."""
     try:
         import torch
     except ImportError:
         return None
     torch.manual_seed(0)
+    torch.set_num_threads(1)                   # one thread, like NumPy's step
     x = torch.tensor(dense_points(N), dtype=torch.float64)[None, None, :]
     y = x[:, 0, :] ** 3
     params = []
@@ -145,7 +147,10 @@ def torch_peer(R):
 
 
 def jax_peer(R):
-    """One JAX step function (jit of vmap, float64, CPU), or None without JAX."""
+    """One JAX step function (jit of vmap, float64, CPU, one thread like NumPy's step), or
+    None without JAX."""
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                          "intra_op_parallelism_threads=1")
     try:
         import jax
         import jax.numpy as jnp
