@@ -76,7 +76,8 @@ test-min: .venv-min/.installed
 regions: $(STAMP)
 	$(PY) -m minregion regions --depth 12 --out $(OUT)
 
-## make bench: seconds per step, Table 1 wall time, and PyTorch where installed
+## make bench: readable and fast steps side by side, NumPy's floor, --jobs, Table 1 wall time;
+## PyTorch and JAX where installed
 bench: $(STAMP)
 	$(PY) benchmarks/bench_training.py
 

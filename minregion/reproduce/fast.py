@@ -7,20 +7,21 @@ region count is identical (``tests/test_fast.py`` checks ``np.array_equal`` over
 steps, both phases); it only removes work that NumPy would otherwise repeat:
 
 1. **ReLU against an array of zeros**, ``np.maximum(z, zeros, out=h)``: with a scalar ``0.0``
-   NumPy misses its fast loop (about 3x slower at this size);
+   NumPy misses its fast loop;
 2. **the 1-wide layers as broadcast products**: the first layer's ``W x`` and the last
    layer's ``W^T dout`` are outer products (one product per entry, so a broadcast ``*`` gives
-   the matmul's numbers at a third of its cost), and the first layer's input gradient,
-   which nothing uses, is not computed;
+   the matmul's numbers, several times faster than a matmul with an inner size of 1), and
+   the first layer's input gradient, which nothing uses, is not computed;
 3. **one flat buffer each** for the parameters, the gradients and Adam's two moments, the
    arrays of the network being views into them: Adam and the finiteness check are a dozen
    calls on one buffer instead of a dozen per array;
 4. **the runs axis in chunks** of :data:`CHUNK` runs, every intermediate array written into
    buffers allocated once: the working set stays in the cache, so a step of 300 runs costs
    per run what a step of 30 does (the chunk size is measured by ``make bench``);
-5. the constrained phase builds the weight map once per step (the region count of a step
-   and its loss use the same layers), and skips the gradients the map ignores (the input
-   weights and the hidden biases are fixed by the construction).
+5. the constrained phase allocates the weight map's layers once and rewrites only their
+   moving entries each step (:class:`WeightMap`; one build serves the step's region count and
+   its loss), and skips the gradients the map ignores (the input weights and the hidden
+   biases are fixed by the construction).
 
 A compiled framework fuses these passes into one kernel; NumPy cannot, which is why this is
 still slower than JAX (``docs/speed.md``).
@@ -39,7 +40,7 @@ from ..mlp import prepare_data
 from ..training import History, _check_step, every, record_regions
 
 STEPS = ("fast", "readable")    # the step the experiments run; "readable": minregion.training
-CHUNK = 16     # [choice] runs per chunk: measured by `make bench` (flat from 8 to 30 runs)
+CHUNK = 16     # [choice] runs per chunk, from `make bench`'s sweep (docs/speed.md)
 
 
 def check_step(step):
@@ -81,6 +82,7 @@ class FlatAdam:
         self._a, self._b = np.empty(size), np.empty(size)
 
     def step(self, p, g):
+        """One Adam update of ``p`` (P,) in place from ``g`` (P,)."""
         self.t += 1
         c1 = 1.0 - self.beta1 ** self.t
         c2 = 1.0 - self.beta2 ** self.t
