@@ -42,6 +42,10 @@ def run(*argv, timeout=300):
     (["reproduce", "--lr", "nan", "--tables", "3"], "lr must be > 0"),
     (["reproduce", "--protocol", "short"], "invalid choice"),
     (["calibrate", "--seeds", "21"], "--seeds: must be <= 20"),
+    (["reproduce", "--validation-seeds", "-1"], "--validation-seeds: must be >= 0"),
+    (["reproduce", "--validation-seeds", "100000000"], "--validation-seeds: must be <= 1,000"),
+    (["reproduce", "--seed", "1000", "--seeds", "2", "--validation-seeds", "1"],
+     "validation_seeds must differ"),
 ])
 def test_usage_errors_are_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:

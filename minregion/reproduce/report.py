@@ -4,6 +4,8 @@ import numpy as np
 
 from .experiments import METHODS, PRETRAINING, paper_cell
 
+UNLIKE = ("3",)   # tables whose setting does not reproduce the paper's baseline (docs/results.md)
+
 
 def _range(cell, stat):
     lo, hi = cell[f"{stat}_range"]
@@ -95,12 +97,17 @@ def claims(table, summary):
             ref = paper_cell(table, ours, tgt, stat)
             if ref is None:
                 continue
-            out.append(f"{tgt}: Theorem 3.1's {stat} is at or below the paper's ({ref:.2e}) "
-                       f"{holds_on(summary, lambda c: c[ours][tgt][stat] <= ref)}, within 2x "
-                       f"of it ([0.5x, 2x]) "
-                       f"{holds_on(summary, lambda c: ref / 2 <= c[ours][tgt][stat] <= 2 * ref)}; "
-                       f"Theorem 3.1 / paper "
-                       f"{over_seeds(summary, lambda c: c[ours][tgt][stat] / ref)}.")
+            if table in UNLIKE:
+                out.append(f"{tgt}: Theorem 3.1 / paper ({ref:.2e}) "
+                           f"{over_seeds(summary, lambda c: c[ours][tgt][stat] / ref)}; not "
+                           f"like for like: this table's baseline is not the paper's (below).")
+            else:
+                out.append(f"{tgt}: Theorem 3.1's {stat} is at or below the paper's ({ref:.2e}) "
+                           f"{holds_on(summary, lambda c: c[ours][tgt][stat] <= ref)}, within 2x "
+                           f"of it ([0.5x, 2x]) "
+                           f"{holds_on(summary, lambda c: ref / 2 <= c[ours][tgt][stat] <= 2 * ref)}; "
+                           f"Theorem 3.1 / paper "
+                           f"{over_seeds(summary, lambda c: c[ours][tgt][stat] / ref)}.")
             refk = paper_cell(table, base, tgt, stat)
             if stat == "min" and refk is not None:
                 out.append(f"{tgt}: Kaiming's minimum is within 2x of the paper's ([0.5x, 2x] of "

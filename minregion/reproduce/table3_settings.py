@@ -39,21 +39,22 @@ CHECKPOINTS = (250, 500, 1000, 1500, 3000)
 TARGETS = ("x^3", "x^11", "sin(x)", "tanh(3x)")
 METHODS = ("kaiming", "pretrain_theorem_3_1")
 NAMES = ("table3_settings.json", "table3_settings.md")
+PLAN = tuple(("kaiming", r) for r in READINGS) + (("pretrain_theorem_3_1", "grid"),)
 
 
 def reading_data(reading, seed, target, runs, n=10):
     """Training and test points of one reading: x, y (R, n); x_test, y_test (R, n)."""
+    if reading not in READINGS:
+        raise ValueError(f"reading must be one of {', '.join(READINGS)}; got {reading!r}")
     tgt = get_target(target)
     rng = np.random.default_rng([seed, 3, TARGETS.index(target), READINGS.index(reading)])
     if reading == "per-run":
         x, xt = sparse_points(rng, n, runs), sparse_points(rng, n, runs)
     elif reading == "shared":
         x, xt = (np.repeat(sparse_points(rng, n, 1), runs, axis=0) for _ in range(2))
-    elif reading == "grid":
+    else:                                                     # grid
         x = np.repeat(np.linspace(0.0, 1.0, n)[None], runs, axis=0)
         xt = np.repeat(sparse_points(rng, n, 1), runs, axis=0)
-    else:
-        raise ValueError(f"reading must be one of {', '.join(READINGS)}; got {reading!r}")
     return x, tgt.f(x), xt, tgt.f(xt)
 
 
@@ -87,24 +88,23 @@ def settings_block(reading, seed, target, method, runs=30, checkpoints=CHECKPOIN
     return dict(reading=reading, seed=seed, target=target, method=method, test=test)
 
 
-def run_settings(seeds=SEEDS, runs=30, jobs=1, progress=print, methods=METHODS):
-    """Every block; returns ``{method: {reading: {target: {"at": [median min per checkpoint],
-    "best": median of the best-step minimum}}}}`` with the paper's numbers."""
-    blocks = [(r, s, t, m, runs) for m in methods for r in READINGS for t in TARGETS
-              for s in seeds]
+def run_settings(seeds=SEEDS, runs=30, jobs=1, progress=print, plan=PLAN):
+    """Every block of the ``plan`` (pairs of method and reading); returns ``{"cells":
+    {method: {reading: {target: {"at": [median min per checkpoint], "best": median of the
+    best-step minimum}}}}}`` with the paper's numbers."""
+    blocks = [(r, s, t, m, runs) for m, r in plan for t in TARGETS for s in seeds]
     done = run_blocks(settings_block, blocks, jobs,
                       lambda b: f"{b['method']} {b['reading']} {b['target']} seed {b['seed']}",
                       progress=progress)
     out = dict(seeds=list(seeds), runs=runs, checkpoints=list(CHECKPOINTS), cells={},
-               paper={m: {t: paper_cell("3", m, t, "min") for t in TARGETS} for m in methods})
-    for m in methods:
-        for r in READINGS:
-            for t in TARGETS:
-                mine = [np.array(b["test"]) for b in done
-                        if (b["method"], b["reading"], b["target"]) == (m, r, t)]  # (C, R) each
-                out["cells"].setdefault(m, {}).setdefault(r, {})[t] = dict(
-                    at=np.median([a.min(axis=1) for a in mine], axis=0).tolist(),
-                    best=float(np.median([a.min(axis=0).min() for a in mine])))
+               paper={m: {t: paper_cell("3", m, t, "min") for t in TARGETS} for m, _ in plan})
+    for m, r in plan:
+        for t in TARGETS:
+            mine = [np.array(b["test"]) for b in done
+                    if (b["method"], b["reading"], b["target"]) == (m, r, t)]  # (C, R) each
+            out["cells"].setdefault(m, {}).setdefault(r, {})[t] = dict(
+                at=np.median([a.min(axis=1) for a in mine], axis=0).tolist(),
+                best=float(np.median([a.min(axis=0).min() for a in mine])))
     return out
 
 
@@ -116,7 +116,7 @@ def format_settings(res):
     for m in res["paper"]:
         head = ["reading", "target"] + [f"T = {c}" for c in res["checkpoints"]] + ["best step"]
         lines += [f"**{m}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for r in READINGS:
+        for r in res["cells"][m]:
             for t in TARGETS:
                 cell, ref = res["cells"][m][r][t], res["paper"][m][t]
                 row = [r, t] + [f"{v / ref:.2g}" for v in cell["at"]] + [f"{cell['best'] / ref:.2g}"]
@@ -130,14 +130,10 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help=f"how many of {SEEDS}")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated")
     parser.add_argument("--out", default="results")
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= len(SEEDS):
         parser.error(f"argument --seeds: must be in [1, {len(SEEDS)}]; got {args.seeds}")
-    methods = [m for m in args.methods.split(",") if m]
-    if not methods or any(m not in METHODS for m in methods):
-        parser.error(f"argument --methods: choose from {', '.join(METHODS)}; got {args.methods!r}")
     if args.runs < 1 or args.jobs < 1:
         parser.error(f"arguments --runs and --jobs must be >= 1; got {args.runs}, {args.jobs}")
     output = Output(args.out, "table3-settings")
@@ -145,7 +141,7 @@ def main(argv=None):
         output.prepare(NAMES)
     except OutputError as err:
         parser.error(str(err))
-    res = run_settings(SEEDS[: args.seeds], args.runs, args.jobs, methods=methods)
+    res = run_settings(SEEDS[: args.seeds], args.runs, args.jobs)
     text = format_settings(res)
     with output.staging() as folder:
         with open(os.path.join(folder, NAMES[0]), "w") as fh:
