@@ -21,7 +21,7 @@ export MPLBACKEND := Agg
 # Tables 1-3 use 30 runs per cell and the extensions 8, unless RUNS is given
 TABLE_ARGS := --tables 1,2,3,ext $(if $(QUICK),--quick) $(if $(RUNS),--runs $(RUNS))
 
-.PHONY: reproduce table3-settings docs docs-data reproduce-long reproduce-cosine depth calibrate test test-min regions bench tutorials notebooks student grade grade-class html clean
+.PHONY: reproduce table3-settings docs docs-data reproduce-long reproduce-cosine depth calibrate test test-min regions bench tutorials notebooks student grade grade-class capstone-reference html clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -122,6 +122,11 @@ grade: $(STAMP)
 grade-class: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade-class: give SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
 	$(PY) course/grade_class.py $(SUBMISSIONS) $(CH) --out $(GRADES) --jobs $(JOBS) $(if $(UNIT),--unit) $(FLAGS)
+
+## make capstone-reference: the reference's Table 1 under the capstone's protocols, into
+## course/capstone_reference.json (shipped in the student edition; make test checks it)
+capstone-reference: $(STAMP)
+	$(PY) course/capstone.py --write-reference
 
 ## make html [KEY=1]: the student edition's chapters (no solutions, no answers) into html/student/,
 ## to publish; KEY=1: the answer key (the reference, executed) into html/answer-key/, not to publish

@@ -30,7 +30,8 @@ Markdown cells whose first line is ``<!-- SOLUTION -->`` (prose answers) become 
 and the answers themselves go to ``answers/chNN.md`` only when asked (``--answers``, or later
 ``--release-answers``). Notebooks are written without outputs. The tree holds the package,
 ``tests/`` (without the course's own tests), ``tutorials/``, ``docs/``, ``pyproject.toml``,
-``requirements.txt``, ``LICENSE``, the student's grader (``course/grade*.py``), the student's
+``requirements.txt``, ``LICENSE``, the student's grader (``course/grade*.py``), the capstone
+(``course/capstone.py`` and the reference's numbers for it), the student's
 ``README.md`` and ``Makefile`` (``course/student_README.md`` and ``course/student.mk``), and
 ``course/edition.json``: the regions of this edition and every file written.
 
@@ -88,6 +89,8 @@ COPIED = {"docs": "docs", "pyproject.toml": "pyproject.toml",
           "tutorials/run.py": "tutorials/run.py", "course/grade.py": "course/grade.py",
           "course/grade_plugin.py": "course/grade_plugin.py",
           "course/grade_notebook.py": "course/grade_notebook.py",
+          "course/capstone.py": "course/capstone.py",
+          "course/capstone_reference.json": "course/capstone_reference.json",
           "course/student_README.md": "README.md", "course/student.mk": "Makefile"}
 COURSE_TESTS = ("test_course.py",)        # the course's own tests stay in the reference
 WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")

@@ -5,6 +5,7 @@
 #   make grade         one table: chapter | blanks left | tests passed | failed | exercises
 #   make grade CH=ch03 the same for one chapter (or several: CH="ch02 ch03")
 #   make grade UNIT=1  the unit tests only (seconds), without the notebooks
+#   make capstone      once chapters 1-5 are written: the paper's Table 1 on your code
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,9 +13,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CH     ?=
 UNIT   ?=
+PROTOCOL ?=
 export MPLBACKEND := Agg
 
-.PHONY: test grade tutorials notebooks clean
+.PHONY: test grade capstone tutorials notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +33,11 @@ test: $(STAMP)
 ## one, chapter by chapter (each test and notebook cell may run 120 s)
 grade: $(STAMP)
 	$(PY) course/grade.py $(CH) $(if $(UNIT),--unit)
+
+## make capstone [PROTOCOL=test]: the paper's Table 1 on your own code (about a minute), beside
+## the reference edition's numbers and the paper's, and whether your code reproduces the reference
+capstone: $(STAMP)
+	$(PY) course/capstone.py $(if $(PROTOCOL),--protocol $(PROTOCOL))
 
 ## make tutorials: run every notebook headless, figures to tutorials/figures/
 tutorials: $(STAMP)

@@ -10,6 +10,7 @@ These tests build trees in temporary folders (``course/make_student.py``) and ru
 """
 import ast
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -31,6 +32,7 @@ sys.path.insert(0, COURSE)
 sys.path.insert(0, os.path.join(ROOT, "tutorials"))
 import bug_plugin  # noqa: E402
 import build_html  # noqa: E402
+import capstone  # noqa: E402
 import check_order  # noqa: E402
 import grade  # noqa: E402
 import grade_class  # noqa: E402
@@ -1067,3 +1069,47 @@ def test_the_student_pages_link_the_chapters_and_show_no_answers():
     reference = ms.render_notebook(f"tutorials/{name}", REGIONS, set(), True)
     body, _ = HTMLExporter().from_notebook_node(nbformat.reads(reference, as_version=4))
     assert len(build_html.leaks(body, hidden[name])) >= 0.9 * len(hidden[name])
+
+
+# --- (g) the capstone: Table 1 on the student's own code -------------------------------------
+
+def test_the_shipped_capstone_numbers_are_the_references():
+    """course/capstone_reference.json holds what ``make capstone-reference`` writes: its
+    ``test`` protocol, run again now, agrees (bit for bit on the machine that wrote it), and
+    both protocols are the script's."""
+    with open(capstone.REFERENCE, encoding="utf-8") as fh:
+        shipped = json.load(fh)
+    assert set(shipped["protocols"]) == set(capstone.PROTOCOLS)
+    for name, entry in shipped["protocols"].items():
+        assert entry["config"] == json.loads(json.dumps(
+            dataclasses.asdict(capstone.config(name)))), f"{name}: make capstone-reference"
+        assert len(entry["cells"]) == 2 and all(len(c) == 5 for c in entry["cells"].values())
+    now = capstone.run_table("test", progress=lambda line: None)
+    kind, why = capstone.verdict(now, shipped["protocols"]["test"]["cells"])
+    assert kind != "does not reproduce", f"run make capstone-reference: {why}"
+
+
+def _capstone(tree):
+    done = subprocess.run([sys.executable, "course/capstone.py", "--protocol", "test"],
+                          cwd=tree, env=_env(tree), capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_capstone_runs_in_a_student_tree_filled_with_the_answer_key(tmp_path):
+    """Filled with the answer key, the student's tree reproduces the reference (bit for bit
+    where the reference numbers were written); with a typical bug it does not, and names the
+    cell; with a blank left it names the blank."""
+    with open(capstone.REFERENCE, encoding="utf-8") as fh:
+        shipped = json.load(fh)["protocols"]["test"]["cells"]
+    here, _ = capstone.verdict(capstone.run_table("test", progress=lambda line: None), shipped)
+    code, out = _capstone(filled_tree(str(tmp_path / "key")))
+    assert code == 0 and f"reproduces the reference: {here.upper()}" in out, out[-3000:]
+    assert "Pretraining + Theorem 3.1" in out and "paper" in out
+    solution = [r for r in PACKAGE_BLANKS if r.id == "dense_backward"][0]
+    lines = ms.read_lines(os.path.join(ROOT, solution.path))
+    bug = tb.variant_lines(solution.body(lines), tb.BUGS["dense_backward"]["db the mean, not the sum"],
+                           solution.indent)
+    code, out = _capstone(filled_tree(str(tmp_path / "bug"), {"dense_backward": bug}))
+    assert code == 1 and "DOES NOT REPRODUCE" in out and "Kaiming init" in out, out[-3000:]
+    code, out = _capstone(filled_tree(str(tmp_path / "blank"), {"adam_step": None}))
+    assert code == 1 and "adam_step" in out and "Table 1" not in out, out[-3000:]

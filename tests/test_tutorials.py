@@ -15,6 +15,7 @@ sys.path.insert(0, TUTORIALS)
 from run import figure_name, notebooks, run_notebook  # noqa: E402
 
 NOTEBOOKS = notebooks()
+AUTORELOAD = ("%load_ext autoreload", "%autoreload 2")   # a student may uncomment these
 
 
 def _param(path):
@@ -37,7 +38,8 @@ def test_notebook_is_committed_without_outputs_and_magics(path):
         assert cell.get("outputs", []) == [], f"code cell {k + 1} carries outputs"
         assert cell.get("execution_count") is None, f"code cell {k + 1} has an execution count"
         for line in "".join(cell["source"]).splitlines():
-            assert not line.lstrip().startswith(("%", "!")), f"magic or shell line: {line}"
+            assert not line.lstrip().startswith(("%", "!")) or \
+                line.strip() in AUTORELOAD, f"magic or shell line: {line}"
         assert "np.random.seed" not in "".join(cell["source"]), "pass an rng, never seed globally"
 
 
@@ -97,3 +99,17 @@ def test_a_file_of_a_figures_name_that_the_runner_did_not_write_is_left_alone(tm
     (changed / "99_tiny_new.png").write_bytes(b"edited")
     run_notebook(_tiny_notebook(tmp_path / "99_tiny.ipynb", "other"), figures=str(changed))
     assert (changed / "99_tiny_new.png").read_bytes() == b"edited"
+
+
+@pytest.mark.house
+@pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
+def test_autoreload_is_offered_and_skipped_outside_jupyter(path):
+    """Each notebook's first code cell offers ``%autoreload`` (commented out), and a notebook
+    with it switched on still runs headless (the magic lines are skipped)."""
+    from run import without_magics
+    with open(path) as fh:
+        first = next("".join(c["source"]) for c in json.load(fh)["cells"]
+                     if c["cell_type"] == "code")
+    assert all(f"# {line}" in first for line in AUTORELOAD), "no commented %autoreload"
+    on = first.replace("# %", "%")
+    compile(without_magics(on), "cell", "exec")

@@ -10,7 +10,8 @@ and closed: as ``DIR/<notebook>_<label>.png`` when the figure has a label
 figures of its earlier runs that it no longer makes are removed. The folder's manifest
 (``minregion.reproduce.outputs``) lists every figure written here: only a listed figure
 that nobody changed since is overwritten or removed; a file of a figure's name that this
-script did not write is left alone, and the figure is not saved (a note says so). A
+script did not write is left alone, and the figure is not saved (a note says so). IPython's
+``%`` lines (``%autoreload``) are skipped. A
 failing cell (a failed self-check is an ``AssertionError``) stops with the notebook name,
 the cell number and the line that failed. The tests use :func:`run_notebook` too.
 """
@@ -26,6 +27,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
 
 
 def notebooks():
@@ -61,6 +63,12 @@ def _failing_line(err, filename, source):
     return ""
 
 
+def without_magics(source):
+    """IPython's ``%`` and ``!`` lines (``%autoreload 2``, say) become comments: they mean
+    nothing outside Jupyter."""
+    return MAGIC.sub(lambda m: f"{m.group(1)}pass  # {m.group(2)}", source)
+
+
 def run_notebook(path, figures=None, quiet=True):
     """Execute a notebook's code cells; return the text it printed.
 
@@ -85,7 +93,7 @@ def run_notebook(path, figures=None, quiet=True):
             filename = f"{name}[cell {k}]"
             try:
                 with contextlib.redirect_stdout(stream):
-                    exec(compile(source, filename, "exec"), namespace)
+                    exec(compile(without_magics(source), filename, "exec"), namespace)
             except Exception as err:
                 where = _failing_line(err, filename, source)
                 raise RuntimeError(f"{name}: code cell {k} failed{where}: {type(err).__name__}: "
