@@ -20,7 +20,7 @@ import numpy as np
 from minregion.construction import triangle_network
 
 KINDS = ("near 1", "near 0", "mixed")
-FAR = 100.0        # |lo| <= FAR (hi - lo): how far from 0 an interval lies, in its widths
+FAR = 1.0          # |lo| <= FAR (hi - lo): how far from 0 an interval lies, in its widths
 
 
 def peaks(rng, kind, n):
