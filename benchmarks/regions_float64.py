@@ -6,6 +6,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
+    python benchmarks/regions_float64.py profile 20    # where the time of that count goes (section 6)
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
     python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)
     python benchmarks/regions_float64.py exact --depths 1-8,12   # ... at the paper's depths
@@ -265,6 +266,39 @@ print(best, report.pieces)
 """
 
 
+def profile(d):
+    """Where the time of the depth-d count (as :func:`depth`) goes: the share of the
+    algorithm (regions.py: the cut, the grouping and the merge) and of the guard's steps
+    (float64/: sizes, dips, narrow, the exact recounts, the counting), from cProfile's
+    cumulative times of one count (after one count to warm up)."""
+    import cProfile
+    import pstats
+    layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
+    run(NEW, layers)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run(NEW, layers)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    cumulative = {}
+    for (path, _, name), (_, _, _, cum, _) in stats.items():
+        key = f"{os.path.basename(path)}:{name}"
+        cumulative[key] = cumulative.get(key, 0.0) + cum
+    total = cumulative["regions.py:region_report"]
+    exact = cumulative.get("regions.py:exact_window", 0.0)
+    parts = [("the whole count", total),
+             ("the cut (regions.split_at_zeros), float64 and exact", cumulative["regions.py:split_at_zeros"]),
+             ("the guard's marks per layer (marks.mark_layer), float64 and exact", cumulative["marks.py:mark_layer"]),
+             ("  step 1, sizes (sizes.measure_sizes)", cumulative["sizes.py:measure_sizes"]),
+             ("  step 2, dips (dips.find_dips)", cumulative["dips.py:find_dips"]),
+             ("  step 3, narrow cells (narrow.place_cells)", cumulative["narrow.py:place_cells"]),
+             ("the exact recounts (regions.exact_window)", exact),
+             ("grouping and merging (regions.regions_and_pieces)", cumulative["regions.py:regions_and_pieces"])]
+    print(f"depth {d}, one count under cProfile (slower than without it):")
+    for label, t in parts:
+        print(f"  {label:68s} {t:6.2f} s  {100 * t / total:5.1f} %")
+
+
 def against(d, other, rounds):
     """The depth-d count (as :func:`depth`) timed in this checkout and in ``other`` in turn,
     each in a fresh process (best of two counts), ``rounds`` times: the best of each."""
@@ -349,7 +383,7 @@ def small(old=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small",
-                                         "exact", "fuzz"])
+                                         "exact", "fuzz", "profile"])
     parser.add_argument("d", nargs="?", type=int, default=20)
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
@@ -371,6 +405,8 @@ def main():
         small(old)
     elif args.what == "exact":
         exact_against_float64(args.depths)
+    elif args.what == "profile":
+        profile(args.d)
     elif args.what == "fuzz":
         fuzz(args.d, args.seed, args.far)
     elif args.against:
