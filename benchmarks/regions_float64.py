@@ -6,8 +6,12 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
+    python benchmarks/regions_float64.py profile 20    # where the time of that count goes (section 6)
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
     python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)
+    python benchmarks/regions_float64.py exact --depths 1-8,12   # ... at the paper's depths
+    python benchmarks/regions_float64.py fuzz 100      # 100 members of each family near 0 and 1 (section 5)
+    python benchmarks/regions_float64.py fuzz 100 --far 10000   # ... on intervals further from 0
     /usr/bin/time -v python benchmarks/regions_float64.py depth 24    # ... with its peak memory
     python benchmarks/regions_float64.py depth 20 --against DIR --rounds 5
         # this checkout against another one (``git worktree add DIR REV``), alternating
@@ -172,6 +176,32 @@ def families(old=None):
     tally("far and narrow intervals", rows)
 
 
+def fuzz(n, seed=0, far=None):
+    """``n`` members of each family of tests/families.py (peaks near 1, near 0, mixed),
+    each counted on its own interval and on a very wide one, against exact counts."""
+    import families
+    far = families.FAR if far is None else far
+    for kind in families.KINDS:
+        rng, rows, seconds = np.random.default_rng(seed), [], 0.0
+        for _ in range(n):
+            what, layers, intervals = families.member(rng, kind, far)
+            for lo, hi in intervals:
+                r, warned, t = run(NEW, layers, lo, hi)
+                exact = exact_report(layers, lo, hi)
+                seconds += t
+                verdict = judge(r, warned, exact.pieces)
+                if not warned and r.activation_regions != exact.activation_regions:
+                    verdict = "SILENTLY WRONG"
+                if warned and not r.regions_low <= exact.activation_regions <= r.regions_high:
+                    verdict = "warned, RANGE MISSES IT"
+                if verdict not in ("ok", "warned, in range"):
+                    print(f"  {verdict}: {what} on [{lo!r}, {hi!r}]: {r.pieces} pieces "
+                          f"[{r.pieces_low}, {r.pieces_high}], exact {exact.pieces}", flush=True)
+                rows.append((verdict, warned))
+        tally(f"peaks {kind}, depth 2-7, intervals |lo| <= {far:g} (hi - lo) and wide "
+              f"({seconds / len(rows) * 1e3:.0f} ms per count)", rows)
+
+
 def touches():
     """Dips in exact arithmetic: how deep the rounding touches of the constructions go, and
     how shallow their genuine dips (60 constructions, peaks U(0.05, 0.95), depth 1-7)."""
@@ -236,6 +266,39 @@ print(best, report.pieces)
 """
 
 
+def profile(d):
+    """Where the time of the depth-d count (as :func:`depth`) goes: the share of the
+    algorithm (regions.py: the cut, the grouping and the merge) and of the guard's steps
+    (float64/: sizes, dips, narrow, the exact recounts, the counting), from cProfile's
+    cumulative times of one count (after one count to warm up)."""
+    import cProfile
+    import pstats
+    layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
+    run(NEW, layers)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run(NEW, layers)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    cumulative = {}
+    for (path, _, name), (_, _, _, cum, _) in stats.items():
+        key = f"{os.path.basename(path)}:{name}"
+        cumulative[key] = cumulative.get(key, 0.0) + cum
+    total = cumulative["regions.py:region_report"]
+    exact = cumulative.get("regions.py:exact_window", 0.0)
+    parts = [("the whole count", total),
+             ("the cut (regions.split_at_zeros), float64 and exact", cumulative["regions.py:split_at_zeros"]),
+             ("the guard's marks per layer (marks.mark_layer), float64 and exact", cumulative["marks.py:mark_layer"]),
+             ("  step 1, sizes (sizes.measure_sizes)", cumulative["sizes.py:measure_sizes"]),
+             ("  step 2, dips (dips.find_dips)", cumulative["dips.py:find_dips"]),
+             ("  step 3, narrow cells (narrow.place_cells)", cumulative["narrow.py:place_cells"]),
+             ("the exact recounts (regions.exact_window)", exact),
+             ("grouping and merging (regions.regions_and_pieces)", cumulative["regions.py:regions_and_pieces"])]
+    print(f"depth {d}, one count under cProfile (slower than without it):")
+    for label, t in parts:
+        print(f"  {label:68s} {t:6.2f} s  {100 * t / total:5.1f} %")
+
+
 def against(d, other, rounds):
     """The depth-d count (as :func:`depth`) timed in this checkout and in ``other`` in turn,
     each in a fresh process (best of two counts), ``rounds`` times: the best of each."""
@@ -253,10 +316,12 @@ def against(d, other, rounds):
           f"ratio {mine / theirs:.2f}")
 
 
-def exact_against_float64():
+def exact_against_float64(depths=None):
     """Milliseconds per count: the float64 counter, the same algorithm (regions.py) run on
     Fractions from the input layer, and the one-cell-at-a-time rational counter of the
-    tests, on constructions (peaks U(0.3, 0.7)) and Kaiming networks."""
+    tests, on constructions (peaks U(0.3, 0.7)) and Kaiming networks; with ``depths``, on
+    constructions of those depths only (the paper's: ``exact --depths 1-8,12``), and the
+    ratio of each exact counter's time to the float64 one's."""
     from fractions import Fraction
     from minregion.float64 import as_exact, to_chunk
     from minregion.init import init_kaiming
@@ -271,9 +336,10 @@ def exact_against_float64():
                 "tests/exact_rational.py": lambda layers: exact_report(layers).pieces}
     rng = np.random.default_rng(0)
     nets = {f"construction, depth {d}": [triangle_network(rng.uniform(0.3, 0.7, d + 1))
-                                         for _ in range(20 if d <= 5 else 3)]
-            for d in (3, 5, 8, 10)}
-    nets["Kaiming 1-4x5-1"] = [init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(20)]
+                                         for _ in range(20 if d <= 5 else 3 if d <= 8 else 1)]
+            for d in (depths or (3, 5, 8, 10))}
+    if depths is None:
+        nets["Kaiming 1-4x5-1"] = [init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(20)]
     for name, layers in nets.items():
         times = {}
         for label, counter in counters.items():
@@ -281,8 +347,19 @@ def exact_against_float64():
             counts = [counter(net) for net in layers]
             times[label] = (time.perf_counter() - start) / len(layers) * 1e3
             assert counts == [NEW.count_regions(net) for net in layers], (name, label)
-        print(f"{name}: " + ", ".join(f"{label} {ms:.1f} ms" for label, ms in times.items()) +
+        base = times["float64 (count_regions)"]
+        print(f"{name}: " + ", ".join(f"{label} {ms:.1f} ms" + (f" ({ms / base:.2g}x)" if
+                                      ms != base else "") for label, ms in times.items()) +
               " per count (the same counts)", flush=True)
+
+
+def depth_list(text):
+    """'1-8,12' -> [1, 2, ..., 8, 12]."""
+    out = []
+    for part in text.split(","):
+        a, _, e = part.partition("-")
+        out += list(range(int(a), int(e or a) + 1))
+    return out
 
 
 def small(old=None):
@@ -306,13 +383,16 @@ def small(old=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small",
-                                         "exact"])
+                                         "exact", "fuzz", "profile"])
     parser.add_argument("d", nargs="?", type=int, default=20)
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
     parser.add_argument("--chunk", type=int, help="depth: cells per chunk (CHUNK_CELLS)")
     parser.add_argument("--against", help="depth: another checkout to time in turn with this")
     parser.add_argument("--rounds", type=int, default=5, help="--against: how many turns")
+    parser.add_argument("--far", type=float, help="fuzz: |lo| <= FAR (hi - lo)")
+    parser.add_argument("--seed", type=int, default=0, help="fuzz: the seed")
+    parser.add_argument("--depths", type=depth_list, help="exact: depths, e.g. 1-8,12")
     args = parser.parse_args()
     old = load_old(args.old) if args.old else None
     if args.what == "cases":
@@ -324,7 +404,11 @@ def main():
     elif args.what == "small":
         small(old)
     elif args.what == "exact":
-        exact_against_float64()
+        exact_against_float64(args.depths)
+    elif args.what == "profile":
+        profile(args.d)
+    elif args.what == "fuzz":
+        fuzz(args.d, args.seed, args.far)
     elif args.against:
         against(args.d, args.against, args.rounds)
     else:

@@ -21,6 +21,7 @@ import minregion.regions as regions
 from minregion.float64 import as_exact
 from minregion.regions import RegionResolutionWarning, count_regions, region_report
 
+import families
 from exact_rational import (check_against_exact, exact_report, ideal_count,
                             report_and_warning)
 from networks import constructed_network, random_network
@@ -244,3 +245,42 @@ def test_triangle_network_on_a_huge_interval():
     report, warned = check_against_exact(triangle_network([.3, .6, .5, .4]), -1e14, 1e14,
                                          what="triangle_network([.3, .6, .5, .4])")
     assert report.pieces == 11 and not warned
+
+
+def test_triangle_network_with_every_peak_within_1e_3_of_1():
+    """A piece 1.4e-17 wide at x = 0.9995536307857075, narrower than the float spacing
+    there: the zero of a neuron of layer 4 lies that far right of a breakpoint of layer 3,
+    and float64 puts it on the breakpoint (15 pieces, without a warning, before the guard
+    looked for zeros merged with a breakpoint)."""
+    from minregion.construction import triangle_network
+    a = [0.9995532930481291, 0.999243936734213, 0.9999966291000141, 0.9999878953611651,
+         0.9999960658624446]
+    report, _ = check_against_exact(triangle_network(a), ideal=16, what=f"peaks {a}")
+    assert report.pieces == 16
+
+
+def test_a_zero_rounded_outside_the_interval_is_found():
+    """The construction for an interval away from 0: the valley at hi is a genuine dip one
+    float spacing wide (its zero 1.8e-12 left of hi), which float64 puts beyond hi."""
+    from minregion.construction import triangle_network
+    lo, hi = -12170.864906757468, -12164.223229417807
+    a = [0.9996249290508922, 0.5166689457282422, 0.07389682138511769]
+    report, _ = check_against_exact(triangle_network(a, sigma=1.0, lo=lo, hi=hi), lo, hi,
+                                    what=f"peaks {a} on [{lo}, {hi}]")
+    assert report.pieces == 5
+
+
+# ---------------------------------------------------------------------------------------
+# Fuzzing: constructions with peaks near 0 and 1 (tests/families.py)
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", families.KINDS)
+def test_fuzz_peaks_near_0_and_1_count_exactly_or_warn_with_the_exact_count_in_range(kind):
+    """Four members of the family (a fixed seed), each on its own interval and a very wide
+    one: exact without a warning, or a warning whose range holds the exact count.
+    ``python benchmarks/regions_float64.py fuzz 100`` runs a hundred of each."""
+    rng = np.random.default_rng(2026 + families.KINDS.index(kind))
+    for _ in range(4):
+        what, layers, intervals = families.member(rng, kind)
+        for lo, hi in intervals:
+            check_against_exact(layers, lo, hi, what=f"peaks {kind}, {what}")

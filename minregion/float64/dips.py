@@ -196,7 +196,11 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     P, w = cut.on.shape
     doubtful = np.zeros(P, bool)
     j = np.flatnonzero(cut.old[1:-1] & ~measured[1:-1]) + 1
-    j = j[np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)]
+    # how far the value at the kink moves within the kink's position error
+    reach = np.maximum(np.abs(cut.slope[j - 1]), np.abs(cut.slope[j])) * \
+        ends.error_old[j][:, None]
+    near = np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)
+    j, reach = j[near], reach[near]
     if len(j) == 0:
         return doubtful
     z_low = z_high = values_at_kinks(cut, ends, j)
@@ -212,6 +216,11 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     both_off = ~cut.on[j - 1] & ~cut.on[j]
     hidden = (both_on & (z_high < -SURE_TOUCH * terms)) | \
              (both_off & (z_low > SURE_TOUCH * terms))
+    # a bump whose zeros float64 put on the wrong sides of the kink: off on both sides,
+    # rising to the kink and falling after it, with a value there within reach of zero
+    # (not where it is 0 by its form, as a wave whose inputs are all off there)
+    peak = (cut.slope[j - 1] > 0) & (cut.slope[j] < 0)
+    hidden |= both_off & peak & (z_high > -reach) & ~zero_by_form(cut, j, W, b)
     k = j[hidden.any(axis=1)]
     doubtful[k - 1] = True
     doubtful[k] = True
@@ -231,3 +240,12 @@ def lost_at_ends(on, z, terms, at_lo, at_hi):
             dip = (z[e] < 0) & (-z[e] > TOUCH * terms[e])
             out[-e] |= bool(np.any(cell & dip | ~cell & (z[e] > 0)))
     return out
+
+
+def zero_by_form(cut, j, W, b):
+    """Whether each preactivation is exactly 0 at the old breakpoints ``j`` by its form:
+    no bias, and no weight on an input that is on on both sides (its inputs are all off
+    or switching there) -> (len(j), w) bool."""
+    on_old = (cut.h_slope != 0) | (cut.h_value != 0)     # (P, fan_in) not 0 on the cell
+    steady = on_old[cut.parent[j - 1]] & on_old[cut.parent[j]]
+    return ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)
