@@ -318,10 +318,9 @@ def offset_backward(g_offset, s, sigma):
 
 
 def cumprod_backward(g_s, S, s):
-    """Stage 4: ``s_j = S_0 S_1 ... S_j`` -> dL/dS, (..., d).
+    """Stage 4: ``s_j = S_0 S_1 ... S_j`` -> dL/dS, (..., d), in O(d) operations per run.
 
-    ``ds_j/dS_k = s_j / S_k`` for ``k <= j``, so ``dL/dS_k = (sum_{j>=k} g_j s_j) / S_k``: a
-    suffix sum, written as flip, cumulative sum, flip.
+    g_s, S, s : (..., d). Chapter 4, section 6 derives the formula (the answers hold it).
     """
     # BEGIN SOLUTION ch04 cumprod_backward (section 6): compute gS = dL/dS from g_s = dL/ds for s =
     #   cumprod(S)

@@ -197,7 +197,8 @@ def _source_tree(root, module="def f():\n    return 1\n", cells=None, tests=None
              "pyproject.toml": "", "requirements.txt": "numpy\n", "LICENSE": "MIT\n",
              "tutorials/run.py": "", "course/student_README.md": "readme\n",
              "course/student.mk": "test:\n"}
-    for name in ("grade.py", "grade_plugin.py", "grade_notebook.py"):
+    for name in ("grade.py", "grade_plugin.py", "grade_notebook.py", "capstone.py",
+                 "capstone_reference.json"):
         files[f"course/{name}"] = ""
     if real:
         for rel in ("pyproject.toml", "tests/conftest.py", "course/grade.py",

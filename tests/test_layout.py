@@ -224,3 +224,91 @@ print("untouched")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0 and "untouched" in out.stdout, out.stderr
+
+
+# --- one colour-blind-safe palette for every figure --------------------------------------------
+
+# Machado, Oliveira & Fernandes (2009), full severity, on linear RGB.
+CVD = {"protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                      [-0.003882, -0.048116, 1.051998]],
+       "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]],
+       "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                      [0.004733, 0.691367, 0.303900]]}
+
+
+def _lab(hex_colour, matrix=None):
+    """CIE L*a*b* (D65) of an sRGB colour, as seen with a colour vision deficiency."""
+    import numpy as np
+    rgb = np.array([int(hex_colour[k:k + 2], 16) / 255 for k in (1, 3, 5)])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    if matrix is not None:
+        lin = np.clip(np.array(matrix) @ lin, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ lin / np.array([0.9505, 1.0, 1.089])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_the_palette_is_told_apart_with_every_common_colour_vision_deficiency():
+    """Every two data colours of the palette (black and grey are for targets and guides, drawn
+    dotted or dashed) differ by a CIE76 distance of at least 15 with normal vision and with
+    each simulated deficiency at full severity, and every method has a line style and a
+    marker of its own."""
+    import numpy as np
+    from minregion.reproduce.experiments import METHODS
+    from minregion.reproduce.plots import COLORS, LINES, MARKERS, PALETTE, PROP_CYCLE
+    names = sorted(n for n in PALETTE if n not in ("black", "grey"))
+    for vision, matrix in [("normal", None)] + list(CVD.items()):
+        labs = {n: _lab(PALETTE[n], matrix) for n in names}
+        worst = min((float(np.linalg.norm(labs[a] - labs[b])), a, b)
+                    for i, a in enumerate(names) for b in names[i + 1:])
+        assert worst[0] >= 15, (vision, worst)
+    assert set(COLORS) == set(LINES) == set(MARKERS) == set(METHODS)
+    assert set(COLORS.values()) <= set(PALETTE.values())
+    for table in (COLORS, LINES, MARKERS):
+        assert len({str(v) for v in table.values()}) == len(table), table
+    cycle = list(PROP_CYCLE)
+    assert len({c["color"] for c in cycle}) == len({str(c["linestyle"]) for c in cycle}) == \
+        len(cycle) and {c["color"] for c in cycle} <= set(PALETTE.values())
+
+
+FIGURE_CALL = re.compile(r"\.(plot|semilogy|semilogx|loglog|scatter|axhline|axvline|bar|step|"
+                         r"fill_between|errorbar|imshow|hist)\(")
+# a colour given by name or by matplotlib's own palettes, or a format string with a colour letter
+FOREIGN_COLOUR = re.compile(
+    r"tab:\w+|plt\.cm\.\w+|cmap\s*=\s*[\"']|\b(?:color|c|facecolors?|edgecolor)\s*=\s*[\"']"
+    r"(?!k[\"']|0?\.\d+[\"']|none[\"'])[^\"']+[\"']|"
+    r"[\"'][-:.o^sv*x|+]*[rgbcmyw][-:.o^sv*x|+]*[\"']|[\"']#[0-9a-fA-F]{6}[\"']")
+
+
+def _figure_sources():
+    """(where, code) of every notebook code cell and every package file except the palette."""
+    import json
+    for folder, _, files in os.walk(PACKAGE):
+        for f in files:
+            path = os.path.join(folder, f)
+            if f.endswith(".py") and not path.endswith(os.path.join("reproduce", "plots.py")):
+                with open(path, encoding="utf-8") as fh:
+                    yield os.path.relpath(path, ROOT), fh.read()
+    tutorials = os.path.join(ROOT, "tutorials")
+    for f in sorted(os.listdir(tutorials)):
+        if f.endswith(".ipynb"):
+            with open(os.path.join(tutorials, f), encoding="utf-8") as fh:
+                cells = json.load(fh)["cells"]
+            yield f, "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_every_figure_takes_its_colours_from_the_palette():
+    """No figure of the package or the notebooks names a colour of its own (only black and
+    greys besides the palette of ``minregion/reproduce/plots.py``), and every notebook that
+    draws sets the palette's colour-and-line-style cycle for the lines it does not colour."""
+    found = []
+    for where, code in _figure_sources():
+        for k, line in enumerate(code.splitlines(), 1):
+            if FIGURE_CALL.search(line) or "color" in line or "cmap" in line:
+                found += [f"{where} line {k}: {m.group(0)}"
+                          for m in FOREIGN_COLOUR.finditer(line.split("#")[0])]
+        if where.endswith(".ipynb") and "plt." in code:
+            assert 'plt.rcParams["axes.prop_cycle"] = PROP_CYCLE' in code, where
+    assert not found, "colours outside the palette:\n" + "\n".join(found)

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 
 from ..init import init_kaiming
-from ..reproduce.plots import COLORS, save_figure
+from ..reproduce.plots import COLORS, PALETTE, SEQUENTIAL, DIVERGING, method_style, save_figure
 from .experiments import EXT_METHODS, ExtConfig, spiral_data
 from .regions2d import region_partition
 from .targets import grid_2d, nonconvex_target, r_cubed
@@ -44,8 +44,8 @@ def plot_nonconvex(summary, path=None):
         f = nonconvex_target(t).f
         for m, b in _blocks(summary, t).items():
             grid, fit = np.array(b["grid"]), np.array(b["best_fit"])
-            axes[0, j].plot(grid, fit, color=COLORS[m], lw=1.2, label=EXT_METHODS[m])
-            axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, color=COLORS[m], lw=0.8)
+            axes[0, j].plot(grid, fit, **method_style(m), lw=1.2, label=EXT_METHODS[m])
+            axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, **method_style(m), lw=0.8)
             if "best_halves" in b:
                 for k, h in enumerate(b["best_halves"]):
                     axes[0, j].plot(grid, h, color=COLORS[m], lw=0.7, ls=":" if k else "--",
@@ -69,15 +69,15 @@ def plot_r3(summary, path=None):
     vmax = max(e.max() for e in errs.values())
     fig, axes = plt.subplots(1, 4, figsize=(17, 4))
     ext = (-1, 1, -1, 1)
-    im = axes[0].imshow(target, origin="lower", extent=ext, cmap="viridis")
+    im = axes[0].imshow(target, origin="lower", extent=ext, cmap=SEQUENTIAL)
     axes[0].set_title("target r^3")
     fig.colorbar(im, ax=axes[0])
     fit = np.array(blocks["pretrain_theorem_3_1"]["best_fit"]).reshape(n, n)
-    im = axes[1].imshow(fit, origin="lower", extent=ext, cmap="viridis")
+    im = axes[1].imshow(fit, origin="lower", extent=ext, cmap=SEQUENTIAL)
     axes[1].set_title("constructed: best fit")
     fig.colorbar(im, ax=axes[1])
     for ax, m in zip(axes[2:], ("pretrain_theorem_3_1", "kaiming")):
-        im = ax.imshow(errs[m], origin="lower", extent=ext, cmap="magma", vmin=0, vmax=vmax)
+        im = ax.imshow(errs[m], origin="lower", extent=ext, cmap=SEQUENTIAL, vmin=0, vmax=vmax)
         ax.set_title(f"|error|, {'constructed' if m != 'kaiming' else 'dense'} "
                      f"(MSE {np.mean(errs[m] ** 2):.1e})")
         fig.colorbar(im, ax=ax)
@@ -88,7 +88,8 @@ def plot_r3(summary, path=None):
 def plot_partition(ax, partition, rng=None, title=""):
     """Draw a :class:`~minregion.regions2d.Partition` as coloured polygons on ``ax``."""
     rng = np.random.default_rng(0) if rng is None else rng
-    colors = plt.cm.tab20(rng.integers(0, 20, size=len(partition)))
+    cycle = [c for n, c in PALETTE.items() if n not in ("black", "grey")]
+    colors = [cycle[k] for k in rng.integers(0, len(cycle), size=len(partition))]
     ax.add_collection(PolyCollection(partition.polygons, facecolors=colors, edgecolors="k",
                                      linewidths=0.15))
     allv = np.concatenate(partition.polygons)
@@ -134,7 +135,7 @@ def plot_spirals(summary, path=None):
         axes[1].semilogy(b["curve_steps"], b["curve_test_loss"], color=COLORS[m], ls="--",
                          label=f"{name}, test")
         if 0 < b["switch"] < len(b["median_loss"]):
-            axes[1].axvline(b["switch"], color="gray", ls=":", lw=0.8)
+            axes[1].axvline(b["switch"], color=PALETTE["grey"], ls=":", lw=0.8)
     axes[0].set_title("median error rate over runs")
     axes[0].set_xlabel("Adam step")
     axes[0].legend(fontsize=7)
@@ -143,9 +144,9 @@ def plot_spirals(summary, path=None):
     axes[1].legend(fontsize=7)
     for ax, m in zip(axes[2:], ("pretrain_theorem_3_1", "kaiming")):
         margin = np.array(blocks[m]["best_map"]).reshape(120, 120)
-        ax.imshow(margin > 0, origin="lower", extent=(-1.3, 1.3, -1.3, 1.3), cmap="coolwarm",
+        ax.imshow(margin > 0, origin="lower", extent=(-1.3, 1.3, -1.3, 1.3), cmap=DIVERGING,
                   alpha=0.35)
-        ax.scatter(x[0], x[1], c=labels, cmap="coolwarm", s=6)
+        ax.scatter(x[0], x[1], c=labels, cmap=DIVERGING, s=6)
         ax.set_title(f"{'triangle layer' if m != 'kaiming' else 'dense'}: best run, test error "
                      f"{min(blocks[m]['test_error']):.3f}", fontsize=9)
         ax.set_aspect("equal")

@@ -1,20 +1,46 @@
 """Figures for the region demonstration and the tables (matplotlib, Agg-safe).
 
-:func:`save_figure` and :data:`COLORS` are the one figure saver and palette of the package
-(the extensions' figures use them too).
+:func:`save_figure` and the palette below (:data:`PALETTE`, :data:`COLORS`, :data:`LINES`,
+:data:`MARKERS`, :data:`SEQUENTIAL`, :data:`DIVERGING`) are the one figure saver and palette
+of the package: the extensions' figures and every tutorial notebook use them, and
+``tests/test_layout.py`` checks that no figure names another colour.
 """
 import os
 import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.ticker import MaxNLocator
 
 from .experiments import METHODS
 from ..targets import get_target
 
-COLORS = {"kaiming": "tab:red", "raai": "tab:orange", "skip_pretraining": "tab:purple",
-          "pretrain_free_scales": "tab:blue", "pretrain_theorem_3_1": "tab:green"}
+# --- the palette: one for every figure ---------------------------------------------------------
+# Okabe & Ito's colours ("Color Universal Design", 2008), told apart with each common colour
+# vision deficiency (a test simulates three); black and grey for targets, guides and bounds.
+PALETTE = {"blue": "#0072B2", "vermillion": "#D55E00", "orange": "#E69F00", "sky": "#56B4E9",
+           "green": "#009E73", "purple": "#CC79A7", "black": "#000000", "grey": "#999999"}
+# Each method has a colour, a line style and a marker of its own, so that a figure reads in
+# grey too: the construction blue and solid, Kaiming vermillion and dashed, ...
+COLORS = {"pretrain_theorem_3_1": PALETTE["blue"], "kaiming": PALETTE["vermillion"],
+          "raai": PALETTE["orange"], "pretrain_free_scales": PALETTE["sky"],
+          "skip_pretraining": PALETTE["purple"]}
+LINES = {"pretrain_theorem_3_1": "-", "kaiming": "--", "raai": "-.",
+         "pretrain_free_scales": (0, (5, 1.5)), "skip_pretraining": ":"}
+MARKERS = {"pretrain_theorem_3_1": "o", "kaiming": "s", "raai": "^", "pretrain_free_scales": "D",
+           "skip_pretraining": "v"}
+SEQUENTIAL, DIVERGING = "viridis", "coolwarm"     # colour maps: images, and two classes
+# Lines drawn without a colour of their own: a colour and a line style each (a notebook sets
+# ``plt.rcParams["axes.prop_cycle"] = PROP_CYCLE``; the package never changes it).
+PROP_CYCLE = (cycler(color=[PALETTE[k] for k in ("blue", "vermillion", "orange", "sky", "green",
+                                                 "purple")]) +
+              cycler(linestyle=["-", "--", "-.", ":", (0, (5, 1.5)), (0, (3, 1, 1, 1))]))
+
+
+def method_style(method):
+    """``dict(color, ls)`` of a method's lines (add ``marker=MARKERS[m]`` for points)."""
+    return dict(color=COLORS[method], ls=LINES[method])
 
 
 def plot_regions_vs_depth(depths, constructed, kaiming, raai, path=None):
@@ -25,9 +51,10 @@ def plot_regions_vs_depth(depths, constructed, kaiming, raai, path=None):
     fig, ax = plt.subplots(figsize=(6, 4))
     depths = np.asarray(depths)
     ax.semilogy(depths, 2.0 ** depths, "k:", label="$2^d$")
-    ax.semilogy(depths, constructed, "o-", color="tab:green", label="constructed (Theorem 3.1)")
-    ax.semilogy(depths, kaiming, "s-", color="tab:red", label="Kaiming init (median)")
-    ax.semilogy(depths, raai, "^-", color="tab:orange", label="RAAI init (median)")
+    ax.semilogy(depths, constructed, marker="o", **method_style("pretrain_theorem_3_1"),
+                label="constructed (Theorem 3.1)")
+    ax.semilogy(depths, kaiming, marker="s", **method_style("kaiming"), label="Kaiming init (median)")
+    ax.semilogy(depths, raai, marker="^", **method_style("raai"), label="RAAI init (median)")
     ax.set_xlabel("depth d (hidden layers of width 4)")
     ax.set_ylabel("exact number of linear pieces on [0, 1]")
     ax.legend()
@@ -62,8 +89,8 @@ def plot_best_fits(summary, path=None):
         f = target.f
         for b in best_blocks(summary, tgt):
             grid, fit = np.array(b["grid"]), np.array(b["best_fit"])
-            axes[0, j].plot(grid, fit, color=COLORS[b["method"]], lw=1, label=METHODS[b["method"]])
-            axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, color=COLORS[b["method"]], lw=1)
+            axes[0, j].plot(grid, fit, **method_style(b["method"]), lw=1, label=METHODS[b["method"]])
+            axes[1, j].semilogy(grid, np.abs(fit - f(grid)) + 1e-16, **method_style(b["method"]), lw=1)
         grid = np.linspace(target.lo, target.hi, 400)
         axes[0, j].plot(grid, f(grid), "k--", lw=1, label="target")
         axes[0, j].set_title(f"{tgt}: best run of each method")
@@ -82,10 +109,10 @@ def plot_training_curves(summary, path=None):
     for j, tgt in enumerate(targets):
         ax = axes[0, j]
         for b in first_seed_blocks(summary, tgt):
-            ax.semilogy(b["median_loss"], color=COLORS[b["method"]], lw=1,
+            ax.semilogy(b["median_loss"], **method_style(b["method"]), lw=1,
                         label=METHODS[b["method"]])
             if 0 < b["switch"] < len(b["median_loss"]):
-                ax.axvline(b["switch"], color="gray", ls=":", lw=0.8)
+                ax.axvline(b["switch"], color=PALETTE["grey"], ls=":", lw=0.8)
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(f"{tgt}: median training MSE (seed {summary['config']['seeds'][0]})")
         ax.set_xlabel("Adam step (dotted: end of phase 1)")
@@ -107,7 +134,7 @@ def plot_region_history(summary, path=None, depth=None):
                 continue
             r = np.array(b["regions"])
             steps = np.array(b["region_steps"])
-            ax.plot(steps, np.median(r, axis=1), color=COLORS[b["method"]], lw=1.2,
+            ax.plot(steps, np.median(r, axis=1), **method_style(b["method"]), lw=1.2,
                     label=METHODS[b["method"]])
             ax.fill_between(steps, r.min(axis=1), r.max(axis=1), color=COLORS[b["method"]],
                             alpha=0.15)
@@ -156,8 +183,9 @@ def plot_depth_study(study, path=None):
     2^d-piece floor and the 16^-d rate, with the fitted decades per layer in the legend."""
     from .depth_study import METHODS as DEPTH_METHODS
     targets, depths = study["targets"], np.array(study["depths"])
-    styles = {"constrained": ("tab:green", "--", "o"), "pretrain_theorem_3_1": ("tab:green", "-", "o"),
-              "kaiming": (COLORS["kaiming"], "-", "s"), "raai": (COLORS["raai"], "-", "^")}
+    styles = {"constrained": (COLORS["pretrain_theorem_3_1"], ":", "o"),
+              "pretrain_theorem_3_1": (COLORS["pretrain_theorem_3_1"], "-", "o"),
+              "kaiming": (COLORS["kaiming"], "--", "s"), "raai": (COLORS["raai"], "-.", "^")}
     fig, axes = plt.subplots(1, len(targets), figsize=(5.2 * len(targets), 4.4), squeeze=False)
     for j, t in enumerate(targets):
         ax = axes[0, j]
