@@ -89,3 +89,14 @@ def test_bad_steps_and_chunks_are_named():
         fast.check_step("quick")
     with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
         fast.check_chunk(0)
+
+
+def test_a_learning_rate_schedule_gives_the_same_numbers_too(rng):
+    layers = init_kaiming([1, 4, 4, 4, 1], rng, runs=5)
+    mine = training.copy_layers(layers)
+    lr = training.cosine_lr(1e-2, 1e-4, 200)
+    h1 = training.train_raw(layers, X, X**3, 200, lr=lr, lo=-1.0, hi=1.0, record_every=100)
+    h2 = fast.train_raw(mine, X, X**3, 200, lr=lr, lo=-1.0, hi=1.0, record_every=100)
+    assert_same_history(h1, h2)
+    for (W1, b1), (W2, b2) in zip(layers, mine):
+        assert np.array_equal(W1, W2) and np.array_equal(b1, b2), "the weights differ"
