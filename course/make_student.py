@@ -93,6 +93,10 @@ COPIED = {"docs": "docs", "pyproject.toml": "pyproject.toml",
           "course/capstone_reference.json": "course/capstone_reference.json",
           "course/student_README.md": "README.md", "course/student.mk": "Makefile"}
 COURSE_TESTS = ("test_course.py",)        # the course's own tests stay in the reference
+# the experiments' fast step runs the blanks' maths as working code (the backward passes,
+# Adam's update, the hidden matrix): the student edition leaves it and its test out, and its
+# tables run the readable step, the student's own code (experiments.resolve_step)
+REFERENCE_ONLY = ("minregion/reproduce/fast.py", "tests/test_fast.py")
 WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "figures")
 STUDENT_GITIGNORE = """.venv/
@@ -479,10 +483,12 @@ def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=
         raise RegionError(f"missing in the sources: {', '.join(missing)}")
     files = {}
     for rel in package_files(root):
+        if rel in REFERENCE_ONLY:
+            continue
         files[rel] = (render_package_file(rel, regions, blank, root).encode("utf-8")
                       if rel.endswith(".py") else _read_bytes(os.path.join(root, rel)))
     tests = {d: s for d, s in _copied_files(os.path.join(root, "tests"), "tests").items()
-             if os.path.basename(d) not in COURSE_TESTS}
+             if os.path.basename(d) not in COURSE_TESTS and d not in REFERENCE_ONLY}
     for dst, src in list(tests.items()) + [
             item for s, d in COPIED.items()
             for item in _copied_files(os.path.join(root, s), d).items()]:

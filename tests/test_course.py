@@ -455,6 +455,8 @@ def _files(folder):
 
 def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
     for rel in ms.package_files():
+        if rel in ms.REFERENCE_ONLY:
+            continue
         with open(os.path.join(ROOT, rel), "rb") as fh:
             ref = fh.read()
         with open(os.path.join(solution_tree, rel), "rb") as fh:
@@ -463,7 +465,8 @@ def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
             ref = "".join(_without_markers(ref.decode().splitlines(keepends=True), rel)).encode()
         assert got == ref, f"{rel} differs from the reference (marker lines aside)"
     assert _files(os.path.join(solution_tree, "minregion")) == \
-        {os.path.relpath(p, "minregion") for p in ms.package_files()}
+        {os.path.relpath(p, "minregion") for p in ms.package_files()
+         if p not in ms.REFERENCE_ONLY}
     for rel in ms.notebook_files():
         ref = ms.read_notebook(os.path.join(ROOT, rel))
         for cell in ref["cells"]:
@@ -471,7 +474,8 @@ def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
                 cell["source"] = "".join(_without_markers(
                     "".join(cell["source"]).splitlines(keepends=True))).splitlines(keepends=True)
         assert ms.read_notebook(os.path.join(solution_tree, rel)) == ref, rel
-    tests = _files(os.path.join(ROOT, "tests")) - set(ms.COURSE_TESTS)
+    tests = _files(os.path.join(ROOT, "tests")) - set(ms.COURSE_TESTS) - {
+        os.path.relpath(rel, "tests") for rel in ms.REFERENCE_ONLY if rel.startswith("tests/")}
     assert _files(os.path.join(solution_tree, "tests")) == tests
     for rel in tests:
         with open(os.path.join(ROOT, "tests", rel), "rb") as a, \
@@ -509,6 +513,20 @@ def test_the_student_tree_has_every_blank_and_no_solution(student_tree):
     found = grade.read_tree(student_tree)
     assert {f.id for f in found.regions.values() if f.state == "blank"} == \
         {r.id for r in REGIONS}, "the grader counts every blank of a fresh student tree"
+
+
+def test_the_student_tree_leaves_the_fast_step_out_and_its_tables_run_the_readable_step(
+        student_tree):
+    assert ms.REFERENCE_ONLY and all(os.path.exists(os.path.join(ROOT, rel))
+                                     for rel in ms.REFERENCE_ONLY)
+    assert not _files(student_tree) & set(ms.REFERENCE_ONLY)
+    code = ("from minregion.reproduce.experiments import resolve_step\n"
+            "print(resolve_step(None))\n"
+            "try:\n    resolve_step('fast')\nexcept ValueError as e:\n    print('refused', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=student_tree, env=_env(student_tree),
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[0] == "readable", out.stdout + out.stderr
+    assert "refused step='fast'" in out.stdout
 
 
 # --- (c) every package blank and its typical bugs fail its chapter; rewrites pass ---------

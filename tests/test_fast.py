@@ -8,7 +8,7 @@ from minregion.init import init_kaiming, init_raai
 from minregion.mlp import mlp_predict
 from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
-from minregion.reproduce.experiments import Config, run_block
+from minregion.reproduce.experiments import Config, resolve_step, run_block
 
 pytestmark = pytest.mark.ch06
 
@@ -86,7 +86,8 @@ def test_the_fast_step_leaves_the_parameters_as_they_were_when_training_diverges
 
 def test_bad_steps_and_chunks_are_named():
     with pytest.raises(ValueError, match="step must be one of"):
-        fast.check_step("quick")
+        resolve_step("quick")
+    assert resolve_step(None) == "fast"
     with pytest.raises(ValueError, match="chunk must be an integer >= 1"):
         fast.check_chunk(0)
 

@@ -27,6 +27,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from importlib import resources
 
+import importlib.util
+
 import numpy as np
 
 from ..checks import check_budget
@@ -39,7 +41,12 @@ from .summary import summarise_blocks, write_json
 from ..targets import dense_points, get_target, sparse_points
 from .. import training
 from ..training import History, copy_layers, cosine_lr, count_runs
-from . import fast
+
+if importlib.util.find_spec(f"{__package__}.fast") is not None:
+    from . import fast
+else:       # the student edition leaves the fast step out: it would show the answers
+    fast = None
+STEPS = ("fast", "readable")
 
 METHODS = {
     "kaiming": "Kaiming init",
@@ -242,11 +249,27 @@ def initial_params(config, target, x, y, rng, free_scales=False):
     return params
 
 
-def train_method(method, config, target, x, y, rng, verbose=0, step="fast"):
+def resolve_step(step):
+    """The training step to run: ``"fast"``, ``"readable"``, or None for the fast step where
+    this edition has it (the reference) and the readable one where it does not (the student
+    edition leaves :mod:`minregion.reproduce.fast` out, so the tables run the student's code).
+    """
+    if step is None:
+        return "readable" if fast is None else "fast"
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)} or None; got {step!r}")
+    if step == "fast" and fast is None:
+        raise ValueError("step='fast' needs minregion/reproduce/fast.py, which the student "
+                         "edition leaves out; use step='readable' (the same numbers)")
+    return step
+
+
+def train_method(method, config, target, x, y, rng, verbose=0, step=None):
     """Train ``config.runs`` networks of one method, with the budget of ``config.steps``.
 
     ``step`` : ``"fast"`` (:mod:`minregion.reproduce.fast`) or ``"readable"``
-    (:mod:`minregion.training`, the course text): the same numbers, bit for bit.
+    (:mod:`minregion.training`, the course text): the same numbers, bit for bit; None: see
+    :func:`resolve_step`.
 
     Returns
     -------
@@ -259,7 +282,7 @@ def train_method(method, config, target, x, y, rng, verbose=0, step="fast"):
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     train_raw, train_constrained = ((fast.train_raw, fast.train_constrained)
-                                    if fast.check_step(step) == "fast" else
+                                    if resolve_step(step) == "fast" else
                                     (training.train_raw, training.train_constrained))
     tgt = get_target(target)
     widths = [1] + [config.width] * config.depth + [1]
@@ -283,10 +306,10 @@ def train_method(method, config, target, x, y, rng, verbose=0, step="fast"):
     return layers, history, switch
 
 
-def run_block(config, seed, table, target, method, step="fast"):
+def run_block(config, seed, table, target, method, step=None):
     """Train one block and summarise it (picklable, so a worker process can return it).
 
-    ``step`` : the training step, ``"fast"`` or ``"readable"`` (see :func:`train_method`).
+    ``step`` : the training step, ``"fast"``, ``"readable"`` or None (see :func:`resolve_step`).
 
     Returns
     -------

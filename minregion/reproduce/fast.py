@@ -39,15 +39,7 @@ from ..construction import (matrix_entries, project_params, scales, weight_map_b
 from ..mlp import prepare_data
 from ..training import History, _check_step, every, record_regions
 
-STEPS = ("fast", "readable")    # the step the experiments run; "readable": minregion.training
 CHUNK = 16     # [choice] runs per chunk, from `make bench`'s sweep (docs/speed.md)
-
-
-def check_step(step):
-    """``step`` must be ``"fast"`` or ``"readable"``; returns it."""
-    if step not in STEPS:
-        raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
-    return step
 
 
 def check_chunk(chunk):
