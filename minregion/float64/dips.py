@@ -2,6 +2,7 @@
 cells where it is off, with it on next to it), count the *touches* (dips within rounding
 of zero) as on, and flag what float64 cannot decide."""
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -229,16 +230,18 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
 
 def lost_at_ends(on, z, terms, at_lo, at_hi):
     """A zero that float64 rounded outside [lo, hi] leaves a cell at lo or hi that it does
-    not see. Against the exact preactivations at lo and hi (``z``, ``terms`` (2, w)
-    Fractions): a neuron on in the first (last) cell whose exact value there is below
-    zero beyond a touch, or off with an exact value above zero. ``on`` (P', w) ->
-    (P',) bool, the first or last cell when so (doubtful: settled exactly)."""
+    not see. Against the exact preactivations at lo and hi (``z`` (2, w) Fractions, and
+    ``terms(e, n)`` their terms): a neuron on in the first (last) cell whose exact value
+    there is below zero beyond a touch, or off with an exact value above zero. ``on``
+    (P', w) -> (P',) bool, the first or last cell when so (doubtful: settled exactly)."""
     out = np.zeros(len(on), bool)
+    touch = Fraction(TOUCH)
     for e, is_end in ((0, at_lo), (1, at_hi)):
         if is_end:
             cell = on[-e]
-            dip = (z[e] < 0) & (-z[e] > TOUCH * terms[e])
-            out[-e] |= bool(np.any(cell & dip | ~cell & (z[e] > 0)))
+            dip = [cell[n] and z[e, n] < 0 and -z[e, n] > touch * terms(e, n)
+                   for n in range(len(cell))]
+            out[-e] |= bool(np.any(dip | ~cell & (z[e] > 0)))
     return out
 
 

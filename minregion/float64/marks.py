@@ -109,8 +109,9 @@ def span_of(p):
 
 
 def exact_at_ends(p, ends, sizes, W, b):
-    """The preactivations of the layer ``(W, b)`` and their terms at lo and hi, exactly (one
-    point each, in Fractions) -> z, terms (2, w) object arrays; or None, None while no
+    """The preactivations of the layer ``(W, b)`` at lo and hi, exactly (one point each, in
+    Fractions) -> z (2, w) object array and ``terms(e, n)``, the terms of preactivation n at
+    end e (0: lo, 1: hi), exactly; or None, None while no
     preactivation at lo or hi has come within 2^-10 of its terms in float64 (then none
     is near a zero that float64 could round outside [lo, hi]). Once one has, the exact
     values are carried on from layer to layer."""
@@ -127,7 +128,7 @@ def exact_at_ends(p, ends, sizes, W, b):
     else:
         h = np.maximum(m.exact_ends, 0)
     (W, b), = as_exact([(W, b)])
-    return h @ W.T + b, np.abs(h) @ np.abs(W).T + np.abs(b)
+    return h @ W.T + b, lambda e, n: np.abs(h[e]) @ np.abs(W[n]) + abs(b[n])
 
 
 def seam_cell(xs, m):
