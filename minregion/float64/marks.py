@@ -86,7 +86,7 @@ def mark_layer(p, cut, W, b, k, touches=True):
     doubtful = dips.doubtful | placed.narrow | (placed.flat & (not exact))
     z_ends = None
     if not exact:
-        doubtful |= coinciding(p, cut, counted, W, b)
+        doubtful |= coinciding(cut, counted, W, b)
         z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
         if z_ends is not None:
             doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
@@ -110,11 +110,10 @@ def span_of(p):
 
 def exact_at_ends(p, ends, sizes, W, b):
     """The preactivations of the layer ``(W, b)`` at lo and hi, exactly (one point each, in
-    Fractions) -> z (2, w) object array and ``terms(e, n)``, the terms of preactivation n at
-    end e (0: lo, 1: hi), exactly; or None, None while no
-    preactivation at lo or hi has come within 2^-10 of its terms in float64 (then none
-    is near a zero that float64 could round outside [lo, hi]). Once one has, the exact
-    values are carried on from layer to layer."""
+    Fractions) -> z (2, w) object array, and ``terms(e, n)``: the terms of preactivation n
+    at end e (0: lo, 1: hi), exactly. Or None, None while no preactivation at lo or hi has
+    come within 2^-10 of its terms in float64 (none is near a zero that float64 could
+    round outside [lo, hi]); once one has, the exact values are carried on layer by layer."""
     m = p.marks
     if m.exact_ends is None:
         z = np.stack([ends.zl[0], ends.z_end])
@@ -127,8 +126,8 @@ def exact_at_ends(p, ends, sizes, W, b):
             h = np.maximum(h @ W_k.T + b_k, 0)
     else:
         h = np.maximum(m.exact_ends, 0)
-    (W, b), = as_exact([(W, b)])
-    return h @ W.T + b, lambda e, n: np.abs(h[e]) @ np.abs(W[n]) + abs(b[n])
+    (We, be), = as_exact([(W, b)])
+    return h @ We.T + be, lambda e, n: np.abs(h[e]) @ np.abs(We[n]) + abs(be[n])
 
 
 def seam_cell(xs, m):
