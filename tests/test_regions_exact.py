@@ -8,8 +8,9 @@ settle a stretch within the exact budget, or the count is within rounding of the
 So every test checks: no warning -> the exact count; warning -> the range holds the exact
 count (and, for a construction, the count of its ideal network, 2^d).
 
-The networks are built by hand (tests/networks.py), except in the last section, which runs
-the library's own construction (chapter 2).
+The networks are built by hand (tests/networks.py), except in the last two sections, which
+run the library's own construction (chapter 2): its cases, and a fuzz of its families with
+peaks near 0 and 1 (tests/families.py).
 """
 import warnings
 from fractions import Fraction
