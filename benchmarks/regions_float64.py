@@ -8,6 +8,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
     python benchmarks/regions_float64.py profile 20    # where the time of that count goes (section 6)
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
+    python benchmarks/regions_float64.py small --against DIR --rounds 5   # ... against another checkout
     python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)
     python benchmarks/regions_float64.py exact --depths 1-8,12   # ... at the paper's depths
     python benchmarks/regions_float64.py fuzz 100      # 100 members of each family near 0 and 1 (section 5)
@@ -299,6 +300,46 @@ def profile(d):
         print(f"  {label:68s} {t:6.2f} s  {100 * t / total:5.1f} %")
 
 
+TIME_SMALL = """
+import time, warnings
+import numpy as np
+from minregion.construction import triangle_network
+from minregion.init import init_kaiming
+from minregion.regions import region_report
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+nets = [[init_kaiming([1, 4, 4, 4, 4, 4, 1], rng) for _ in range(200)],
+        [triangle_network(rng.uniform(0.3, 0.7, 6)) for _ in range(200)]]
+out = []
+for group in nets:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        for layers in group:
+            region_report(layers)
+        best = min(best, (time.perf_counter() - start) / len(group) * 1e3)
+    out.append(best)
+print(*out)
+"""
+
+
+def small_against(other, rounds):
+    """Milliseconds per count of the networks of :func:`small`, in this checkout and in
+    ``other`` in turn, each in a fresh process, ``rounds`` times: the best of each."""
+    trees = {"this checkout": os.path.abspath(ROOT), other: os.path.abspath(other)}
+    best = {name: [float("inf")] * 2 for name in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            env = dict(os.environ, PYTHONPATH=tree)
+            out = subprocess.run([sys.executable, "-c", TIME_SMALL], cwd=tree, env=env,
+                                 capture_output=True, text=True, check=True).stdout.split()
+            best[name] = [min(b, float(v)) for b, v in zip(best[name], out)]
+    for k, label in enumerate(("Kaiming 1-4x5-1", "construction, depth 5")):
+        mine, theirs = (best[name][k] for name in trees)
+        print(f"{label}, best of {rounds}: this checkout {mine:.2f} ms, {other} {theirs:.2f} ms "
+              f"per count, ratio {mine / theirs:.2f}")
+
+
 def against(d, other, rounds):
     """The depth-d count (as :func:`depth`) timed in this checkout and in ``other`` in turn,
     each in a fresh process (best of two counts), ``rounds`` times: the best of each."""
@@ -401,6 +442,8 @@ def main():
         families(old)
     elif args.what == "touches":
         touches()
+    elif args.what == "small" and args.against:
+        small_against(args.against, args.rounds)
     elif args.what == "small":
         small(old)
     elif args.what == "exact":

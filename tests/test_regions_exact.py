@@ -8,8 +8,9 @@ settle a stretch within the exact budget, or the count is within rounding of the
 So every test checks: no warning -> the exact count; warning -> the range holds the exact
 count (and, for a construction, the count of its ideal network, 2^d).
 
-The networks are built by hand (tests/networks.py), except in the last section, which runs
-the library's own construction (chapter 2).
+The networks are built by hand (tests/networks.py), except in the last two sections, which
+run the library's own construction (chapter 2): its cases, and a fuzz of its families with
+peaks near 0 and 1 (tests/families.py).
 """
 import warnings
 from fractions import Fraction
@@ -268,6 +269,17 @@ def test_a_zero_rounded_outside_the_interval_is_found():
     report, _ = check_against_exact(triangle_network(a, sigma=1.0, lo=lo, hi=hi), lo, hi,
                                     what=f"peaks {a} on [{lo}, {hi}]")
     assert report.pieces == 5
+
+
+def test_a_bump_on_the_wrong_sides_of_a_kink_is_not_silent():
+    """Peaks near 0 and near 1 in one network: next to x = a_0 a neuron has bumps about
+    1e-16 wide whose zeros float64 puts on the wrong sides of a kink (off on both sides).
+    Without looking for them the count was 28 without a warning; exactly 32."""
+    from minregion.construction import triangle_network
+    a = [0.8443757251307893, 0.999998799298391, 3.203497205726274e-05, 0.7500357546239296,
+         0.9999987958412322, 0.836132246007238]
+    report, warned = check_against_exact(triangle_network(a), what=f"peaks {a}")
+    assert warned or report.pieces == 32
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 cells where it is off, with it on next to it), count the *touches* (dips within rounding
 of zero) as on, and flag what float64 cannot decide."""
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, ratio, times_transpose
 from .kinks import kink_views, values_at_kinks
+from .narrow import zero_by_form
 from .thresholds import SURE_CROSSING, SURE_TOUCH, TOUCH
 
 
@@ -196,13 +198,12 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     P, w = cut.on.shape
     doubtful = np.zeros(P, bool)
     j = np.flatnonzero(cut.old[1:-1] & ~measured[1:-1]) + 1
+    j = j[np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)]
+    if len(j) == 0:
+        return doubtful
     # how far the value at the kink moves within the kink's position error
     reach = np.maximum(np.abs(cut.slope[j - 1]), np.abs(cut.slope[j])) * \
         ends.error_old[j][:, None]
-    near = np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)
-    j, reach = j[near], reach[near]
-    if len(j) == 0:
-        return doubtful
     z_low = z_high = values_at_kinks(cut, ends, j)
     terms = sizes.terms[j]
     noisy = np.zeros(P + 1, bool)                      # there: the range of the value
@@ -229,23 +230,17 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
 
 def lost_at_ends(on, z, terms, at_lo, at_hi):
     """A zero that float64 rounded outside [lo, hi] leaves a cell at lo or hi that it does
-    not see. Against the exact preactivations at lo and hi (``z``, ``terms`` (2, w)
-    Fractions): a neuron on in the first (last) cell whose exact value there is below
-    zero beyond a touch, or off with an exact value above zero. ``on`` (P', w) ->
-    (P',) bool, the first or last cell when so (doubtful: settled exactly)."""
+    not see. Against the exact preactivations at lo and hi (``z`` (2, w) Fractions, and
+    ``terms(e, n)`` their terms): a neuron on in the first (last) cell whose exact value
+    there is below zero beyond a touch, or off with an exact value above zero. ``on``
+    (P', w) -> (P',) bool, the first or last cell when so (doubtful: settled exactly)."""
     out = np.zeros(len(on), bool)
+    touch = Fraction(TOUCH)
     for e, is_end in ((0, at_lo), (1, at_hi)):
         if is_end:
             cell = on[-e]
-            dip = (z[e] < 0) & (-z[e] > TOUCH * terms[e])
-            out[-e] |= bool(np.any(cell & dip | ~cell & (z[e] > 0)))
+            dip = [bool(cell[n] and z[e, n] < 0 and -z[e, n] > touch * terms(e, n))
+                   for n in range(len(cell))]
+            bump = ~cell & np.array([v > 0 for v in z[e]], dtype=bool)
+            out[-e] |= bool(np.any(np.array(dip, dtype=bool) | bump))
     return out
-
-
-def zero_by_form(cut, j, W, b):
-    """Whether each preactivation is exactly 0 at the old breakpoints ``j`` by its form:
-    no bias, and no weight on an input that is on on both sides (its inputs are all off
-    or switching there) -> (len(j), w) bool."""
-    on_old = (cut.h_slope != 0) | (cut.h_value != 0)     # (P, fan_in) not 0 on the cell
-    steady = on_old[cut.parent[j - 1]] & on_old[cut.parent[j]]
-    return ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)

@@ -29,7 +29,9 @@ class CellMarks:
         (-1 for breakpoints of earlier layers and the ends)
     end, end_scale : (w,) value and scale of the preactivations at the right end
     at_lo, at_hi : whether the ends are lo and hi (else they are seams between chunks)
-    exact_ends : (2, w) Fractions, the exact preactivations at lo and hi (float64 only)
+    exact_ends : (2, w) Fractions, the exact preactivations at lo and hi, once some were
+        near zero (float64 only; None before)
+    path : ((W, b), ...) the layers so far; span : (lo, hi)
     """
     counted: np.ndarray
     touched: np.ndarray
@@ -44,6 +46,8 @@ class CellMarks:
     at_lo: bool = True
     at_hi: bool = True
     exact_ends: np.ndarray = None
+    path: tuple = ()
+    span: tuple = None
 
 
 def start_marks(b, exact, at_lo, at_hi):
@@ -82,9 +86,10 @@ def mark_layer(p, cut, W, b, k, touches=True):
     doubtful = dips.doubtful | placed.narrow | (placed.flat & (not exact))
     z_ends = None
     if not exact:
-        doubtful |= coinciding(p, cut, counted, W, b)
-        z_ends, terms = exact_at_ends(p, W, b, k)
-        doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
+        doubtful |= coinciding(cut, counted, W, b)
+        z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
+        if z_ends is not None:
+            doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
     fragile = dips.fragile | placed.flat
     since = np.take(m.since, parent)
     since[(doubtful | fragile) & ~(doubtful_before | fragile_before)] = k
@@ -95,18 +100,34 @@ def mark_layer(p, cut, W, b, k, touches=True):
         error=placed.error, doubtful=doubtful_before | doubtful,
         fragile=fragile_before | fragile, since=since, made_by=cut.made_by,
         end=ends.z_end, end_scale=sizes.scale_end, at_lo=m.at_lo, at_hi=m.at_hi,
-        exact_ends=z_ends)
+        exact_ends=z_ends, path=m.path + ((W, b),), span=span_of(p))
 
 
-def exact_at_ends(p, W, b, k):
-    """The preactivations of layer k, ``(W, b)``, and their terms at lo and hi, exactly
-    (one point each, in Fractions) -> z, terms (2, w) object arrays."""
-    if k == 0:                                       # the input x itself, not rectified
-        h = np.array([[Fraction(p.xs[0])], [Fraction(p.xs[-1])]], dtype=object)
+def span_of(p):
+    """(lo, hi) of the count: the ends of the one cell before the first layer."""
+    return p.marks.span if p.marks.span is not None else (p.xs[0], p.xs[-1])
+
+
+def exact_at_ends(p, ends, sizes, W, b):
+    """The preactivations of the layer ``(W, b)`` at lo and hi, exactly (one point each, in
+    Fractions) -> z (2, w) object array, and ``terms(e, n)``: the terms of preactivation n
+    at end e (0: lo, 1: hi), exactly. Or None, None while no preactivation at lo or hi has
+    come within 2^-10 of its terms in float64 (none is near a zero that float64 could
+    round outside [lo, hi]); once one has, the exact values are carried on layer by layer."""
+    m = p.marks
+    if m.exact_ends is None:
+        z = np.stack([ends.zl[0], ends.z_end])
+        terms = np.stack([sizes.terms[0], sizes.terms_end])
+        if not np.any(np.abs(z) <= 2.0 ** -10 * terms):
+            return None, None
+        lo, hi = span_of(p)
+        h = np.array([[Fraction(lo)], [Fraction(hi)]], dtype=object)   # x, not rectified
+        for W_k, b_k in as_exact(list(m.path)):
+            h = np.maximum(h @ W_k.T + b_k, 0)
     else:
-        h = np.maximum(p.marks.exact_ends, 0)
-    (W, b), = as_exact([(W, b)])
-    return h @ W.T + b, np.abs(h) @ np.abs(W).T + np.abs(b)
+        h = np.maximum(m.exact_ends, 0)
+    (We, be), = as_exact([(W, b)])
+    return h @ We.T + be, lambda e, n: np.abs(h[e]) @ np.abs(We[n]) + abs(be[n])
 
 
 def seam_cell(xs, m):
@@ -130,9 +151,9 @@ def split_marks(m, j, value_at_seam):
                      error=np.append(m.error[:j + 1], 0.0),
                      made_by=np.append(m.made_by[:j + 1], -1), end=value_at_seam,
                      end_scale=m.scale[j], at_lo=m.at_lo, at_hi=False,
-                     exact_ends=m.exact_ends)
+                     exact_ends=m.exact_ends, path=m.path, span=m.span)
     right = CellMarks(**{n: cut(n, j, None) for n in names}, error=error,
                       made_by=np.append(-1, m.made_by[j + 1:]), end=m.end,
                       end_scale=m.end_scale, at_lo=False, at_hi=m.at_hi,
-                      exact_ends=m.exact_ends)
+                      exact_ends=m.exact_ends, path=m.path, span=m.span)
     return left, right

@@ -64,7 +64,7 @@ def place_cells(cut, ends, sizes, W, touched):
     return Placement(error, flat_cells, narrow)
 
 
-def coinciding(p, cut, counted, W, b):
+def coinciding(cut, counted, W, b):
     """Breakpoints where float64 saw zeros coincide: a neuron of the layer switches at an
     old breakpoint, or besides the one whose zero made a new one (``counted`` (P', w): its
     states with the touches on; a touch is no switch). Its zero was computed within
@@ -72,9 +72,8 @@ def coinciding(p, cut, counted, W, b):
     network may hold a cell there, narrower than a float spacing, that float64 lost.
 
     Not at an old breakpoint where the neuron's preactivation is exactly 0 by its form:
-    no bias, and no weight on an input that is on on both sides (its only inputs are
-    switching there, so 0; a wave at its valley). ``p`` : regions.Cells before the layer,
-    ``(W, b)`` the layer. -> (P',) bool, the cells on both sides of such a breakpoint.
+    :func:`zero_by_form` (a wave at its valley). ``(W, b)``: the layer. -> (P',) bool, the
+    cells on both sides of such a breakpoint.
     """
     switched = counted[1:] != counted[:-1]                  # (P' - 1, w) at breakpoints 1..
     made = cut.made_by[1:-1]
@@ -83,11 +82,17 @@ def coinciding(p, cut, counted, W, b):
     j = np.flatnonzero(switched.any(axis=1)) + 1
     j_old = j[cut.old[j]]
     if len(j_old):
-        left, right = cut.parent[j_old - 1], cut.parent[j_old]
-        steady = p.on[left] & p.on[right]                    # (k, fan_in)
-        zero = ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)
-        switched[j_old - 1] &= ~zero
+        switched[j_old - 1] &= ~zero_by_form(cut, j_old, W, b)
         j = np.flatnonzero(switched.any(axis=1)) + 1
     out = np.zeros(len(counted), bool)
     out[j - 1] = out[j] = True
     return out
+
+
+def zero_by_form(cut, j, W, b):
+    """Whether each preactivation is exactly 0 at the old breakpoints ``j`` by its form:
+    no bias, and no weight on an input that is on on both sides (its inputs are all off
+    or switching there) -> (len(j), w) bool."""
+    on_old = (cut.h_slope != 0) | (cut.h_value != 0)     # (P, fan_in) not 0 on the cell
+    steady = on_old[cut.parent[j - 1]] & on_old[cut.parent[j]]
+    return ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)
