@@ -71,8 +71,8 @@ def every(s, test):
 
 
 def ratio(v):
-    """A ratio as the documents write it: two digits, whole numbers from 10 on."""
-    return f"{v:,.0f}" if v >= 10 else f"{v:.2g}"
+    """A ratio as the documents write it: three digits, whole numbers from 10 on."""
+    return f"{v:,.0f}" if v >= 10 else f"{v:.3g}"
 
 
 def span(s, value, fmt=ratio, unit="x"):
