@@ -362,6 +362,12 @@ def main(argv=None):
     sub.add_parser("check", help="exit 1 if a document differs from what `write` would write")
     args = parser.parse_args(argv)
     if args.command == "extract":
+        need = {f"table{t}.json": "make reproduce" for t in "123"}
+        need.update({"ext.json": "make reproduce", "table3_settings.json": "make table3-settings"})
+        missing = [f"{n} ({c})" for n, c in need.items()
+                   if not os.path.isfile(os.path.join(args.results, n))]
+        if missing:
+            parser.error(f"argument results: {args.results!r} lacks {', '.join(missing)}")
         data = extract(args.results)
         with open(DATA, "w") as fh:
             json.dump(data, fh, indent=1)
