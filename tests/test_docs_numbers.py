@@ -8,8 +8,13 @@ from minregion.reproduce import docs_numbers
 
 pytestmark = pytest.mark.house
 
+# The reference tree's README holds the headline; the student tree's README (which is
+# course/student_README.md, not shipped there under that name) holds no results.
+REFERENCE = os.path.isfile(os.path.join(docs_numbers.ROOT, "course", "student_README.md"))
+CHECKED = [d for d in docs_numbers.DOCUMENTS if REFERENCE or d != "README.md"]
 
-@pytest.mark.parametrize("name", docs_numbers.DOCUMENTS)
+
+@pytest.mark.parametrize("name", CHECKED)
 def test_the_documents_hold_exactly_the_generated_numbers(name):
     blocks = docs_numbers.generate(docs_numbers.load())
     with open(os.path.join(docs_numbers.ROOT, name)) as fh:
@@ -22,17 +27,18 @@ def test_the_documents_hold_exactly_the_generated_numbers(name):
 
 def test_every_block_is_in_a_document():
     seen = set()
-    for name in docs_numbers.DOCUMENTS:
+    for name in CHECKED:
         with open(os.path.join(docs_numbers.ROOT, name)) as fh:
             seen |= {m.group(2) for m in docs_numbers.BLOCK.finditer(fh.read())}
-    assert seen == set(docs_numbers.generate(docs_numbers.load()))
+    expected = set(docs_numbers.generate(docs_numbers.load()))
+    assert seen == (expected if REFERENCE else expected - {"headline", "headline-claim"})
 
 
 def test_a_changed_number_is_caught():
     blocks = docs_numbers.generate(docs_numbers.load())
-    with open(os.path.join(docs_numbers.ROOT, "README.md")) as fh:
+    with open(os.path.join(docs_numbers.ROOT, "docs", "results.md")) as fh:
         text = fh.read()
-    forged = text.replace(blocks["headline"], blocks["headline"].replace("e-0", "e-1", 1))
+    forged = text.replace(blocks["table1"], blocks["table1"].replace("e-0", "e-1", 1))
     assert forged != text and docs_numbers.rewrite(forged, blocks) == text
 
 
