@@ -1,7 +1,8 @@
 """The numbers of README.md and docs/results.md, from committed result files (``make docs``).
 
 ``make reproduce`` writes ``results/table1.json`` .. ``table3.json`` and ``ext.json``, ``make
-table3-settings`` ``results/table3_settings.json``; ``make docs-data``
+table3-settings`` ``results/table3_settings.json``, ``make calibrate``
+``results/calibration.json`` and ``make depth`` ``results/depth/depth.json``; ``make docs-data``
 copies what the documents quote of them (per-seed statistics of both blocks of seeds,
 medians, ranges; no per-run numbers) into ``docs/data/tables.json``, which is committed;
 ``make docs`` rewrites every block between ``<!-- BEGIN NUMBERS name -->`` and
@@ -49,6 +50,15 @@ def extract(results):
     with open(os.path.join(results, "table3_settings.json")) as fh:
         out["settings"] = json.load(fh)
     out["settings"]["targets"] = out["3"]["targets"]
+    with open(os.path.join(results, "calibration.json")) as fh:
+        s = json.load(fh)
+    out["calibration"] = {k: s[k] for k in ("seeds", "steps", "runs", "median", "paper",
+                                            "window", "chosen")}
+    with open(os.path.join(results, "depth", "depth.json")) as fh:
+        s = json.load(fh)
+    out["depth"] = {k: s[k] for k in ("targets", "depths", "mse", "floor", "slope", "rate",
+                                      "mirror")}
+    out["depth"]["regions"] = {"pretrain_theorem_3_1": s["regions"]["pretrain_theorem_3_1"]}
     return out
 
 
@@ -71,8 +81,8 @@ def every(s, test):
 
 
 def ratio(v):
-    """A ratio as the documents write it: two digits, whole numbers from 10 on."""
-    return f"{v:,.0f}" if v >= 10 else f"{v:.2g}"
+    """A ratio as the documents write it: three digits, whole numbers from 10 on."""
+    return f"{v:,.0f}" if v >= 10 else f"{v:.3g}"
 
 
 def span(s, value, fmt=ratio, unit="x"):
@@ -327,6 +337,66 @@ def settings_table(settings):
     return "\n".join(lines)
 
 
+DEPTH_NAMES = {"constrained": "after phase 1", "pretrain_theorem_3_1": "after phase 2",
+               "kaiming": "Kaiming", "raai": "RAAI"}
+
+
+def calibration_table(cal):
+    """``make calibrate``: the Kaiming (and RAAI) minimum against the step budget."""
+    head = ["raw steps T"]
+    for m in ("kaiming", "raai"):
+        for t in ("x^3", "x^11"):
+            head += [f"{m} {t}", "/ paper"]
+    lines = ["| " + " | ".join(head) + " | Kaiming in [0.5x, 2x] on both |",
+             "|" + "---|" * (len(head) + 1)]
+    for i, T in enumerate(cal["steps"]):
+        row = [str(T)]
+        for m in ("kaiming", "raai"):
+            for t in ("x^3", "x^11"):
+                v = cal["median"][m][t][i]
+                row += [f"{v:.2e}", f"{v / cal['paper'][m][t]:.2f}"]
+        lines.append("| " + " | ".join(row) + f" | {'yes' if T in cal['window'] else 'no'} |")
+    i = cal["steps"].index(cal["chosen"])
+    worse = ", ".join(f"{cal['median']['kaiming'][t][i] / cal['paper']['kaiming'][t]:.2f}x on {t}"
+                      for t in ("x^3", "x^11"))
+    lines += ["", f"Seeds {cal['seeds'][0]}-{cal['seeds'][-1]}; T = "
+                  f"{', '.join(f'{T:,}' for T in cal['window'])} qualify; T = {cal['chosen']:,} has "
+                  f"the worse ratio closest to 1 ({worse})."]
+    return "\n".join(lines)
+
+
+def depth_tables(study):
+    """``make depth``: per target, the minimum / median MSE against depth, the fitted slopes
+    and the mirror bound."""
+    lines = []
+    for t in study["targets"]:
+        head = ["depth"] + list(DEPTH_NAMES.values()) + ["floor", "pieces at the end (ours)"]
+        lines += [f"**{t}** (minimum over all runs / median)", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for d in study["depths"]:
+            row = [str(d)] + [f"{study['mse'][m][t][str(d)]['min']:.1e} / "
+                              f"{study['mse'][m][t][str(d)]['median']:.1e}" for m in DEPTH_NAMES]
+            r = study["regions"]["pretrain_theorem_3_1"][t][str(d)]
+            row += [f"{study['floor'][t][str(d)]:.1e}",
+                    f"{r['median']:.0f} [{r['lowest']:.0f}, {r['highest']:.0f}] of {2 ** d}"]
+            lines.append("| " + " | ".join(row) + " |")
+        mir = study["mirror"][t]
+        slopes = ", ".join(f"{DEPTH_NAMES.get(m, m)} {study['slope'][m][t]:+.2f}"
+                           for m in list(DEPTH_NAMES) + ["floor"])
+        deep = list(mir["phase1_min_deep"].values())
+        lines += ["", f"Fitted decades per layer (minimum, depths {study['depths'][0]}-"
+                      f"{study['depths'][-1]}): {slopes}; the rate of a smooth target "
+                      f"{study['rate']:+.3f}.", "",
+                  f"Mirror bound: interior minimum {mir['interior_minimum']:.3e} at a0 = "
+                  f"{mir['interior_minimum_a0']:.4f}; phase 1 ends with a0 = {mir['phase1_a0']:.4f} "
+                  f"(median), where the bound is {mir['bound_at_phase1_a0']:.3e}; phase 1's "
+                  f"minimum at depths 5-8: {', '.join(f'{v:.3e}' for v in deep)}, "
+                  f"{min(deep) / mir['interior_minimum'] - 1:.1%} to "
+                  f"{max(deep) / mir['interior_minimum'] - 1:.1%} above the interior minimum; "
+                  f"largest deviation from the identity: {mir['largest_identity_gap']:.1e}.", ""]
+    return "\n".join(lines).rstrip("\n")
+
+
 def generate(data):
     """Every block's text: ``{name: markdown}``."""
     return {"headline": headline(data), "headline-claim": headline_claim(data), "table1": table_md("1", data["1"]),
@@ -335,7 +405,9 @@ def generate(data):
             "table3": table_md("3", data["3"], stats=("min",),
                                head=["method"] + data["3"]["targets"]),
             "table3-claims": table3_claims(data), "ext": ext_table(data), "regions": regions_table(data),
-            "ext-claims": ext_claims(data), "table3-settings": settings_table(data["settings"])}
+            "ext-claims": ext_claims(data), "table3-settings": settings_table(data["settings"]),
+            "calibration": calibration_table(data["calibration"]),
+            "depth": depth_tables(data["depth"])}
 
 
 def rewrite(text, blocks):
@@ -362,6 +434,14 @@ def main(argv=None):
     sub.add_parser("check", help="exit 1 if a document differs from what `write` would write")
     args = parser.parse_args(argv)
     if args.command == "extract":
+        need = {f"table{t}.json": "make reproduce" for t in "123"}
+        need.update({"ext.json": "make reproduce", "table3_settings.json": "make table3-settings",
+                     "calibration.json": "make calibrate",
+                     os.path.join("depth", "depth.json"): "make depth"})
+        missing = [f"{n} ({c})" for n, c in need.items()
+                   if not os.path.isfile(os.path.join(args.results, n))]
+        if missing:
+            parser.error(f"argument results: {args.results!r} lacks {', '.join(missing)}")
         data = extract(args.results)
         with open(DATA, "w") as fh:
             json.dump(data, fh, indent=1)

@@ -1,0 +1,65 @@
+"""The README's and docs/results.md's numbers are what the generator writes from the committed
+result files (docs/data/tables.json): no number in them is typed by hand."""
+import os
+
+import pytest
+
+from minregion.reproduce import docs_numbers
+
+pytestmark = pytest.mark.house
+
+# The reference tree's README holds the headline; the student tree's README (which is
+# course/student_README.md, not shipped there under that name) holds no results.
+REFERENCE = os.path.isfile(os.path.join(docs_numbers.ROOT, "course", "student_README.md"))
+CHECKED = [d for d in docs_numbers.DOCUMENTS if REFERENCE or d != "README.md"]
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_the_documents_hold_exactly_the_generated_numbers(name):
+    blocks = docs_numbers.generate(docs_numbers.load())
+    with open(os.path.join(docs_numbers.ROOT, name)) as fh:
+        text = fh.read()
+    found = [m.group(2) for m in docs_numbers.BLOCK.finditer(text)]
+    assert found, f"{name} has no NUMBERS block"
+    assert docs_numbers.rewrite(text, blocks) == text, (
+        f"{name} differs from docs/data/tables.json: run `make docs`")
+
+
+def test_every_block_is_in_a_document():
+    seen = set()
+    for name in CHECKED:
+        with open(os.path.join(docs_numbers.ROOT, name)) as fh:
+            seen |= {m.group(2) for m in docs_numbers.BLOCK.finditer(fh.read())}
+    expected = set(docs_numbers.generate(docs_numbers.load()))
+    assert seen == (expected if REFERENCE else expected - {"headline", "headline-claim"})
+
+
+def test_a_changed_number_is_caught():
+    blocks = docs_numbers.generate(docs_numbers.load())
+    with open(os.path.join(docs_numbers.ROOT, "docs", "results.md")) as fh:
+        text = fh.read()
+    forged = text.replace(blocks["table1"], blocks["table1"].replace("e-0", "e-1", 1))
+    assert forged != text and docs_numbers.rewrite(forged, blocks) == text
+
+
+def _plain(text):
+    return " ".join(text.replace(">", " ").split())
+
+
+def test_words_quoted_from_the_abstract_are_in_it():
+    """Chapter 8 and docs/results.md quote the paper's abstract: the quotes are its words."""
+    import glob
+    import json
+    import re
+    with open(os.path.join(docs_numbers.ROOT, "docs", "SPEC.md")) as fh:
+        spec = fh.read()
+    abstract = _plain(spec.split("verbatim:", 1)[1].split("\n\n", 2)[1])
+    with open(os.path.join(docs_numbers.ROOT, "docs", "results.md")) as fh:
+        texts = [fh.read()]
+    for path in glob.glob(os.path.join(docs_numbers.ROOT, "tutorials", "*.ipynb")):
+        with open(path) as fh:
+            texts += ["".join(c["source"]) for c in json.load(fh)["cells"]]
+    quotes = [q for t in texts for q in re.findall(r'"([^"]+)"\s*\(its abstract\)', t)]
+    assert len(quotes) >= 2                     # chapter 8 and docs/results.md
+    for q in quotes:
+        assert _plain(q) in abstract, q
