@@ -116,7 +116,7 @@ def exact_at_ends(p, ends, sizes, W, b):
     round outside [lo, hi]); once one has, the exact values are carried on layer by layer."""
     m = p.marks
     if m.exact_ends is None:
-        z = np.stack([ends.zl[0], ends.z_end])
+        z = ends.zl[[0, -1]]
         terms = np.stack([sizes.terms[0], sizes.terms_end])
         if not np.any(np.abs(z) <= 2.0 ** -10 * terms):
             return None, None
