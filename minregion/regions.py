@@ -231,7 +231,8 @@ def split_at_zeros(p, W, b):
     keep = switching(old, made_by, on)                 # float64 can misplace a zero (rare)
     if not keep.all():
         xs, old, made_by = xs[keep], old[keep], made_by[keep]
-        on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
+        on, parent, slope, value = (np.compress(keep[:-1], a, axis=0)
+                                    for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
     return Cut(xs=xs, old=old, made_by=made_by, parent=parent,

@@ -32,10 +32,11 @@ def values_at_kinks(cut, ends, rows):
     m1, m2 = np.take(cut.slope, j - 1, axis=0), np.take(cut.slope, j, axis=0)
     v1 = np.take(ends.zl, j - 1, axis=0) + m1 * np.take(ends.width, j - 1)[:, None]
     v2 = np.take(ends.zl, j, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(m1 != m2, (v2 - v1) / (m1 - m2), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = (v2 - v1) / (m1 - m2)
+    t[~np.isfinite(t)] = 0.0                           # parallel lines (or overflow): 0
     e = np.take(ends.error_old, j)[:, None]
-    t = np.clip(np.nan_to_num(t, posinf=0.0, neginf=0.0), -e, e)
+    t = np.minimum(np.maximum(t, -e), e)
     z[k] = np.where(t >= 0, v2 + m2 * t, v1 + m1 * t)
     return z
 

@@ -87,7 +87,8 @@ def mark_layer(p, cut, W, b, k, touches=True):
     z_ends = None
     if not exact:
         doubtful |= coinciding(cut, counted, W, b)
-        z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
+        if m.at_lo or m.at_hi:            # (a chunk between two seams has neither end)
+            z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
         if z_ends is not None:
             doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
     fragile = dips.fragile | placed.flat
