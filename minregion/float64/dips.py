@@ -113,20 +113,24 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
     # its terms and than the rounding of its value; inputs not noise): an off stretch with
     # one far below zero is surely deep, an on stretch with one far above surely high.
-    kinks = np.flatnonzero(cut.old)               # (K,) old breakpoints, P (the end) last
-    zl = ends.zl[kinks]
-    margin = 2.0 ** -20 * np.concatenate([sizes.terms[kinks[:-1]], sizes.terms_end[None]])
+    kinks = np.append(cut.first, P)       # (K,) old breakpoints (kink i starts old cell i)
+    zl = np.take(ends.zl, kinks, axis=0)
+    margin = 2.0 ** -20 * np.concatenate([np.take(sizes.terms, cut.first, axis=0),
+                                          sizes.terms_end[None]])
     # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
     # were carried along the cell, by ``step``, from its parent's reference point
     if not exact and len(sizes.noise_rows):
         r = sizes.noise_rows
-        step = np.abs(cut.slope[r] * (cut.xs[r] - cut.ref_old[cut.parent[r]])[:, None])
-        i = np.searchsorted(kinks, r)
-        margin[i] = np.maximum(margin[i], 2.0 ** -40 * (np.abs(ends.zl[r]) + 2 * step))
+        i = np.take(cut.parent, r)                                 # their kinks
+        step = np.abs(np.take(cut.slope, r, axis=0) *
+                      (np.take(cut.xs, r) - np.take(cut.ref_old, i))[:, None])
+        margin[i] = np.maximum(np.take(margin, i, axis=0),
+                               2.0 ** -40 * (np.abs(np.take(zl, i, axis=0)) + 2 * step))
     if len(sizes.chain_rows):    # where inputs are noise: also more than they could move it
         noise = sizes.noise_values[np.searchsorted(sizes.noise_rows, sizes.chain_rows)]
-        margin[np.searchsorted(kinks, sizes.chain_rows)] += times_transpose(np.maximum(
-            noise, np.abs(sizes.h[sizes.chain_rows])) * (noise != 0), np.abs(W))
+        margin[np.take(cut.parent, sizes.chain_rows)] += times_transpose(np.maximum(
+            noise, np.abs(np.take(sizes.h, sizes.chain_rows, axis=0))) * (noise != 0),
+            np.abs(W))
     clear = np.abs(zl) > margin
     clear[-1] &= not np.any(sizes.noise_end != 0)
     deep, high = signs_in_stretch(kinks, clear & (zl < 0), clear & (zl > 0), st)

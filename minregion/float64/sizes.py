@@ -102,15 +102,16 @@ def measure_sizes(p, cut, ends, W, b):
     made = np.flatnonzero(m.made_by[:-1] >= 0)
     n = m.made_by[made]
     noisy[made, n] = False                    # an input at its own zero: below
-    noise = np.where(noisy, amount * m.scale, 0 * m.scale)
     chain = np.flatnonzero(any_in_row(noisy))
-    if not exact and len(made):
-        noisy[made, n] = True
-        noise[made, n] = np.abs(p.slope[made, n]) * m.error[made]
-    keep = np.zeros(len(noise), bool)
+    keep = np.zeros(len(noisy), bool)
     keep[chain] = True
     keep[made] = True
-    i = np.flatnonzero(keep)
+    i = np.flatnonzero(keep)                  # the rows with noise, and how large it is
+    scale_i = np.take(m.scale, i, axis=0)
+    noise = np.where(np.take(noisy, i, axis=0), amount * scale_i, 0 * scale_i)
+    if not exact and len(made):
+        noisy[made, n] = True
+        noise[np.searchsorted(i, made), n] = np.abs(p.slope[made, n]) * m.error[made]
     if len(chain):                            # the scale counts noise with its own scale
         rows = cut.first[chain]
         hc = np.abs(np.take(h, rows, axis=0))
@@ -119,7 +120,7 @@ def measure_sizes(p, cut, ends, W, b):
                                                hc), aW) + ab
     noisy_end = (np.abs(m.end) <= touch * m.end_scale) & (m.end_scale > 0)
     return Sizes(
-        h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise[i],
+        h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise,
         chain_rows=cut.first[chain],
         noise_end=np.where(noisy_end, amount * m.end_scale, 0 * m.end_scale),
         terms_end=np.abs(ends.h_end) @ aW.T + ab,
