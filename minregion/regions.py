@@ -231,8 +231,7 @@ def split_at_zeros(p, W, b):
     keep = switching(old, made_by, on)                 # float64 can misplace a zero (rare)
     if not keep.all():
         xs, old, made_by = xs[keep], old[keep], made_by[keep]
-        on, parent, slope, value = (np.compress(keep[:-1], a, axis=0)
-                                    for a in (on, parent, slope, value))
+        on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
     return Cut(xs=xs, old=old, made_by=made_by, parent=parent,
@@ -245,8 +244,7 @@ def switching(old, made_by, on):
     a zero on the wrong side of its neighbour's). ``old``, ``made_by`` (P' + 1,) and
     ``on`` (P', w) of a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
     j = np.flatnonzero(~old[1:-1]) + 1
-    w = on.shape[1]
-    flat = on.reshape(-1)                      # first the neuron whose zero it is
+    flat, w = on.reshape(-1), on.shape[1]      # first the neuron whose zero it is
     j = j[np.take(flat, j * w + made_by[j]) == np.take(flat, (j - 1) * w + made_by[j])]
     keep = np.ones(len(old), bool)
     keep[j[np.all(on[j] == on[j - 1], axis=1)]] = False
