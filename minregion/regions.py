@@ -228,7 +228,7 @@ def split_at_zeros(p, W, b):
     slope, value = np.take(slope, parent, axis=0), np.take(value, parent, axis=0)
     mid = xs[:-1] + (xs[1:] - xs[:-1]) / 2
     on = value + slope * (mid - ref_old[parent])[:, None] > 0
-    keep = switching(old, on)                          # float64 can misplace a zero (rare)
+    keep = switching(old, made_by, on)                 # float64 can misplace a zero (rare)
     if not keep.all():
         xs, old, made_by = xs[keep], old[keep], made_by[keep]
         on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
@@ -239,11 +239,13 @@ def split_at_zeros(p, W, b):
                h_slope=h_slope, h_value=h_value, ref_old=ref_old)
 
 
-def switching(old, on):
+def switching(old, made_by, on):
     """A new breakpoint across which no neuron switches is no breakpoint (float64 can put
-    a zero on the wrong side of its neighbour's). ``old`` (P' + 1,) and ``on`` (P', w) of
-    a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
+    a zero on the wrong side of its neighbour's). ``old``, ``made_by`` (P' + 1,) and
+    ``on`` (P', w) of a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
     j = np.flatnonzero(~old[1:-1]) + 1
+    flat, w = on.reshape(-1), on.shape[1]      # first the neuron whose zero it is
+    j = j[np.take(flat, j * w + made_by[j]) == np.take(flat, (j - 1) * w + made_by[j])]
     keep = np.ones(len(old), bool)
     keep[j[np.all(on[j] == on[j - 1], axis=1)]] = False
     return keep

@@ -22,7 +22,8 @@ still open as a range, with a :class:`RegionResolutionWarning`.
 
 The files, each one step: ``thresholds`` (the constants), ``arithmetic`` (float64 or
 Fractions), ``sizes``, ``kinks``, ``dips``, ``narrow`` (the steps of one layer), ``marks``,
-``chunk``, ``recount``, ``tally``, ``warning``, ``width_threshold``.
+``chunk``, ``recount``, ``tally``, ``warning``, ``width_threshold``, and ``rows`` (fast
+row-wise NumPy on tall arrays).
 """
 from .arithmetic import as_exact, times_transpose
 from .chunk import Chunk, slope_jumps, to_chunk

@@ -99,7 +99,7 @@ def slope_jumps(s, rep):
     Returns jump, tol (A - 1,) float64 and doubtful (A - 1,) bool.
     """
     a, b = rep[:-1], rep[1:]
-    jump = np.abs((s.form[b] - s.form[a]) @ s.w_out)
+    jump = np.abs((np.take(s.form, b, axis=0) - np.take(s.form, a, axis=0)) @ s.w_out)
     tol = SURE_JUMP * np.maximum(s.terms[a], s.terms[b])
     doubtful = ~(jump > tol)
     exact = np.flatnonzero(s.exact[a] & s.exact[b])

@@ -9,18 +9,25 @@ import numpy as np
 from .arithmetic import in_kind, is_exact, ratio, times_transpose
 from .kinks import kink_views, values_at_kinks
 from .narrow import zero_by_form
+from .rows import any_in_row
 from .thresholds import SURE_CROSSING, SURE_TOUCH, TOUCH
 
 
 @dataclass(frozen=True)
 class StateStretches:
     """Maximal stretches of cells over which one neuron keeps its on/off state, every
-    neuron's in turn: stretch i covers cells start[i] .. stop[i] - 1 of neuron[i];
-    index (P, w) is the stretch of every (cell, neuron)."""
+    neuron's in turn: stretch i covers cells start[i] .. stop[i] - 1 of neuron[i]
+    (P cells, w neurons)."""
     start: np.ndarray
     stop: np.ndarray
     neuron: np.ndarray
-    index: np.ndarray
+    P: int
+    w: int
+
+    def at(self, cells):
+        """The stretch of every neuron at ``cells`` (n,) -> (n, w) int."""
+        flat = self.start + self.neuron * self.P
+        return np.searchsorted(flat, cells[:, None] + self.P * np.arange(self.w), "right") - 1
 
 
 def state_stretches(on):
@@ -33,19 +40,21 @@ def state_stretches(on):
     start = np.flatnonzero(change)
     stop = np.append(start[1:], P * w)
     neuron = start // P
-    index = np.cumsum(change) - 1
-    return StateStretches(start - neuron * P, stop - neuron * P, neuron, index.reshape(w, P).T)
+    return StateStretches(start - neuron * P, stop - neuron * P, neuron, P, w)
 
 
-def any_in_stretch(flags, st):
-    """Whether ``flags`` (P' + 1, w) is set at some breakpoint start .. stop of each
-    stretch of ``st`` -> (stretches,) bool."""
-    P1 = flags.shape[0]
-    v = flags.T.reshape(-1).view(np.int8)
+def signs_in_stretch(kinks, below, above, st):
+    """Whether ``below`` (``above``), (K, w) bool at the breakpoints ``kinks`` (K,), is set
+    at some breakpoint start .. stop of each stretch of ``st`` -> two (stretches,) bool."""
+    P1 = st.P + 1
+    code = np.zeros((st.w, P1), np.int8)
+    code[:, kinks] = (below + 2 * above.astype(np.int8)).T
+    v = code.reshape(-1)
     base = st.neuron * P1
     # reduceat covers [start, next index): up to stop - 1, or for the last stretch of a
     # column up to the column's end (its stop); add the right end in both cases
-    return (np.maximum.reduceat(v, base + st.start) | v[base + st.stop]) > 0
+    hit = np.bitwise_or.reduceat(v, base + st.start) | v[base + st.stop]
+    return (hit & 1) > 0, (hit & 2) > 0
 
 
 def spread_over_cells(flag, st, P, w):
@@ -104,23 +113,27 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
     # its terms and than the rounding of its value; inputs not noise): an off stretch with
     # one far below zero is surely deep, an on stretch with one far above surely high.
-    zl = np.concatenate([ends.zl, ends.z_end[None]])
-    margin = 2.0 ** -20 * np.concatenate([sizes.terms, sizes.terms_end[None]])
+    kinks = np.append(cut.first, P)       # (K,) old breakpoints (kink i starts old cell i)
+    zl = np.take(ends.zl, kinks, axis=0)
+    margin = 2.0 ** -20 * np.concatenate([np.take(sizes.terms, cut.first, axis=0),
+                                          sizes.terms_end[None]])
     # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
     # were carried along the cell, by ``step``, from its parent's reference point
     if not exact and len(sizes.noise_rows):
         r = sizes.noise_rows
-        step = np.abs(cut.slope[r] * (cut.xs[r] - cut.ref_old[cut.parent[r]])[:, None])
-        margin[r] = np.maximum(margin[r], 2.0 ** -40 * (np.abs(ends.zl[r]) + 2 * step))
+        i = np.take(cut.parent, r)                                 # their kinks
+        step = np.abs(np.take(cut.slope, r, axis=0) *
+                      (np.take(cut.xs, r) - np.take(cut.ref_old, i))[:, None])
+        margin[i] = np.maximum(np.take(margin, i, axis=0),
+                               2.0 ** -40 * (np.abs(np.take(zl, i, axis=0)) + 2 * step))
     if len(sizes.chain_rows):    # where inputs are noise: also more than they could move it
         noise = sizes.noise_values[np.searchsorted(sizes.noise_rows, sizes.chain_rows)]
-        margin[sizes.chain_rows] += times_transpose(np.maximum(noise, np.abs(sizes.h[
-            sizes.chain_rows])) * (noise != 0), np.abs(W))
-    clear = cut.old.copy()
-    clear[P] = not np.any(sizes.noise_end != 0)
-    clear = clear[:, None] & (np.abs(zl) > margin)
-    deep = any_in_stretch(clear & (zl < 0), st)
-    high = any_in_stretch(clear & (zl > 0), st)
+        margin[np.take(cut.parent, sizes.chain_rows)] += times_transpose(np.maximum(
+            noise, np.abs(np.take(sizes.h, sizes.chain_rows, axis=0))) * (noise != 0),
+            np.abs(W))
+    clear = np.abs(zl) > margin
+    clear[-1] &= not np.any(sizes.noise_end != 0)
+    deep, high = signs_in_stretch(kinks, clear & (zl < 0), clear & (zl > 0), st)
     # The others are measured where they can matter: in an off stretch not surely deep,
     # an on stretch not surely high, and at the two ends.
     lone = (st.start == 0) & (st.stop == P)
@@ -138,8 +151,8 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     readings = []
     has_left, has_right = rows > 0, rows < P
     interior = has_left & has_right
-    on_left = st.index[np.maximum(rows - 1, 0)]                   # (len(rows), w)
-    on_right = st.index[np.minimum(rows, P - 1)]
+    on_left = st.at(np.maximum(rows - 1, 0))                      # (len(rows), w)
+    on_right = st.at(np.minimum(rows, P - 1))
     same = interior[:, None] & (on_left == on_right)
     if tip is not None:
         m = same[interior]
@@ -181,12 +194,12 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
         if view is not None and is_end:
             unsure |= lone & ((view.low[e] < 0) & (view.high[e] > 0))[st.neuron]
     touch_cells = spread_over_cells(touch & touches, st, P, w) & ~cut.on
-    touched = touch_cells.any(axis=1) if touches and touch.any() else np.zeros(P, bool)
-    doubtful = spread_over_cells(unsure & seam if exact else unsure, st, P, w).any(axis=1)
+    touched = any_in_row(touch_cells) if touches and touch.any() else np.zeros(P, bool)
+    doubtful = any_in_row(spread_over_cells(unsure & seam if exact else unsure, st, P, w))
     if not exact:
         doubtful |= hidden_dips(cut, ends, sizes, W, b, measured)
     return Dips(touch=touch_cells, touched=touched, doubtful=doubtful,
-                fragile=spread_over_cells(unsure & ~seam, st, P, w).any(axis=1))
+                fragile=any_in_row(spread_over_cells(unsure & ~seam, st, P, w)))
 
 
 def hidden_dips(cut, ends, sizes, W, b, measured):
@@ -198,14 +211,15 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     P, w = cut.on.shape
     doubtful = np.zeros(P, bool)
     j = np.flatnonzero(cut.old[1:-1] & ~measured[1:-1]) + 1
-    j = j[np.any(np.abs(ends.zl[j]) <= 2.0 ** -20 * sizes.terms[j], axis=1)]
+    j = j[any_in_row(np.abs(np.take(ends.zl, j, axis=0)) <=
+                     2.0 ** -20 * np.take(sizes.terms, j, axis=0))]
     if len(j) == 0:
         return doubtful
     # how far the value at the kink moves within the kink's position error
-    reach = np.maximum(np.abs(cut.slope[j - 1]), np.abs(cut.slope[j])) * \
-        ends.error_old[j][:, None]
+    slope_l, slope_r = np.take(cut.slope, j - 1, axis=0), np.take(cut.slope, j, axis=0)
+    reach = np.maximum(np.abs(slope_l), np.abs(slope_r)) * np.take(ends.error_old, j)[:, None]
     z_low = z_high = values_at_kinks(cut, ends, j)
-    terms = sizes.terms[j]
+    terms = np.take(sizes.terms, j, axis=0)
     noisy = np.zeros(P + 1, bool)                      # there: the range of the value
     noisy[sizes.noise_rows] = True
     noisy = noisy[j]
@@ -213,16 +227,16 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
         z_low, z_high = z_low.copy(), z_high.copy()
         _, _, tip = kink_views(cut, ends, sizes, W, b, j[noisy])
         z_low[noisy], z_high[noisy] = tip.low, tip.high
-    both_on = cut.on[j - 1] & cut.on[j]
-    both_off = ~cut.on[j - 1] & ~cut.on[j]
+    on_l, on_r = np.take(cut.on, j - 1, axis=0), np.take(cut.on, j, axis=0)
+    both_on, both_off = on_l & on_r, ~on_l & ~on_r
     hidden = (both_on & (z_high < -SURE_TOUCH * terms)) | \
              (both_off & (z_low > SURE_TOUCH * terms))
     # a bump whose zeros float64 put on the wrong sides of the kink: off on both sides,
     # rising to the kink and falling after it, with a value there within reach of zero
     # (not where it is 0 by its form, as a wave whose inputs are all off there)
-    peak = (cut.slope[j - 1] > 0) & (cut.slope[j] < 0)
+    peak = (slope_l > 0) & (slope_r < 0)
     hidden |= both_off & peak & (z_high > -reach) & ~zero_by_form(cut, j, W, b)
-    k = j[hidden.any(axis=1)]
+    k = j[any_in_row(hidden)]
     doubtful[k - 1] = True
     doubtful[k] = True
     return doubtful

@@ -6,6 +6,7 @@ from collections import namedtuple
 import numpy as np
 
 from .arithmetic import is_exact, times_transpose
+from .rows import any_in_row
 from .sizes import inputs_at
 
 View = namedtuple("View", "z low high terms")
@@ -23,17 +24,19 @@ def values_at_kinks(cut, ends, rows):
     Returns (len(rows), w).
     """
     P = len(cut.xs) - 1
-    z = np.concatenate([ends.zl, ends.z_end[None]])[rows]
+    z = np.take(ends.zl, rows, axis=0)
     if is_exact(z):
         return z
     k = (rows > 0) & (rows < P)
     j = rows[k]
-    m1, m2 = cut.slope[j - 1], cut.slope[j]
-    v1, v2 = ends.zl[j - 1] + m1 * ends.width[j - 1][:, None], ends.zl[j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(m1 != m2, (v2 - v1) / (m1 - m2), 0.0)
-    e = ends.error_old[j][:, None]
-    t = np.clip(np.nan_to_num(t, posinf=0.0, neginf=0.0), -e, e)
+    m1, m2 = np.take(cut.slope, j - 1, axis=0), np.take(cut.slope, j, axis=0)
+    v1 = np.take(ends.zl, j - 1, axis=0) + m1 * np.take(ends.width, j - 1)[:, None]
+    v2 = np.take(ends.zl, j, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = (v2 - v1) / (m1 - m2)
+    t[~np.isfinite(t)] = 0.0                           # parallel lines (or overflow): 0
+    e = np.take(ends.error_old, j)[:, None]
+    t = np.minimum(np.maximum(t, -e), e)
     z[k] = np.where(t >= 0, v2 + m2 * t, v1 + m1 * t)
     return z
 
@@ -61,7 +64,7 @@ def kink_views(cut, ends, sizes, W, b, rows):
         hit = sizes.noise_rows[k] == rows
         noise[hit] = sizes.noise_values[k[hit]]
     noise[rows == P] = sizes.noise_end
-    noisy_row = np.any(noise != 0, axis=1)
+    noisy_row = any_in_row(noise != 0)
     # the inputs at each row (from the cell on the right; at the end, the end's)
     inner = rows < P
     h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype)

@@ -87,7 +87,8 @@ def mark_layer(p, cut, W, b, k, touches=True):
     z_ends = None
     if not exact:
         doubtful |= coinciding(cut, counted, W, b)
-        z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
+        if m.at_lo or m.at_hi:            # (a chunk between two seams has neither end)
+            z_ends, terms = exact_at_ends(p, ends, sizes, W, b)
         if z_ends is not None:
             doubtful |= lost_at_ends(cut.on, z_ends, terms, m.at_lo, m.at_hi)
     fragile = dips.fragile | placed.flat
@@ -116,7 +117,7 @@ def exact_at_ends(p, ends, sizes, W, b):
     round outside [lo, hi]); once one has, the exact values are carried on layer by layer."""
     m = p.marks
     if m.exact_ends is None:
-        z = np.stack([ends.zl[0], ends.z_end])
+        z = ends.zl[[0, -1]]
         terms = np.stack([sizes.terms[0], sizes.terms_end])
         if not np.any(np.abs(z) <= 2.0 ** -10 * terms):
             return None, None

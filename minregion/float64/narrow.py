@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, times_transpose
+from .rows import any_in_row
 from .thresholds import POSITION_RTOL, SURE_CROSSING
 
 
@@ -42,7 +43,7 @@ def place_cells(cut, ends, sizes, W, touched):
     aW = np.abs(W)
     old_terms = times_transpose(np.abs(cut.h_slope), aW)          # (P, w) |W| |h'|
     old_zm = np.take(cut.slope, cut.first, axis=0)
-    maybe = np.any((old_terms > 0) & (np.abs(old_zm) <= sure * old_terms), axis=1)
+    maybe = any_in_row((old_terms > 0) & (np.abs(old_zm) <= sure * old_terms))
     rows = np.flatnonzero(np.take(maybe, cut.parent)) if maybe.any() else []
     if len(rows):
         slope_terms = old_terms[cut.parent[rows]]
@@ -79,11 +80,11 @@ def coinciding(cut, counted, W, b):
     made = cut.made_by[1:-1]
     own = np.flatnonzero(made >= 0)
     switched[own, made[own]] = False
-    j = np.flatnonzero(switched.any(axis=1)) + 1
+    j = np.flatnonzero(any_in_row(switched)) + 1
     j_old = j[cut.old[j]]
     if len(j_old):
         switched[j_old - 1] &= ~zero_by_form(cut, j_old, W, b)
-        j = np.flatnonzero(switched.any(axis=1)) + 1
+        j = np.flatnonzero(any_in_row(switched)) + 1
     out = np.zeros(len(counted), bool)
     out[j - 1] = out[j] = True
     return out
@@ -94,5 +95,6 @@ def zero_by_form(cut, j, W, b):
     no bias, and no weight on an input that is on on both sides (its inputs are all off
     or switching there) -> (len(j), w) bool."""
     on_old = (cut.h_slope != 0) | (cut.h_value != 0)     # (P, fan_in) not 0 on the cell
-    steady = on_old[cut.parent[j - 1]] & on_old[cut.parent[j]]
+    steady = np.take(on_old, np.take(cut.parent, j - 1), axis=0) & \
+        np.take(on_old, np.take(cut.parent, j), axis=0)
     return ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, times_transpose
+from .rows import any_in_row
 from .thresholds import POSITION_RTOL, TOUCH
 
 
@@ -13,7 +14,7 @@ from .thresholds import POSITION_RTOL, TOUCH
 class Ends:
     """The cut of one layer at the left ends of its P' new cells (w neurons, fan_in inputs).
 
-    zl : (P', w) the preactivations at the left ends
+    zl : (P' + 1, w) the preactivations at the left ends, and at the right end (row P')
     width : (P',) the cells' widths
     error_old : (P' + 1,) the position errors of the old breakpoints (0 for the new ones)
     h_end, z_end : (fan_in,), (w,) the layer's input and preactivations at the chunk's
@@ -32,16 +33,19 @@ def read_ends(p, cut, W, b):
     error_old = np.zeros(len(cut.xs))
     error_old[cut.old] = p.marks.error              # old breakpoints keep their error
     h_end = p.marks.end * p.on[-1]
-    return Ends(zl=cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None],
-                width=cut.xs[1:] - cut.xs[:-1], error_old=error_old,
-                h_end=h_end, z_end=h_end @ W.T + b)
+    zl = np.empty((len(cut.xs), W.shape[0]), dtype=cut.value.dtype)
+    zl[:-1] = cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None]
+    zl[-1] = h_end @ W.T + b
+    return Ends(zl=zl, width=cut.xs[1:] - cut.xs[:-1], error_old=error_old, h_end=h_end,
+                z_end=zl[-1])
 
 
 def inputs_at(cut, rows):
     """The layer's input (values, slopes) at the left ends of the new cells ``rows``."""
-    parent = cut.parent[rows]
-    hm = cut.h_slope[parent]
-    return cut.h_value[parent] + hm * (cut.xs[rows] - cut.ref_old[parent])[:, None], hm
+    parent = np.take(cut.parent, rows)
+    hm = np.take(cut.h_slope, parent, axis=0)
+    return np.take(cut.h_value, parent, axis=0) + hm * (
+        np.take(cut.xs, rows) - np.take(cut.ref_old, parent))[:, None], hm
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,9 @@ def measure_sizes(p, cut, ends, W, b):
     m = p.marks
     exact = is_exact(cut.slope)
     aW, ab = np.abs(W), np.abs(b)
-    ref_old = cut.ref_old[cut.parent]
-    h = cut.h_value[cut.parent] + cut.h_slope[cut.parent] * (cut.xs[:-1] - ref_old)[:, None]
+    ref_old = np.take(cut.ref_old, cut.parent)
+    h = np.take(cut.h_value, cut.parent, axis=0) + np.take(cut.h_slope, cut.parent, axis=0) * \
+        (cut.xs[:-1] - ref_old)[:, None]
     terms = times_transpose(np.abs(h), aW) + ab
     scale = terms
     touch, amount = in_kind(TOUCH, cut.slope), in_kind(POSITION_RTOL, cut.slope)
@@ -97,24 +102,25 @@ def measure_sizes(p, cut, ends, W, b):
     made = np.flatnonzero(m.made_by[:-1] >= 0)
     n = m.made_by[made]
     noisy[made, n] = False                    # an input at its own zero: below
-    noise = np.where(noisy, amount * m.scale, 0 * m.scale)
-    chain = np.flatnonzero(noisy.any(axis=1))
-    if not exact and len(made):
-        noisy[made, n] = True
-        noise[made, n] = np.abs(p.slope[made, n]) * m.error[made]
-    keep = np.zeros(len(noise), bool)
+    chain = np.flatnonzero(any_in_row(noisy))
+    keep = np.zeros(len(noisy), bool)
     keep[chain] = True
     keep[made] = True
-    i = np.flatnonzero(keep)
+    i = np.flatnonzero(keep)                  # the rows with noise, and how large it is
+    scale_i = np.take(m.scale, i, axis=0)
+    noise = np.where(np.take(noisy, i, axis=0), amount * scale_i, 0 * scale_i)
+    if not exact and len(made):
+        noisy[made, n] = True
+        noise[np.searchsorted(i, made), n] = np.abs(p.slope[made, n]) * m.error[made]
     if len(chain):                            # the scale counts noise with its own scale
         rows = cut.first[chain]
-        hc = np.abs(h[rows])
+        hc = np.abs(np.take(h, rows, axis=0))
         scale = terms.copy()
         scale[rows] = times_transpose(np.where(noisy[chain], np.maximum(hc, m.scale[chain]),
                                                hc), aW) + ab
     noisy_end = (np.abs(m.end) <= touch * m.end_scale) & (m.end_scale > 0)
     return Sizes(
-        h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise[i],
+        h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise,
         chain_rows=cut.first[chain],
         noise_end=np.where(noisy_end, amount * m.end_scale, 0 * m.end_scale),
         terms_end=np.abs(ends.h_end) @ aW.T + ab,
