@@ -6,6 +6,7 @@ beside chapter 3's tests; every test here is also marked ``notebook``, so
 """
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -24,10 +25,71 @@ def _param(path):
                                               pytest.mark.notebook])
 
 
+# A number in an answer cell written in scientific notation (2.65\cdot10^{-7}, 2.65e-7) or with a
+# decimal point and at least three significant digits is a result: the notebook must print it.
+SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\\cdot|\\times)\s*10\^\{?(-?\d+)\}?"
+                        r"|(\d+(?:\.\d+)?)[eE](-?\d+)")
+DECIMAL = re.compile(r"(?<![\w.^{])(\d+\.\d+)(?!\w|\.\d)")
+PRINTED = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+CONSTANTS = {"03": {"0.999"}}     # Adam's beta_2 in a formula of chapter 3's answers
+
+
+def _digits(mantissa):
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def quoted_results(text):
+    """[(as written, value, significant digits)] of the results an answer cell quotes."""
+    out, taken = [], []
+    for m in SCIENTIFIC.finditer(text):
+        mantissa, exponent = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        out.append((m.group(0), float(mantissa) * 10.0 ** int(exponent), _digits(mantissa)))
+        taken.append(m.span())
+    for m in DECIMAL.finditer(text):
+        if _digits(m.group(1)) >= 3 and not any(a <= m.start() < b for a, b in taken):
+            out.append((m.group(0), float(m.group(1)), _digits(m.group(1))))
+    return out
+
+
+def unprinted_results(path, printed):
+    """The results quoted in a notebook's answer cells that the notebook did not print (at the
+    answer's precision): stale answers."""
+    with open(path) as fh:
+        cells = json.load(fh)["cells"]
+    values = {float(x) for x in PRINTED.findall(printed)}
+    allowed = CONSTANTS.get(os.path.basename(path)[:2], set())
+    missing = []
+    for k, cell in enumerate(cells):
+        text = "".join(cell["source"])
+        if cell["cell_type"] != "markdown" or "<!-- SOLUTION" not in text:
+            continue
+        for written, value, digits in quoted_results(text):
+            if written not in allowed and not any(
+                    float(f"{v:.{digits}g}") == float(f"{value:.{digits}g}") for v in values):
+                missing.append(f"cell {k + 1}: {written}")
+    return missing
+
+
 @pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
 def test_notebook_runs_and_checks_itself(path):
     printed = run_notebook(path)
     assert "expected" in printed, "a tutorial prints its checks beside the expected value"
+    missing = unprinted_results(path, printed)
+    assert not missing, ("the answers quote results the notebook did not print (stale?): "
+                         + "; ".join(missing))
+
+
+@pytest.mark.house
+def test_the_stale_answer_check_finds_a_result_that_was_not_printed(tmp_path):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [
+        "<!-- SOLUTION -->\n", "The median is $2.65\\cdot10^{-7}$, then 1.0e-3 and 0.3496."]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "09_x.ipynb"
+    path.write_text(json.dumps(nb))
+    assert unprinted_results(str(path), "median 2.65e-07 then 0.001, at a0 = 0.3496") == []
+    assert unprinted_results(str(path), "median 2.57e-07 then 0.001, at a0 = 0.3496") == \
+        ["cell 1: 2.65\\cdot10^{-7}"]
+    assert unprinted_results(str(path), "median 2.65e-07 then 0.001") == ["cell 1: 0.3496"]
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
