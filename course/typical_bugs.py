@@ -356,6 +356,8 @@ NOTEBOOK_BUGS = {
             ("opt.step([grads[k] for k in keys])\n    project_params(params)",
              "project_params(params)\n    opt.step([grads[k] for k in keys])")],
         "the MSE's gradient not given back its output axis": [("[:, None, :]", "")],
+        "the interval forgotten": [("weight_map_forward(params, sigma, lo, hi)",
+                                    "weight_map_forward(params, sigma)")],
     },
 }
 
@@ -369,8 +371,8 @@ NOTEBOOK_REWRITES = {
     },
     "nb05_step": {
         "through constrained_loss_and_grads": """
-            def phase1_step(params, opt, keys, X, Y, sigma):
-                loss, grads = constrained_loss_and_grads(params, X, Y, sigma)
+            def phase1_step(params, opt, keys, X, Y, sigma, lo=0.0, hi=1.0):
+                loss, grads = constrained_loss_and_grads(params, X, Y, sigma, lo, hi)
                 opt.step([grads[k] for k in keys])
                 project_params(params)
                 return loss, grads
