@@ -32,6 +32,7 @@ SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\\cdot|\\times)\s*10\^\{?(-?\d+)\
 DECIMAL = re.compile(r"(?<![\w.^{])(\d+\.\d+)(?!\w|\.\d)")
 PRINTED = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 CONSTANTS = {"03": {"0.999"}}     # Adam's beta_2 in a formula of chapter 3's answers
+ANSWER = "<!-- " + "SOLUTION"      # an answer cell opens so (split: this file ships to students)
 
 
 def _digits(mantissa):
@@ -61,7 +62,7 @@ def unprinted_results(path, printed):
     missing = []
     for k, cell in enumerate(cells):
         text = "".join(cell["source"])
-        if cell["cell_type"] != "markdown" or "<!-- SOLUTION" not in text:
+        if cell["cell_type"] != "markdown" or ANSWER not in text:
             continue
         for written, value, digits in quoted_results(text):
             if written not in allowed and not any(
@@ -82,7 +83,7 @@ def test_notebook_runs_and_checks_itself(path):
 @pytest.mark.house
 def test_the_stale_answer_check_finds_a_result_that_was_not_printed(tmp_path):
     nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [
-        "<!-- SOLUTION -->\n", "The median is $2.65\\cdot10^{-7}$, then 1.0e-3 and 0.3496."]}],
+        ANSWER + " -->\n", "The median is $2.65\\cdot10^{-7}$, then 1.0e-3 and 0.3496."]}],
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "09_x.ipynb"
     path.write_text(json.dumps(nb))
