@@ -47,7 +47,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)            # this tree's package: the student's own code
 sys.path.insert(1, HERE)
 REFERENCE = os.path.join(HERE, "capstone_reference.json")
-PROTOCOLS = {
+PROTOCOLS = {    # [choice] laptop: the paper budget on 10 runs, seed 0 (docs/choices.md, 32)
     "laptop": dict(runs=10, epochs=1_500, pretrain_epochs=1_000, seeds=(0,), record_every=0),
     "test": dict(runs=2, epochs=30, pretrain_epochs=20, seeds=(0,), record_every=0),
 }

@@ -108,11 +108,8 @@ def to_columns(x, n_in, runs=(), name="x"):
 
     Parameters
     ----------
-    x : (N,) (one input), (N, n_in); with a runs axis ``R`` also (R, N) (one input, each run
-        its own points) or (R, N, n_in)
-    n_in : int, the number of inputs of the network
-    runs : tuple, the runs shape of the network (``()`` for one network)
-    name : the argument's name, for the error messages
+    x, n_in, runs, name : as :func:`minregion.checks.check_points`, which checks them;
+        ``x`` is (N,), (N, n_in), (R, N) or (R, N, n_in)
 
     Returns
     -------
