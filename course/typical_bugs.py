@@ -19,15 +19,14 @@ import textwrap
 BUGS = {
     # --- ch01 ------------------------------------------------------------------------------
     "zero_crossings": {
-        "the zero with the wrong sign": [("ref[p] - value", "ref[p] + value")],
+        "the zero with the wrong sign": [("ref[:, None] - value", "ref[:, None] + value")],
         "the zero measured from 0, not from the cell's reference point":
-            [("ref[p] - value[p, k]", "-value[p, k]")],
-        "zeros at a cell's ends kept": [("(root > xs[:-1, None]) & (root < xs[1:, None])",
-                                         "(root >= xs[:-1, None]) & (root <= xs[1:, None])")],
-        "the ends of the cells swapped": [("(root > xs[:-1, None]) & (root < xs[1:, None])",
-                                           "(root > xs[1:, None]) & (root < xs[:-1, None])")],
-        "outside zeros left as NaN, not +inf": [("root[~inside] = np.inf",
-                                                 "root[~inside] = np.nan")],
+            [("ref[:, None] - value", "-value")],
+        "zeros at a cell's ends kept": [("(root <= xs[:-1, None]) | (root >= xs[1:, None])",
+                                         "(root < xs[:-1, None]) | (root > xs[1:, None])")],
+        "the ends of the cells swapped": [("(root <= xs[:-1, None]) | (root >= xs[1:, None])",
+                                           "(root <= xs[1:, None]) | (root >= xs[:-1, None])")],
+        "outside zeros left as NaN, not +inf": [("] = np.inf", "] = np.nan")],
         "a division by flat slopes too (inf and NaN, and Fractions fail)": """
             root = ref[:, None] - value / slope
             inside = (root > xs[:-1, None]) & (root < xs[1:, None])
@@ -220,6 +219,13 @@ REWRITES = {
             zero = ref[:, None] - value / safe
             keep = ~flat & (zero > xs[:-1, None]) & (zero < xs[1:, None])
             root[keep] = zero[keep]
+        """,
+        "dividing only the entries with a slope (np.nonzero)": """
+            root = np.full(slope.shape, np.inf, dtype=slope.dtype)
+            p, k = np.nonzero(slope)
+            root[p, k] = ref[p] - value[p, k] / slope[p, k]
+            inside = (root > xs[:-1, None]) & (root < xs[1:, None])
+            root[~inside] = np.inf
         """,
     },
     "merge_equal_slopes": {

@@ -164,17 +164,15 @@ def zero_crossings(slope, value, ref, xs):
 
     The same function runs on float64 arrays and on object arrays of ``fractions.Fraction``
     (the exact recount, chapter 1 section 5): a Fraction divided by 0 raises instead of
-    giving inf, so it divides only where the slope is not 0, and ``root`` keeps the dtype
-    of ``slope``.
+    giving inf, so it divides by 1 where the slope is 0 (and sets +inf there), and
+    ``root`` keeps the dtype of ``slope``.
     """
     # BEGIN SOLUTION ch01 zero_crossings (section 3): root (P, w), of the dtype of slope:
-    #   ref - value / slope, divided only where the slope is not 0 (it also runs on Fraction
-    #   arrays), where that zero lies strictly inside its own cell; +inf elsewhere
-    root = np.full(slope.shape, np.inf, dtype=slope.dtype)
-    p, k = np.nonzero(slope)                      # a flat preactivation has no zero
-    root[p, k] = ref[p] - value[p, k] / slope[p, k]
-    inside = (root > xs[:-1, None]) & (root < xs[1:, None])
-    root[~inside] = np.inf
+    #   ref - value / slope, dividing by 1 where the slope is 0 (Fractions cannot divide by
+    #   0); +inf where the slope is 0 and where the zero is not strictly inside its own cell
+    flat = slope == 0                             # a flat preactivation has no zero
+    root = ref[:, None] - value / np.where(flat, 1, slope)
+    root[flat | (root <= xs[:-1, None]) | (root >= xs[1:, None])] = np.inf
     # END SOLUTION
     return root
 
@@ -307,7 +305,7 @@ def group_activation_regions(patterns, rank):
     """
     P = len(patterns)
     new = np.ones(P, bool)
-    new[1:] = np.any(patterns[1:] != patterns[:-1], axis=1)
+    new[1:] = float64.rows_differ(patterns)
     starts = np.flatnonzero(new)
     return starts, np.minimum.reduceat(np.arange(P) + P * rank, starts) % P
 
@@ -430,7 +428,7 @@ def breakpoints(layers, lo=0.0, hi=1.0):
     lo, hi = check_interval(lo, hi)
     out = []
     for p in final_cells(check_scalar_network(layers), lo, hi, touches=False):
-        out.append(p.xs[1:-1][np.any(p.patterns[1:] != p.patterns[:-1], axis=1)])
+        out.append(p.xs[1:-1][float64.rows_differ(p.patterns)])
     return np.concatenate(out)
 
 

@@ -15,3 +15,20 @@ def any_in_row(mask):
     for k in range(1, mask.shape[1]):
         out |= mask[:, k]
     return out
+
+
+def rows_differ(a):
+    """``np.any(a[1:] != a[:-1], axis=1)`` of a (P, B) uint8 array (packed on/off bits)
+    -> (P - 1,) bool: whether each row differs from the one before. The B bytes of a row
+    are compared as the widest integers that divide B, one column at a time."""
+    a = np.ascontiguousarray(a)
+    if a.ndim != 2 or a.dtype != np.uint8 or a.shape[1] == 0:
+        return np.any(a[1:] != a[:-1], axis=1)
+    for kind in (np.uint64, np.uint32, np.uint16, np.uint8):
+        if a.shape[1] % np.dtype(kind).itemsize == 0:
+            break
+    v = a.view(kind)
+    out = v[1:, 0] != v[:-1, 0]
+    for k in range(1, v.shape[1]):
+        out |= v[1:, k] != v[:-1, k]
+    return out

@@ -4,6 +4,7 @@ import numpy as np
 
 from .chunk import join_chunks, true_stretches
 from .recount import ExactRecount
+from .rows import rows_differ
 
 
 def count_range(s, region_start, piece_start, rep, doubtful, growth):
@@ -71,7 +72,7 @@ class Tally:
         last region of the chunk before in front of it (the chunks meet at a seam inside
         that region, so usually it goes on here; a zero exactly at the seam ends it)."""
         self.n["raw_activation_regions"] += int(
-            np.any(s.patterns[1:] != s.patterns[:-1], axis=1).sum() +
+            rows_differ(s.patterns).sum() +
             (self.before is None or np.any(self.seam_pattern != s.patterns[0])))
         self.seam_pattern = s.patterns[-1]
         return s if self.before is None else join_chunks([self.before, s])
