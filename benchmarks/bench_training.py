@@ -12,7 +12,8 @@
 4. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
    required), float64 on the CPU, same network, data and Adam (JAX on one thread);
 5. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
-6. the exact region count of a depth-20 construction;
+6. the exact region count of a depth-20 construction, beside the counter before the
+   float64 guard (from git), each in a fresh process;
 7. how ``--jobs`` scales: a reduced Table 1 with 1 worker and with one per core;
    and, unless --skip-table, the whole Table 1 under the paper protocol.
 
@@ -28,7 +29,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from minregion import count_regions, triangle_network  # noqa: E402
 from minregion import training  # noqa: E402
 from minregion.construction import construction_params  # noqa: E402
 from minregion.init import init_kaiming  # noqa: E402
@@ -110,6 +110,60 @@ def floor(R):
         for _ in range(steps * chunks * passes):
             np.add(out, 1.0, out=out)
     return both, products
+
+
+# --- the region counter against the one before the float64 guard ---------------------------
+
+BEFORE_GUARD = "2ad6beb"      # the last commit whose counter had no float64 guard
+
+COUNT_20 = """
+import sys, time
+import numpy as np
+from minregion.construction import triangle_network
+if sys.argv[1] == "now":
+    from minregion.regions import count_regions
+else:                                         # the counter before the guard, from git
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("minregion.regions_before", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "minregion"
+    spec.loader.exec_module(module)
+    count_regions = module.count_regions
+layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
+start = time.perf_counter()
+pieces = count_regions(layers)
+print(time.perf_counter() - start, pieces)
+"""
+
+
+def depth20_seconds(rounds):
+    """{name: (seconds, pieces)}: the depth-20 count of this checkout's counter and, where
+    git can show it, of the counter before the float64 guard (``git show
+    BEFORE_GUARD:minregion/regions.py``), each count in a fresh process, taking turns,
+    the best of ``rounds`` each (a busy machine slows both alike: read the ratio)."""
+    import subprocess
+    import tempfile
+    root = os.path.join(os.path.dirname(__file__), "..")
+    variants = {"this counter": "now"}
+    with tempfile.TemporaryDirectory() as tmp:
+        before = os.path.join(tmp, "regions_before.py")
+        shown = subprocess.run(["git", "show", f"{BEFORE_GUARD}:minregion/regions.py"],
+                               cwd=root, capture_output=True, text=True)
+        if shown.returncode == 0:
+            with open(before, "w") as f:
+                f.write(shown.stdout)
+            variants[f"the counter before the guard ({BEFORE_GUARD})"] = before
+        else:
+            print(f"   (git cannot show {BEFORE_GUARD} here: the counter before the guard "
+                  "is skipped)")
+        best = {name: (np.inf, None) for name in variants}
+        for _ in range(rounds):
+            for name, arg in variants.items():
+                done = subprocess.run([sys.executable, "-c", COUNT_20, arg], cwd=root,
+                                      capture_output=True, text=True, check=True)
+                t, pieces = done.stdout.split()
+                best[name] = min(best[name], (float(t), int(pieces)))
+    return best
 
 
 # --- the peers: only where installed -------------------------------------------------------
@@ -286,11 +340,15 @@ def main():
     without, with_ = malloc_seconds(30, max(args.run_steps // 30, 20))
     print(f"\n4. readable step, 30 runs, glibc's default malloc against keeping freed memory "
           f"(minregion/reproduce/speed.py): {without / with_:.2f}x")
-    layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
-    start = time.perf_counter()
-    pieces = count_regions(layers)
-    print(f"\n5. exact count of a depth-20 construction: {pieces} pieces (2^20 = {2**20}) in "
-          f"{time.perf_counter() - start:.2f} s")
+    print("\n5. exact count of a depth-20 construction (2^20 pieces), each in a fresh process, "
+          f"taking turns, best of {max(args.rounds, 3)}:")
+    times = depth20_seconds(max(args.rounds, 3))
+    for name, (t, pieces) in times.items():
+        print(f"   {name}: {t:.2f} s ({pieces} pieces)")
+    if len(times) == 2:
+        now, before = (t for t, _ in times.values())
+        print(f"   ratio {now / before:.2f}: where the counter before the guard takes 0.36 s, "
+              f"this one takes about {0.36 * now / before:.2f} s")
     small = Config.for_protocol("paper", epochs=300, pretrain_epochs=200, seeds=(0,))
     one = many = np.inf
     for _ in range(2):                                  # taking turns, the best of two

@@ -211,11 +211,8 @@ def split_at_zeros(p, W, b):
     value = float64.times_transpose(h_value, W) + b           # (P, w) at ref_old
     root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
     # The new cells: every old cell, followed by its zeros in increasing order.
-    order = np.argsort(root, axis=1, kind="stable")
-    root = np.take_along_axis(root, order, axis=1)
-    keep = root != np.inf
-    keep[:, 1:] &= root[:, 1:] != root[:, :-1]               # two equal zeros: one breakpoint
-    sizes = 1 + keep.sum(axis=1)
+    root, order, keep = sort_zeros(root)
+    sizes = 1 + float64.count_in_row(keep)
     parent = np.repeat(np.arange(len(ref_old)), sizes)
     old = np.zeros(len(parent) + 1, bool)
     old[np.cumsum(sizes) - sizes] = old[-1] = True
@@ -235,6 +232,26 @@ def split_at_zeros(p, W, b):
     return Cut(xs=xs, old=old, made_by=made_by, parent=parent,
                first=np.flatnonzero(old[:-1]), slope=slope, value=value, ref=ref, on=on,
                h_slope=h_slope, h_value=h_value, ref_old=ref_old)
+
+
+def sort_zeros(root):
+    """Each cell's zeros ``root`` (P, w) (+inf: none) in increasing order -> root (P, w),
+    order (P, w), the neuron of each, and keep (P, w) bool, the zeros that are breakpoints
+    (two equal zeros are one breakpoint, the first neuron's). Only cells with two zeros
+    or more need sorting (most have at most one)."""
+    keep = root != np.inf
+    order = np.empty(root.shape, np.intp)
+    order[:] = np.arange(root.shape[1])
+    many = np.flatnonzero(float64.count_in_row(keep) > 1)
+    if len(many):
+        some = np.take(root, many, axis=0)
+        o = np.argsort(some, axis=1, kind="stable")
+        some = np.take_along_axis(some, o, axis=1)
+        k = some != np.inf
+        k[:, 1:] &= some[:, 1:] != some[:, :-1]          # two equal zeros: one breakpoint
+        root = root.copy()
+        root[many], order[many], keep[many] = some, o, k
+    return root, order, keep
 
 
 def switching(old, made_by, on):

@@ -18,7 +18,7 @@ still open as a range, with a :class:`RegionResolutionWarning`.
   two), :func:`to_chunk` (a :class:`Chunk` to count), :func:`slope_jumps`, and a
   :class:`Tally` (``recount`` and the range that is left);
 - for everyone: :func:`times_transpose`, :func:`rows_differ` (which packed patterns
-  change from one cell to the next), :func:`as_exact`, :func:`default_resolution`,
+  change from one cell to the next), :func:`count_in_row`, :func:`as_exact`, :func:`default_resolution`,
   :func:`warn_if_unresolved`, and an explicit ``resolution=`` (``width_threshold``).
 
 The files, each one step: ``thresholds`` (the constants), ``arithmetic`` (float64 or
@@ -30,12 +30,12 @@ from .arithmetic import as_exact, times_transpose
 from .chunk import Chunk, slope_jumps, to_chunk
 from .marks import CellMarks, mark_layer, seam_cell, split_marks, start_marks
 from .tally import Tally
-from .rows import rows_differ
+from .rows import count_in_row, rows_differ
 from .thresholds import SURE_JUMP, default_resolution
 from .warning import RegionResolutionWarning, warn_if_unresolved
 from .width_threshold import check_resolution, count_at_resolution
 
 __all__ = ["as_exact", "times_transpose", "Chunk", "slope_jumps", "to_chunk", "CellMarks",
            "mark_layer", "seam_cell", "split_marks", "start_marks", "Tally", "SURE_JUMP",
-           "default_resolution", "rows_differ", "RegionResolutionWarning", "warn_if_unresolved",
+           "default_resolution", "count_in_row", "rows_differ", "RegionResolutionWarning", "warn_if_unresolved",
            "check_resolution", "count_at_resolution"]

@@ -17,6 +17,16 @@ def any_in_row(mask):
     return out
 
 
+def count_in_row(mask):
+    """``mask.sum(axis=1)`` of a (P, w) bool array -> (P,) intp."""
+    if not 0 < mask.shape[1] <= COLUMNS:
+        return mask.sum(axis=1)
+    out = mask[:, 0].astype(np.intp)
+    for k in range(1, mask.shape[1]):
+        out += mask[:, k]
+    return out
+
+
 def rows_differ(a):
     """``np.any(a[1:] != a[:-1], axis=1)`` of a (P, B) uint8 array (packed on/off bits)
     -> (P - 1,) bool: whether each row differs from the one before. The B bytes of a row
