@@ -225,8 +225,9 @@ def split_at_zeros(p, W, b):
     on = value + slope * (mid - ref_old[parent])[:, None] > 0
     keep = switching(old, made_by, on)                 # float64 can misplace a zero (rare)
     if not keep.all():
-        xs, old, made_by = xs[keep], old[keep], made_by[keep]
-        on, parent, slope, value = (a[keep[:-1]] for a in (on, parent, slope, value))
+        i, cells = np.flatnonzero(keep), np.flatnonzero(keep[:-1])
+        xs, old, made_by = (np.take(a, i) for a in (xs, old, made_by))
+        on, parent, slope, value = (np.take(a, cells, axis=0) for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
     return Cut(xs=xs, old=old, made_by=made_by, parent=parent,

@@ -110,6 +110,15 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     inf = float("inf")
     st = state_stretches(cut.on)
     state = cut.on[st.start, st.neuron]
+    if len(st.start) == w and not (at_lo or at_hi):
+        # no neuron switches in a chunk between two seams (as in the first layers of an
+        # exact window): no dip, no bump, no end to read; only dips hidden at kinks remain
+        nothing = np.zeros(P, bool)
+        measured = np.zeros(P + 1, bool)
+        measured[[0, P]] = True
+        doubtful = nothing if exact else hidden_dips(cut, ends, sizes, W, b, measured)
+        return Dips(touch=np.zeros((P, w), bool), touched=nothing, doubtful=doubtful,
+                    fragile=nothing)
     # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
     # its terms and than the rounding of its value; inputs not noise): an off stretch with
     # one far below zero is surely deep, an on stretch with one far above surely high.
