@@ -1,20 +1,21 @@
 """Benchmark: the cost of training, measured as ratios within one run.
 
     python benchmarks/bench_training.py [--run-steps 3000] [--rounds 3] [--skip-table]
+    python benchmarks/bench_training.py --counter-only [--rounds 5]    # section 5 alone
 
 1. microseconds per run-step (one Adam step of one network of 1-4-4-4-4-4-1 on 500 points)
    with R = 1, 10, 30, 100, 300 networks trained at once, for the readable step
    (:mod:`minregion.training`, the course text) and the experiments' step
-   (:mod:`minregion.reproduce.fast`) side by side, in both phases, and their ratio;
-2. the fast step's chunk size against R = 300 (how ``fast.CHUNK`` was chosen);
-3. NumPy's floor, timed in the same rounds: the step's matrix products plus its passes over
+   (:mod:`minregion.reproduce.fast`) side by side, in both phases, and their ratio, beside
+   NumPy's floor, timed in the same rounds: the step's matrix products plus its passes over
    memory, each pass timed as the cheapest one, ``a += 1.0`` in place on an array that size;
-4. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
+2. the fast step's chunk size against R = 300 (how ``fast.CHUNK`` was chosen);
+3. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
    required), float64 on the CPU, same network, data and Adam (JAX on one thread);
-5. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
-6. the exact region count of a depth-20 construction, beside the counter before the
+4. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
+5. the exact region count of a depth-20 construction, beside the counter before the
    float64 guard (from git), each in a fresh process;
-7. how ``--jobs`` scales: a reduced Table 1 with 1 worker and with one per core;
+6. how ``--jobs`` scales: a reduced Table 1 with 1 worker and with one per core;
    and, unless --skip-table, the whole Table 1 under the paper protocol.
 
 Each timing is the best of ``--rounds`` rounds, the variants compared taking turns within
@@ -284,6 +285,20 @@ def table_seconds(config, jobs):
     return time.perf_counter() - start
 
 
+def counter_section(rounds):
+    """Section 5: the depth-20 count beside the counter before the float64 guard."""
+    print("\n5. exact count of a depth-20 construction (2^20 pieces), each in a fresh process, "
+          f"taking turns, best of {max(rounds, 3)}:")
+    times = depth20_seconds(max(rounds, 3))
+    for name, (t, pieces) in times.items():
+        print(f"   {name}: {t:.2f} s ({pieces} pieces)")
+    if len(times) == 2:
+        now, before = (t for t, _ in times.values())
+        print(f"   ratio {now / before:.2f} (where the counter before the guard took 0.35 s, "
+              "docs/regions_float64.md section 6, this one would take "
+              f"{0.35 * now / before:.2f} s)")
+
+
 def main():
     """The benchmark owns its process: it keeps freed memory, as the command line does."""
     keep_freed_memory()
@@ -292,7 +307,13 @@ def main():
                         help="run-steps per timing (steps x R)")
     parser.add_argument("--rounds", type=int, default=3, help="timings per variant (best kept)")
     parser.add_argument("--skip-table", action="store_true", help="do not time Table 1")
+    parser.add_argument("--counter-only", action="store_true",
+                        help="only section 5, the region counter")
     args = parser.parse_args()
+    if args.counter_only:
+        print(f"machine: {os.cpu_count() or 1} cores; numpy {np.__version__}")
+        counter_section(args.rounds)
+        return
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores; numpy {np.__version__}; network 1-{'-'.join(['4'] * DEPTH)}-1 "
           f"on {N} points; best of {args.rounds} rounds; us per run-step")
@@ -340,15 +361,7 @@ def main():
     without, with_ = malloc_seconds(30, max(args.run_steps // 30, 20))
     print(f"\n4. readable step, 30 runs, glibc's default malloc against keeping freed memory "
           f"(minregion/reproduce/speed.py): {without / with_:.2f}x")
-    print("\n5. exact count of a depth-20 construction (2^20 pieces), each in a fresh process, "
-          f"taking turns, best of {max(args.rounds, 3)}:")
-    times = depth20_seconds(max(args.rounds, 3))
-    for name, (t, pieces) in times.items():
-        print(f"   {name}: {t:.2f} s ({pieces} pieces)")
-    if len(times) == 2:
-        now, before = (t for t, _ in times.values())
-        print(f"   ratio {now / before:.2f}: where the counter before the guard takes 0.36 s, "
-              f"this one takes about {0.36 * now / before:.2f} s")
+    counter_section(args.rounds)
     small = Config.for_protocol("paper", epochs=300, pretrain_epochs=200, seeds=(0,))
     one = many = np.inf
     for _ in range(2):                                  # taking turns, the best of two
