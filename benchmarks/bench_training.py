@@ -124,12 +124,9 @@ from minregion.construction import triangle_network
 if sys.argv[1] == "now":
     from minregion.regions import count_regions
 else:                                         # the counter before the guard, from git
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("minregion.regions_before", sys.argv[1])
-    module = importlib.util.module_from_spec(spec)
-    module.__package__ = "minregion"
-    spec.loader.exec_module(module)
-    count_regions = module.count_regions
+    sys.path.insert(0, "benchmarks")
+    from regions_float64 import load_old
+    count_regions = load_old(sys.argv[1]).count_regions
 layers = triangle_network(np.random.default_rng(20).uniform(0.3, 0.7, size=21))
 start = time.perf_counter()
 pieces = count_regions(layers)

@@ -72,7 +72,7 @@ def snapshot(path):
                      "breakpoints": regions.breakpoints(layers, lo, hi),
                      "region_report(resolution=0)": regions.region_report(layers, lo, hi,
                                                                           resolution=0.0)}
-    with open(path, "wb") as f:
+    with open(path, "xb") as f:                 # a new file in our own temporary folder
         pickle.dump(out, f)
 
 

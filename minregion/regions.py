@@ -212,7 +212,7 @@ def split_at_zeros(p, W, b):
     root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
     # The new cells: every old cell, followed by its zeros in increasing order.
     root, order, keep = sort_zeros(root)
-    sizes = 1 + float64.count_in_row(keep)
+    sizes = 1 + float64.count_in_row(keep)                   # keep.sum(axis=1)
     parent = np.repeat(np.arange(len(ref_old)), sizes)
     old = np.zeros(len(parent) + 1, bool)
     old[np.cumsum(sizes) - sizes] = old[-1] = True
@@ -323,7 +323,7 @@ def group_activation_regions(patterns, rank):
     """
     P = len(patterns)
     new = np.ones(P, bool)
-    new[1:] = float64.rows_differ(patterns)
+    new[1:] = float64.rows_differ(patterns)   # np.any(patterns[1:] != patterns[:-1], axis=1)
     starts = np.flatnonzero(new)
     return starts, np.minimum.reduceat(np.arange(P) + P * rank, starts) % P
 
