@@ -281,8 +281,8 @@ def final_cells(layers, lo, hi, exact=False, touches=True, at_lo=True, at_hi=Tru
         while k < len(layers) - 1:
             W, b = layers[k]
             cut = split_at_zeros(p, W, b)
-            patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),
-                                       np.packbits(cut.on, axis=1)], axis=1)
+            patterns = np.concatenate([np.take(p.patterns, cut.parent, axis=0),  # packed bits:
+                                       float64.pack_rows(cut.on)], axis=1)  # np.packbits
             marks = float64.mark_layer(p, cut, W, b, k, touches)   # touches, doubts ...
             p = Cells(cut.xs, cut.slope, cut.value, cut.on, patterns, marks)
             k += 1

@@ -296,3 +296,20 @@ def test_fuzz_peaks_near_0_and_1_count_exactly_or_warn_with_the_exact_count_in_r
         what, layers, intervals = families.member(rng, kind)
         for lo, hi in intervals:
             check_against_exact(layers, lo, hi, what=f"peaks {kind}, {what}")
+
+
+@pytest.mark.parametrize("w", [0, 1, 4, 7, 8, 9, 16, 33])
+def test_the_fast_row_helpers_equal_numpy(w):
+    """``float64.rows`` does with loops over the few columns what NumPy does along axis 1;
+    the results must be the same arrays, of the same dtype, on every width."""
+    from minregion.float64 import rows
+    rng = np.random.default_rng(w)
+    for P in (0, 1, 5, 300):
+        bits = rng.random((P, w)) < 0.3
+        packed = np.packbits(bits, axis=1)
+        for mine, numpy_own in ((rows.pack_rows(bits), packed),
+                                (rows.any_in_row(bits), bits.any(axis=1)),
+                                (rows.count_in_row(bits), bits.sum(axis=1)),
+                                (rows.rows_differ(packed),
+                                 np.any(packed[1:] != packed[:-1], axis=1))):
+            assert mine.dtype == numpy_own.dtype and np.array_equal(mine, numpy_own)

@@ -8,6 +8,7 @@ import numpy as np
 from .arithmetic import as_exact
 from .dips import find_dips, lost_at_ends
 from .narrow import coinciding, place_cells
+from .rows import pack_rows
 from .sizes import measure_sizes, read_ends
 
 
@@ -96,7 +97,7 @@ def mark_layer(p, cut, W, b, k, touches=True):
     since[(doubtful | fragile) & ~(doubtful_before | fragile_before)] = k
     return CellMarks(
         counted=np.concatenate([np.take(m.counted, parent, axis=0),
-                                np.packbits(counted, axis=1)], axis=1),
+                                pack_rows(counted)], axis=1),
         touched=np.take(m.touched, parent) | dips.touched, scale=sizes.scale,
         error=placed.error, doubtful=doubtful_before | doubtful,
         fragile=fragile_before | fragile, since=since, made_by=cut.made_by,

@@ -27,6 +27,24 @@ def count_in_row(mask):
     return out
 
 
+def pack_rows(bits):
+    """``np.packbits(bits, axis=1)`` of a (P, w) bool array -> (P, ceil(w / 8)) uint8: each
+    row's bits, 8 to a byte, the first in the highest bit. Each byte is made from its (at
+    most 8) columns, a shift and an OR at a time."""
+    P, w = bits.shape
+    if not 0 < w <= COLUMNS:
+        return np.packbits(bits, axis=1)
+    u = bits.view(np.uint8)                   # a bool is one byte, 0 or 1
+    out = np.empty((P, (w + 7) // 8), np.uint8)
+    for byte in range(out.shape[1]):
+        first = 8 * byte
+        packed = u[:, first] << 7
+        for k in range(first + 1, min(w, first + 8)):
+            packed |= u[:, k] << (7 - k + first)
+        out[:, byte] = packed
+    return out
+
+
 def rows_differ(a):
     """``np.any(a[1:] != a[:-1], axis=1)`` of a (P, B) uint8 array (packed on/off bits)
     -> (P - 1,) bool: whether each row differs from the one before. The B bytes of a row
