@@ -2,6 +2,7 @@
 
     python benchmarks/bench_training.py [--run-steps 3000] [--rounds 3] [--skip-table]
     python benchmarks/bench_training.py --counter-only [--rounds 5]    # section 5 alone
+    python benchmarks/bench_training.py --peers-only      # section 3 alone (PyTorch, JAX)
 
 1. microseconds per run-step (one Adam step of one network of 1-4-4-4-4-4-1 on 500 points)
    with R = 1, 10, 30, 100, 300 networks trained at once, for the readable step
@@ -291,6 +292,21 @@ def table_seconds(config, jobs):
     return time.perf_counter() - start
 
 
+def peers_section(args):
+    """Section 3: a batched PyTorch peer and JAX, where installed, against the fast step."""
+    print("\n3. peers, where installed (never required), R = 30:")
+    for name, make in (("PyTorch", torch_peer), ("JAX", jax_peer)):
+        peer = make(30)
+        if peer is None:
+            print(f"   {name} is not installed: skipped")
+            continue
+        steps, version = peer
+        t = best_of({"peer": steps, "fast": _raw(fast.train_raw, 30)}, args.run_steps, 30,
+                    args.rounds)
+        print(f"   {version}: {t['peer']:.1f} us per run-step; minregion's fast step "
+              f"{t['fast']:.1f}: the peer is {t['fast'] / t['peer']:.2f}x as fast")
+
+
 def counter_section(rounds):
     """Section 5: the depth-20 count beside the counter before the float64 guard."""
     print("\n5. exact count of a depth-20 construction (2^20 pieces), three counts in each "
@@ -317,7 +333,13 @@ def main():
     parser.add_argument("--skip-table", action="store_true", help="do not time Table 1")
     parser.add_argument("--counter-only", action="store_true",
                         help="only section 5, the region counter")
+    parser.add_argument("--peers-only", action="store_true",
+                        help="only section 3, the peers (where installed)")
     args = parser.parse_args()
+    if args.peers_only:
+        print(f"machine: {os.cpu_count() or 1} cores; numpy {np.__version__}")
+        peers_section(args)
+        return
     if args.counter_only:
         print(f"machine: {os.cpu_count() or 1} cores; numpy {np.__version__}")
         counter_section(args.rounds)
@@ -354,17 +376,7 @@ def main():
                 args.rounds)
     print("   " + ", ".join(f"chunk {c}: {t[c]:.1f}" for c in CHUNKS))
 
-    print("\n3. peers, where installed (never required), R = 30:")
-    for name, make in (("PyTorch", torch_peer), ("JAX", jax_peer)):
-        peer = make(30)
-        if peer is None:
-            print(f"   {name} is not installed: skipped")
-            continue
-        steps, version = peer
-        t = best_of({"peer": steps, "fast": _raw(fast.train_raw, 30)}, args.run_steps, 30,
-                    args.rounds)
-        print(f"   {version}: {t['peer']:.1f} us per run-step; minregion's fast step "
-              f"{t['fast']:.1f}: the peer is {t['fast'] / t['peer']:.2f}x as fast")
+    peers_section(args)
 
     without, with_ = malloc_seconds(30, max(args.run_steps // 30, 20))
     print(f"\n4. readable step, 30 runs, glibc's default malloc against keeping freed memory "

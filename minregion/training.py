@@ -100,11 +100,18 @@ def record_regions(history, layers, step, lo, hi):
     history.regions_flagged.append(flagged)
 
 
-def _check_step(loss, grads, t, step, phase, lr):
+def check_step(loss, grads, t, step, phase, lr):
     """Stop before a step that would spoil the parameters, and say the likely cause.
 
-    Before the first step the learning rate has not acted yet: a huge or non-finite loss
-    then comes from the data or the starting point. Later it is the optimiser's doing.
+    loss : (R,) or scalar, the loss before the step; grads : list of gradient arrays
+    t : int, Adam's steps so far; step : int, the step of the history; phase : str, for
+    the message; lr : the learning rate, for the message
+
+    Raises TrainingDiverged when a loss is not finite or above ``DIVERGED_MSE``, or a
+    gradient is not finite. Before the first step the learning rate has not acted yet: a
+    huge or non-finite loss then comes from the data or the starting point. Later it is the
+    optimiser's doing. Both training loops call it: this module's and
+    ``minregion.reproduce.fast``'s.
     """
     loss = np.atleast_1d(loss)
     bad = ~np.isfinite(loss) | (loss > DIVERGED_MSE)
@@ -204,7 +211,7 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grads = loss_and_grads()      # non-finite values are checked next
             opt.lr = schedule(t)
-            _check_step(loss, grads, t, history.steps, phase, opt.lr)
+            check_step(loss, grads, t, history.steps, phase, opt.lr)
             history.loss.append(np.atleast_1d(loss))
             history.phase.append(phase)
             opt.step(grads)

@@ -37,7 +37,7 @@ from ..checks import (check_epochs, check_float_arrays, check_layers, check_lr, 
 from ..construction import (matrix_entries, project_params, scales, weight_map_backward,
                             weight_map_forward)
 from ..mlp import prepare_data
-from ..training import History, _check_step, every, record_regions
+from ..training import History, check_step, every, record_regions
 
 CHUNK = 16     # [choice] runs per chunk, from `make bench`'s sweep (docs/speed.md)
 
@@ -243,7 +243,7 @@ def _adam_loop(p, g, epochs, lr, history, phase, loss_and_grads, after=None, rec
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = loss_and_grads()
         opt.lr = schedule(t)
-        _check_step(loss, [g], t, history.steps, phase, opt.lr)
+        check_step(loss, [g], t, history.steps, phase, opt.lr)
         history.loss.append(loss)
         history.phase.append(phase)
         opt.step(p, g)
