@@ -12,7 +12,8 @@
    memory, each pass timed as the cheapest one, ``a += 1.0`` in place on an array that size;
 2. the fast step's chunk size against R = 300 (how ``fast.CHUNK`` was chosen);
 3. a batched PyTorch peer and JAX (jit + vmap), only where they are installed (never
-   required), float64 on the CPU, same network, data and Adam (JAX on one thread);
+   required), float64 on the CPU, same network, data and Adam, one thread each, at R = 30
+   and R = 300;
 4. the malloc setting (:mod:`minregion.reproduce.speed`), each in a fresh process;
 5. the exact region count of a depth-20 construction, beside the counter before the
    float64 guard (from git), each in fresh processes: warm and first counts;
@@ -294,17 +295,18 @@ def table_seconds(config, jobs):
 
 def peers_section(args):
     """Section 3: a batched PyTorch peer and JAX, where installed, against the fast step."""
-    print("\n3. peers, where installed (never required), R = 30:")
+    print("\n3. peers, where installed (never required), R = 30 and 300:")
     for name, make in (("PyTorch", torch_peer), ("JAX", jax_peer)):
-        peer = make(30)
-        if peer is None:
-            print(f"   {name} is not installed: skipped")
-            continue
-        steps, version = peer
-        t = best_of({"peer": steps, "fast": _raw(fast.train_raw, 30)}, args.run_steps, 30,
-                    args.rounds)
-        print(f"   {version}: {t['peer']:.1f} us per run-step; minregion's fast step "
-              f"{t['fast']:.1f}: the peer is {t['fast'] / t['peer']:.2f}x as fast")
+        for R in (30, 300):
+            peer = make(R)
+            if peer is None:
+                print(f"   {name} is not installed: skipped")
+                break
+            steps, version = peer
+            t = best_of({"peer": steps, "fast": _raw(fast.train_raw, R)}, args.run_steps, R,
+                        args.rounds)
+            print(f"   {version}, R = {R}: {t['peer']:.1f} us per run-step; minregion's fast "
+                  f"step {t['fast']:.1f}: the peer is {t['fast'] / t['peer']:.2f}x as fast")
 
 
 def counter_section(rounds):
