@@ -6,7 +6,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
-    python benchmarks/regions_float64.py profile 20    # where the time of that count goes, by the clock
+    python benchmarks/regions_float64.py profile 20    # where that count's time goes, by the clock
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
     python benchmarks/regions_float64.py small --against DIR --rounds 5   # ... against another checkout
     python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)

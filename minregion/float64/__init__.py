@@ -40,4 +40,5 @@ from .width_threshold import check_resolution, count_at_resolution
 __all__ = ["as_exact", "times_transpose", "Chunk", "slope_jumps", "to_chunk", "CellMarks",
            "mark_layer", "seam_cell", "split_marks", "start_marks", "Tally", "SURE_JUMP",
            "default_resolution", "count_in_row", "pack_rows", "rows_differ",
-           "RegionResolutionWarning", "warn_if_unresolved", "check_resolution", "count_at_resolution"]
+           "RegionResolutionWarning", "warn_if_unresolved", "check_resolution",
+           "count_at_resolution"]
