@@ -4,8 +4,8 @@ process (signals, standard output) and the exit codes; the commands are in
 
 ``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
 opts into :func:`minregion.reproduce.speed.keep_freed_memory`, for itself and for its worker
-processes, and that turns SIGTERM into a clean stop (``main(own_process=True)``, from
-``__main__.py``). Called as a function (``main([...])``, as the tests do), it leaves the
+processes, and that turns SIGTERM and Ctrl-C into a clean stop, one that cannot be lost on
+its way (``main(own_process=True)``, from ``__main__.py``; see :class:`_Stop`). Called as a function (``main([...])``, as the tests do), it leaves the
 process as it found it.
 
 What the commands promise:
@@ -30,6 +30,7 @@ import io
 import os
 import signal
 import sys
+import weakref
 
 from .commands import (MAX_REGION_DEPTH, MAX_SEEDS, MAX_STEPS, cmd_calibrate, cmd_regions,
                        cmd_reproduce, say)
@@ -39,8 +40,56 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised as an exception so that the run cleans up after itself."""
 
 
-def _on_sigterm(signum, frame):
-    raise Terminated()
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT), raised the same way (Python's own KeyboardInterrupt, but ours)."""
+
+
+class _Stop:
+    """The stop that a signal asked for, until :func:`_run` has caught it.
+
+    The handler raises the stop in the main thread, wherever it is. That raise can be lost:
+    a C extension imported for the first time may swallow an exception raised in the Python
+    code it calls (Cython's module set-up does, and ``np.random`` is imported lazily), and
+    the run would go on as if no signal had come. So once a stop is asked for, a timer
+    (SIGALRM, every 0.5 s) sends the signal again whenever the exception raised last no
+    longer exists (it was swallowed, not propagated), until the run has caught it.
+    """
+    signum = None        # the signal that asked for the stop
+    raised = None        # a weak reference to the exception raised last
+    armed = False        # the timer runs
+    caught = False       # :func:`_run` has the stop
+
+
+def _on_stop_signal(signum, frame):
+    """SIGTERM or SIGINT (``main(own_process=True)``): raise Terminated or Interrupted."""
+    if not _Stop.armed and hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, _send_again)
+        signal.setitimer(signal.ITIMER_REAL, 0.5, 0.5)
+        _Stop.armed = True
+    raise _new_stop(signum)      # not kept in a local here: its traceback holds this frame
+
+
+def _new_stop(signum):
+    """The exception for ``signum``, remembered by a weak reference only."""
+    _Stop.signum = signum
+    stop = Terminated() if signum == signal.SIGTERM else Interrupted()
+    _Stop.raised = weakref.ref(stop)
+    return stop
+
+
+def _send_again(signum, frame):
+    """SIGALRM: the stop was swallowed on its way (see :class:`_Stop`): send it again (held,
+    like the first, while results are being published)."""
+    if not _Stop.caught and _Stop.raised() is None:
+        signal.raise_signal(_Stop.signum)
+
+
+def _stop_caught():
+    """The run has the stop: no more sending it again."""
+    _Stop.caught = True
+    if _Stop.armed:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _Stop.armed = False
 
 
 # --- arguments --------------------------------------------------------------------------
@@ -200,11 +249,13 @@ def main(argv=None, own_process=False):
                 from .reproduce.speed import keep_freed_memory
                 keep_freed_memory()
                 args.initializer = keep_freed_memory
-                signal.signal(signal.SIGTERM, _on_sigterm)
+                signal.signal(signal.SIGTERM, _on_stop_signal)
+                signal.signal(signal.SIGINT, _on_stop_signal)
             handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
                        "calibrate": cmd_calibrate}[args.command]
             code = _run(handler, args, parser)
     finally:
+        _stop_caught()
         if stdout.failed is not None and own_process:
             _silence_stdout()
     if stdout.failed is not None:
@@ -221,6 +272,7 @@ def _run(handler, args, parser):
     try:
         code = handler(args, parser)
     except KeyboardInterrupt as err:
+        _stop_caught()
         name = "SIGTERM" if isinstance(err, Terminated) else "interrupt"
         output = args.output
         if output is not None and output.published:

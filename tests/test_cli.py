@@ -130,6 +130,36 @@ def test_an_interrupted_run_ends_its_workers_and_writes_nothing(tmp_path, sig):
         assert code == 0, stderr
 
 
+SWALLOWED_STOP = """
+import os, signal, sys, time
+from minregion import cli
+sig = int(sys.argv[1])
+signal.signal(sig, cli._on_stop_signal)     # as main(own_process=True) does
+try:
+    try:
+        os.kill(os.getpid(), sig)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        pass            # swallowed, as a C extension being imported may do
+    time.sleep(5)       # the run goes on
+    print("not stopped")
+except KeyboardInterrupt as err:
+    cli._stop_caught()
+    print("stopped again:", type(err).__name__)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX interval timers")
+@pytest.mark.parametrize("sig, stop", [(signal.SIGTERM, "Terminated"),
+                                       (signal.SIGINT, "Interrupted")])
+def test_a_stop_that_something_swallowed_is_sent_again(sig, stop):
+    """A signal's exception can be swallowed on its way (a Cython module being imported
+    for the first time clears it): the command line sends the stop again until it lands."""
+    done = subprocess.run([sys.executable, "-c", SWALLOWED_STOP, str(int(sig))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == f"stopped again: {stop}", (done.stdout, done.stderr)
+
+
 def test_a_failed_write_leaves_the_previous_results(tmp_path, monkeypatch, capsys):
     out = tmp_path / "res"
     argv = ["reproduce", "--tables", "3", "--runs", "2", "--epochs", "20", "--seeds", "1",
