@@ -5,8 +5,8 @@ process (signals, standard output) and the exit codes; the commands are in
 ``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
 opts into :func:`minregion.reproduce.speed.keep_freed_memory`, for itself and for its worker
 processes, and that turns SIGTERM and Ctrl-C into a clean stop, one that cannot be lost on
-its way (``main(own_process=True)``, from ``__main__.py``; see :class:`_Stop`). Called as a function (``main([...])``, as the tests do), it leaves the
-process as it found it.
+its way (``main(own_process=True)``, from ``__main__.py``; see :class:`_Stop`). Called as a
+function (``main([...])``, as the tests do), it leaves the process as it found it.
 
 What the commands promise:
 
@@ -41,7 +41,8 @@ class Terminated(KeyboardInterrupt):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT), raised the same way (Python's own KeyboardInterrupt, but ours)."""
+    """Ctrl-C (SIGINT), raised the same way: a KeyboardInterrupt of our own, so that it can
+    be followed as :class:`Terminated` is (see :class:`_Stop`)."""
 
 
 class _Stop:
@@ -249,6 +250,7 @@ def main(argv=None, own_process=False):
                 from .reproduce.speed import keep_freed_memory
                 keep_freed_memory()
                 args.initializer = keep_freed_memory
+                _Stop.caught = False
                 signal.signal(signal.SIGTERM, _on_stop_signal)
                 signal.signal(signal.SIGINT, _on_stop_signal)
             handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
