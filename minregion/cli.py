@@ -50,10 +50,12 @@ class _Stop:
 
     The handler raises the stop in the main thread, wherever it is. That raise can be lost:
     a C extension imported for the first time may swallow an exception raised in the Python
-    code it calls (Cython's module set-up does, and ``np.random`` is imported lazily), and
-    the run would go on as if no signal had come. So once a stop is asked for, a timer
-    (SIGALRM, every 0.5 s) sends the signal again whenever the exception raised last no
-    longer exists (it was swallowed, not propagated), until the run has caught it.
+    code it calls (the first import of ``np.random``, which numpy imports lazily, did: the
+    stop was raised in ``abc.register`` under the set-up of a Cython module and never came
+    out of the import), and the run would go on as if no signal had come. So once a stop
+    is asked for, a timer (SIGALRM, every 0.5 s) sends the signal again whenever the
+    exception raised last no longer exists (it was swallowed, not propagated), until the
+    run has caught it.
     """
     signum = None        # the signal that asked for the stop
     raised = None        # a weak reference to the exception raised last
