@@ -313,3 +313,22 @@ def test_the_fast_row_helpers_equal_numpy(w):
                                 (rows.rows_differ(packed),
                                  np.any(packed[1:] != packed[:-1], axis=1))):
             assert mine.dtype == numpy_own.dtype and np.array_equal(mine, numpy_own)
+
+
+def test_the_exact_product_of_nonzero_terms_equals_numpys_own():
+    """``arithmetic.exact_times_transpose`` skips the zero terms of ``h @ W.T`` on Fraction
+    arrays: the same exact values, zeros and ints included, of every shape the counter
+    uses."""
+    from minregion.float64.arithmetic import exact_times_transpose, times_transpose
+    rng = np.random.default_rng(3)
+    to = np.vectorize(Fraction, otypes=[object])
+    for P, fan_in, fan_out in ((1, 1, 4), (5, 4, 4), (7, 4, 1), (0, 4, 4), (3, 6, 2)):
+        h = to(rng.integers(-3, 4, (P, fan_in)) / rng.choice([1, 2, 3], (P, fan_in)))
+        W = to(rng.integers(-2, 3, (fan_out, fan_in)) / 4)
+        W[0] = 0                                            # a neuron with no inputs at all
+        if P:
+            h[0, 0] = 0                                     # an int among the Fractions
+        want = h @ W.T
+        for got in (exact_times_transpose(h, W), times_transpose(h, W)):
+            assert got.shape == want.shape and got.dtype == object
+            assert all(g == v for g, v in zip(got.ravel(), want.ravel()))
