@@ -25,7 +25,8 @@ def times_transpose(h, W):
 
 
 def exact_times_transpose(h, W):
-    """``h @ W.T`` of object arrays of Fractions (and ints), adding only the nonzero terms:
+    """``h @ W.T`` for object arrays of Fractions (and ints), ``h : (P, fan_in)`` and
+    ``W : (fan_out, fan_in)`` -> (P, fan_out) object, adding only the nonzero terms:
     the same exact values with fewer Fraction operations (the constructions' weights are
     half zeros, and an input is 0 where its neuron is off). Other objects: ``@``."""
     if not all(isinstance(v, (Fraction, int)) for v in (*h.flat, *W.flat)):
