@@ -133,6 +133,7 @@ class Cells:
     xs : (P + 1,) breakpoints, float64 (or Fractions in exact arithmetic)
     slope, value : (P, w) each preactivation: slope on the cell, value at its reference point
     on : (P, w) bool, which neurons are on
+        (the (P, w) arrays are stored neuron-major, for speed: ``float64.rows``)
     patterns : (P, B) uint8, the on/off bits of every layer so far, 8 to a byte
         (``np.packbits``); equal rows are equal activation patterns
     marks : float64.CellMarks, what the guard keeps about every cell
@@ -216,18 +217,19 @@ def split_at_zeros(p, W, b):
     parent = np.repeat(np.arange(len(ref_old)), sizes)
     old = np.zeros(len(parent) + 1, bool)
     old[np.cumsum(sizes) - sizes] = old[-1] = True
-    xs = np.empty(len(old), dtype=p.xs.dtype)
-    xs[old], xs[~old] = p.xs, root[keep]
+    cell, k = np.divmod(np.flatnonzero(np.ascontiguousarray(keep)), keep.shape[1])
+    xs = np.empty(len(old), dtype=p.xs.dtype)              # (root[keep], order[keep])
+    xs[old], xs[~old] = p.xs, root[cell, k]
     made_by = np.full(len(xs), -1)
-    made_by[~old] = order[keep]
-    slope, value = np.take(slope, parent, axis=0), np.take(value, parent, axis=0)
+    made_by[~old] = order[cell, k]
+    slope, value = float64.take_rows(slope, parent), float64.take_rows(value, parent)
     mid = xs[:-1] + (xs[1:] - xs[:-1]) / 2
     on = value + slope * (mid - ref_old[parent])[:, None] > 0
     keep = switching(old, made_by, on)                 # float64 can misplace a zero (rare)
     if not keep.all():
         i, cells = np.flatnonzero(keep), np.flatnonzero(keep[:-1])
         xs, old, made_by = (np.take(a, i) for a in (xs, old, made_by))
-        on, parent, slope, value = (np.take(a, cells, axis=0) for a in (on, parent, slope, value))
+        on, parent, slope, value = (float64.take_rows(a, cells) for a in (on, parent, slope, value))
     ref = reference_points(xs)                                # values move to the new refs
     value = value + slope * (ref - ref_old[parent])[:, None]
     return Cut(xs=xs, old=old, made_by=made_by, parent=parent,
@@ -241,7 +243,7 @@ def sort_zeros(root):
     (two equal zeros are one breakpoint, the first neuron's). Only cells with two zeros
     or more need sorting (most have at most one)."""
     keep = root != np.inf
-    order = np.empty(root.shape, np.intp)
+    order = np.empty_like(root, dtype=np.intp)
     order[:] = np.arange(root.shape[1])
     many = np.flatnonzero(float64.count_in_row(keep) > 1)
     if len(many):
@@ -250,7 +252,7 @@ def sort_zeros(root):
         some = np.take_along_axis(some, o, axis=1)
         k = some != np.inf
         k[:, 1:] &= some[:, 1:] != some[:, :-1]          # two equal zeros: one breakpoint
-        root = root.copy()
+        root = np.copy(root)                             # (keeps its order in memory)
         root[many], order[many], keep[many] = some, o, k
     return root, order, keep
 
@@ -260,8 +262,8 @@ def switching(old, made_by, on):
     a zero on the wrong side of its neighbour's). ``old``, ``made_by`` (P' + 1,) and
     ``on`` (P', w) of a cut -> keep (P' + 1,) bool, the breakpoints to keep."""
     j = np.flatnonzero(~old[1:-1]) + 1
-    flat, w = on.reshape(-1), on.shape[1]      # first the neuron whose zero it is
-    j = j[np.take(flat, j * w + made_by[j]) == np.take(flat, (j - 1) * w + made_by[j])]
+    n = made_by[j]                             # first the neuron whose zero it is
+    j = j[on[j, n] == on[j - 1, n]]
     keep = np.ones(len(old), bool)
     keep[j[np.all(on[j] == on[j - 1], axis=1)]] = False
     return keep
@@ -300,7 +302,7 @@ def split_in_two(p):
     ref_j = reference_points(p.xs[j:j + 2])[0]
     at = lambda x: p.value[j] + p.slope[j] * (x - ref_j)    # cell j's values at x
     xs_l, xs_r = np.append(p.xs[:j + 1], seam), np.append([seam], p.xs[j + 1:])
-    value_l, value_r = p.value[:j + 1].copy(), p.value[j:].copy()
+    value_l, value_r = np.copy(p.value[:j + 1]), np.copy(p.value[j:])
     value_l[-1] = at(reference_points(xs_l[-2:])[0])
     value_r[0] = at(reference_points(xs_r[:2])[0])
     marks_l, marks_r = float64.split_marks(p.marks, j, at(seam))

@@ -332,3 +332,56 @@ def test_the_exact_product_of_nonzero_terms_equals_numpys_own():
         for got in (exact_times_transpose(h, W), times_transpose(h, W)):
             assert got.shape == want.shape and got.dtype == object
             assert all(g == v for g, v in zip(got.ravel(), want.ravel()))
+
+
+def lane_order_sum(row, weights):
+    """One output of ``arithmetic.neuron_major_product`` in plain Python floats, in the
+    order its docstring states: each lane's products added in ``lane_order``, then the
+    two lanes, then + 0.0."""
+    from minregion.float64.arithmetic import lane_order
+    lanes = []
+    for lane in lane_order(len(row)):
+        if lane:
+            total = weights[lane[0]] * row[lane[0]]
+            for i in lane[1:]:
+                total = total + weights[i] * row[i]
+            lanes.append(total)
+    total = lanes[0] + lanes[1] if len(lanes) > 1 else (lanes[0] if lanes else 0.0)
+    return total + 0.0
+
+
+@pytest.mark.parametrize("fan_in", [0, 1, 2, 3, 4, 7, 8, 9, 16, 19])
+def test_the_float64_product_adds_in_the_stated_order(fan_in):
+    """``times_transpose`` on float64 equals, bit for bit (signs of zeros too), the sum of
+    each output's products in the order of ``lane_order``, written out in Python floats;
+    the same for a row-major and a neuron-major ``h``, and it returns neuron-major."""
+    from minregion.float64.arithmetic import times_transpose
+    rng = np.random.default_rng(fan_in)
+    for P in (0, 1, 6):
+        h = rng.standard_normal((P, fan_in)) * np.exp(rng.uniform(-30, 30, (P, fan_in)))
+        h[rng.random((P, fan_in)) < 0.3] = -0.0
+        W = rng.standard_normal((3, fan_in))
+        W[rng.random((3, fan_in)) < 0.3] = 0.0
+        want = np.array([[lane_order_sum(list(row), list(w)) for w in W] for row in h])
+        want = want.reshape(P, 3)
+        for layout in (h, np.asfortranarray(h)):
+            got = times_transpose(layout, W)
+            assert got.shape == (P, 3) and got.dtype == np.float64
+            assert np.array_equal(got, want) and np.array_equal(np.signbit(got),
+                                                                np.signbit(want))
+            assert P < 2 or got.flags.f_contiguous
+
+
+def test_take_rows_equals_numpys_take_and_keeps_the_layout():
+    """``rows.take_rows`` gives ``np.take(a, i, axis=0)`` for row-major and neuron-major
+    arrays, views of them and 1-D arrays, and a neuron-major result from a neuron-major
+    array."""
+    from minregion.float64.rows import take_rows
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((50, 4))
+    i = np.array([0, 0, 3, 49, 7, 7, 7])
+    for x in (a, np.asfortranarray(a), np.asfortranarray(a)[10:], a[:, 0], a > 0):
+        got = take_rows(x, i[i < len(x)])
+        want = np.take(x, i[i < len(x)], axis=0)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert take_rows(np.asfortranarray(a), i).flags.f_contiguous

@@ -17,8 +17,9 @@ still open as a range, with a :class:`RegionResolutionWarning`.
 - per chunk of cells: :func:`seam_cell` and :func:`split_marks` (where to cut a chunk in
   two), :func:`to_chunk` (a :class:`Chunk` to count), :func:`slope_jumps`, and a
   :class:`Tally` (``recount`` and the range that is left);
-- for everyone: :func:`times_transpose`, :func:`count_in_row`, :func:`pack_rows` and
-  :func:`rows_differ` (fast row-wise NumPy: how many zeros a cell has, a layer's on/off
+- for everyone: :func:`times_transpose`, :func:`take_rows`, :func:`count_in_row`,
+  :func:`pack_rows` and :func:`rows_differ` (fast row-wise NumPy on the neuron-major
+  (P, w) arrays: products, rows gathered, how many zeros a cell has, a layer's on/off
   bits packed 8 to a byte, which packed patterns change from one cell to the next),
   :func:`as_exact`, :func:`default_resolution`, :func:`warn_if_unresolved`, and an
   explicit ``resolution=`` (``width_threshold``).
@@ -32,13 +33,13 @@ from .arithmetic import as_exact, times_transpose
 from .chunk import Chunk, slope_jumps, to_chunk
 from .marks import CellMarks, mark_layer, seam_cell, split_marks, start_marks
 from .tally import Tally
-from .rows import count_in_row, pack_rows, rows_differ
+from .rows import count_in_row, pack_rows, rows_differ, take_rows
 from .thresholds import SURE_JUMP, default_resolution
 from .warning import RegionResolutionWarning, warn_if_unresolved
 from .width_threshold import check_resolution, count_at_resolution
 
 __all__ = ["as_exact", "times_transpose", "Chunk", "slope_jumps", "to_chunk", "CellMarks",
            "mark_layer", "seam_cell", "split_marks", "start_marks", "Tally", "SURE_JUMP",
-           "default_resolution", "count_in_row", "pack_rows", "rows_differ",
+           "default_resolution", "count_in_row", "pack_rows", "rows_differ", "take_rows",
            "RegionResolutionWarning", "warn_if_unresolved", "check_resolution",
            "count_at_resolution"]

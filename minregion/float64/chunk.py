@@ -78,7 +78,7 @@ def to_chunk(p, W_out):
     m = p.marks
     return Chunk(left=p.xs[:-1].astype(float), right_end=float(p.xs[-1]),
                  counted=m.counted, patterns=p.patterns, slope=slope.astype(float),
-                 terms=terms.astype(float), form=hm.astype(float),
+                 terms=terms.astype(float), form=np.ascontiguousarray(hm, dtype=float),
                  w_out=np.asarray(W_out, dtype=float)[0],
                  exact=np.full(len(slope), exact),
                  exact_slope=slope if exact else np.full(len(slope), None, object),

@@ -9,7 +9,7 @@ import numpy as np
 from .arithmetic import in_kind, is_exact, ratio, times_transpose
 from .kinks import kink_views, values_at_kinks
 from .narrow import zero_by_form
-from .rows import any_in_row
+from .rows import any_in_row, take_rows
 from .thresholds import SURE_CROSSING, SURE_TOUCH, TOUCH
 
 
@@ -117,28 +117,28 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
         measured = np.zeros(P + 1, bool)
         measured[[0, P]] = True
         doubtful = nothing if exact else hidden_dips(cut, ends, sizes, W, b, measured)
-        return Dips(touch=np.zeros((P, w), bool), touched=nothing, doubtful=doubtful,
+        return Dips(touch=np.zeros((P, w), bool, order="F"), touched=nothing, doubtful=doubtful,
                     fragile=nothing)
     # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
     # its terms and than the rounding of its value; inputs not noise): an off stretch with
     # one far below zero is surely deep, an on stretch with one far above surely high.
     kinks = np.append(cut.first, P)       # (K,) old breakpoints (kink i starts old cell i)
-    zl = np.take(ends.zl, kinks, axis=0)
-    margin = 2.0 ** -20 * np.concatenate([np.take(sizes.terms, cut.first, axis=0),
+    zl = take_rows(ends.zl, kinks)
+    margin = 2.0 ** -20 * np.concatenate([take_rows(sizes.terms, cut.first),
                                           sizes.terms_end[None]])
     # at noisy rows (inputs near zero) the left-end values may be mostly rounding: they
     # were carried along the cell, by ``step``, from its parent's reference point
     if not exact and len(sizes.noise_rows):
         r = sizes.noise_rows
         i = np.take(cut.parent, r)                                 # their kinks
-        step = np.abs(np.take(cut.slope, r, axis=0) *
+        step = np.abs(take_rows(cut.slope, r) *
                       (np.take(cut.xs, r) - np.take(cut.ref_old, i))[:, None])
-        margin[i] = np.maximum(np.take(margin, i, axis=0),
-                               2.0 ** -40 * (np.abs(np.take(zl, i, axis=0)) + 2 * step))
+        margin[i] = np.maximum(take_rows(margin, i),
+                               2.0 ** -40 * (np.abs(take_rows(zl, i)) + 2 * step))
     if len(sizes.chain_rows):    # where inputs are noise: also more than they could move it
-        noise = sizes.noise_values[np.searchsorted(sizes.noise_rows, sizes.chain_rows)]
+        noise = take_rows(sizes.noise_values, np.searchsorted(sizes.noise_rows, sizes.chain_rows))
         margin[np.take(cut.parent, sizes.chain_rows)] += times_transpose(np.maximum(
-            noise, np.abs(np.take(sizes.h, sizes.chain_rows, axis=0))) * (noise != 0),
+            noise, np.abs(take_rows(sizes.h, sizes.chain_rows))) * (noise != 0),
             np.abs(W))
     clear = np.abs(zl) > margin
     clear[-1] &= not np.any(sizes.noise_end != 0)
@@ -220,23 +220,23 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     P, w = cut.on.shape
     doubtful = np.zeros(P, bool)
     j = np.flatnonzero(cut.old[1:-1] & ~measured[1:-1]) + 1
-    j = j[any_in_row(np.abs(np.take(ends.zl, j, axis=0)) <=
-                     2.0 ** -20 * np.take(sizes.terms, j, axis=0))]
+    j = j[any_in_row(np.abs(take_rows(ends.zl, j)) <=
+                     2.0 ** -20 * take_rows(sizes.terms, j))]
     if len(j) == 0:
         return doubtful
     # how far the value at the kink moves within the kink's position error
-    slope_l, slope_r = np.take(cut.slope, j - 1, axis=0), np.take(cut.slope, j, axis=0)
+    slope_l, slope_r = take_rows(cut.slope, j - 1), take_rows(cut.slope, j)
     reach = np.maximum(np.abs(slope_l), np.abs(slope_r)) * np.take(ends.error_old, j)[:, None]
     z_low = z_high = values_at_kinks(cut, ends, j)
-    terms = np.take(sizes.terms, j, axis=0)
+    terms = take_rows(sizes.terms, j)
     noisy = np.zeros(P + 1, bool)                      # there: the range of the value
     noisy[sizes.noise_rows] = True
     noisy = noisy[j]
     if noisy.any():
-        z_low, z_high = z_low.copy(), z_high.copy()
+        z_low, z_high = np.copy(z_low), np.copy(z_high)
         _, _, tip = kink_views(cut, ends, sizes, W, b, j[noisy])
         z_low[noisy], z_high[noisy] = tip.low, tip.high
-    on_l, on_r = np.take(cut.on, j - 1, axis=0), np.take(cut.on, j, axis=0)
+    on_l, on_r = take_rows(cut.on, j - 1), take_rows(cut.on, j)
     both_on, both_off = on_l & on_r, ~on_l & ~on_r
     hidden = (both_on & (z_high < -SURE_TOUCH * terms)) | \
              (both_off & (z_low > SURE_TOUCH * terms))

@@ -6,7 +6,7 @@ from collections import namedtuple
 import numpy as np
 
 from .arithmetic import is_exact, times_transpose
-from .rows import any_in_row
+from .rows import any_in_row, take_rows
 from .sizes import inputs_at
 
 View = namedtuple("View", "z low high terms")
@@ -24,14 +24,14 @@ def values_at_kinks(cut, ends, rows):
     Returns (len(rows), w).
     """
     P = len(cut.xs) - 1
-    z = np.take(ends.zl, rows, axis=0)
+    z = take_rows(ends.zl, rows)
     if is_exact(z):
         return z
     k = (rows > 0) & (rows < P)
     j = rows[k]
-    m1, m2 = np.take(cut.slope, j - 1, axis=0), np.take(cut.slope, j, axis=0)
-    v1 = np.take(ends.zl, j - 1, axis=0) + m1 * np.take(ends.width, j - 1)[:, None]
-    v2 = np.take(ends.zl, j, axis=0)
+    m1, m2 = take_rows(cut.slope, j - 1), take_rows(cut.slope, j)
+    v1 = take_rows(ends.zl, j - 1) + m1 * np.take(ends.width, j - 1)[:, None]
+    v2 = take_rows(ends.zl, j)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = (v2 - v1) / (m1 - m2)
     t[~np.isfinite(t)] = 0.0                           # parallel lines (or overflow): 0
@@ -58,7 +58,7 @@ def kink_views(cut, ends, sizes, W, b, rows):
     exact = is_exact(cut.slope)
     w_in = cut.h_value.shape[1]
     # the noise of the inputs at each row
-    noise = np.zeros((len(rows), w_in), dtype=cut.h_value.dtype)
+    noise = np.zeros((len(rows), w_in), dtype=cut.h_value.dtype, order="F")
     if len(sizes.noise_rows):
         k = np.minimum(np.searchsorted(sizes.noise_rows, rows), len(sizes.noise_rows) - 1)
         hit = sizes.noise_rows[k] == rows
@@ -67,7 +67,7 @@ def kink_views(cut, ends, sizes, W, b, rows):
     noisy_row = any_in_row(noise != 0)
     # the inputs at each row (from the cell on the right; at the end, the end's)
     inner = rows < P
-    h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype)
+    h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype, order="F")
     hm = np.zeros_like(h)
     h[inner], hm[inner] = inputs_at(cut, rows[inner])
     h[~inner] = ends.h_end
@@ -89,7 +89,7 @@ def kink_views(cut, ends, sizes, W, b, rows):
         z_low, z_high = z, z
         sub = noisy_row[m]
         if sub.any():
-            z_low, z_high = z.copy(), z.copy()
+            z_low, z_high = np.copy(z), np.copy(z)
             at = np.flatnonzero(m & noisy_row)
             idx = np.searchsorted(np.flatnonzero(noisy_row), at)
             z_low[sub], z_high[sub] = low[idx], high[idx]
@@ -100,16 +100,16 @@ def kink_views(cut, ends, sizes, W, b, rows):
 
     right = left = tip = None
     if inner.any():
-        right = view(ends.zl[rows[inner]], h[inner], inner)
+        right = view(take_rows(ends.zl, rows[inner]), h[inner], inner)
     m = rows > 0
     if m.any():
         r = rows[m]
         q = r[r < P] - 1
-        hl = np.empty((len(r), w_in), dtype=h.dtype)
-        z = np.empty((len(r), cut.slope.shape[1]), dtype=cut.slope.dtype)
+        hl = np.empty((len(r), w_in), dtype=h.dtype, order="F")
+        z = np.empty((len(r), cut.slope.shape[1]), dtype=cut.slope.dtype, order="F")
         hq, hmq = inputs_at(cut, q)
         hl[r < P] = hq + hmq * ends.width[q][:, None]
-        z[r < P] = ends.zl[q] + cut.slope[q] * ends.width[q][:, None]
+        z[r < P] = take_rows(ends.zl, q) + take_rows(cut.slope, q) * ends.width[q][:, None]
         hl[r == P], z[r == P] = ends.h_end, ends.z_end
         left = view(z, hl, m)
     m = (rows > 0) & (rows < P)                    # at the kink itself

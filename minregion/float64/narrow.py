@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, times_transpose
-from .rows import any_in_row
+from .rows import any_in_row, take_rows
 from .thresholds import POSITION_RTOL, SURE_CROSSING
 
 
@@ -42,12 +42,13 @@ def place_cells(cut, ends, sizes, W, touched):
     # flat: the slope is the same on all new cells of an old one: test it there first
     aW = np.abs(W)
     old_terms = times_transpose(np.abs(cut.h_slope), aW)          # (P, w) |W| |h'|
-    old_zm = np.take(cut.slope, cut.first, axis=0)
+    old_zm = take_rows(cut.slope, cut.first)
     maybe = any_in_row((old_terms > 0) & (np.abs(old_zm) <= sure * old_terms))
     rows = np.flatnonzero(np.take(maybe, cut.parent)) if maybe.any() else []
     if len(rows):
-        slope_terms = old_terms[cut.parent[rows]]
-        zm, zl, width = cut.slope[rows], ends.zl[rows], ends.width[rows][:, None]
+        slope_terms = take_rows(old_terms, cut.parent[rows])
+        zm, zl = take_rows(cut.slope, rows), take_rows(ends.zl, rows)
+        width = ends.width[rows][:, None]
         flat = (slope_terms > 0) & (np.abs(zm) <= sure * slope_terms)
         closest = np.minimum(np.abs(zl), np.abs(zl + zm * width))
         flat &= closest <= sure * slope_terms * width
@@ -56,9 +57,8 @@ def place_cells(cut, ends, sizes, W, touched):
     if exact:
         return Placement(error, flat_cells, np.zeros(P, bool))
     j = np.flatnonzero(~cut.old)
-    flat_at = j * cut.slope.shape[1] + cut.made_by[j]
-    error[j] = POSITION_RTOL * (np.abs(cut.xs[j]) + np.take(sizes.terms, flat_at) /
-                                np.abs(np.take(cut.slope, flat_at)))
+    n = cut.made_by[j]                        # the neuron whose zero each one is
+    error[j] = POSITION_RTOL * (np.abs(cut.xs[j]) + sizes.terms[j, n] / np.abs(cut.slope[j, n]))
     narrow = ends.width <= error[:-1] + error[1:]
     if narrow.any():
         narrow &= ~touched
@@ -95,6 +95,6 @@ def zero_by_form(cut, j, W, b):
     no bias, and no weight on an input that is on on both sides (its inputs are all off
     or switching there) -> (len(j), w) bool."""
     on_old = (cut.h_slope != 0) | (cut.h_value != 0)     # (P, fan_in) not 0 on the cell
-    steady = np.take(on_old, np.take(cut.parent, j - 1), axis=0) & \
-        np.take(on_old, np.take(cut.parent, j), axis=0)
+    steady = take_rows(on_old, np.take(cut.parent, j - 1)) & \
+        take_rows(on_old, np.take(cut.parent, j))
     return ~((steady.astype(float) @ (W != 0).T.astype(float)) > 0) & (b == 0)

@@ -1,10 +1,28 @@
-"""Row-wise work on the guard's tall, thin arrays ((P, w): many cells, few neurons), fast
-and with the same results: NumPy reduces a short last axis several times slower than a
-loop over the columns, and gathers rows with ``a[i]`` several times slower than with
-``np.take(a, i, axis=0)`` (which the guard uses throughout)."""
+"""Row-wise work on the counter's tall, thin arrays ((P, w): many cells, few neurons), fast
+and with the same results.
+
+The counter keeps these arrays *neuron-major* (Fortran order): a (P, w) array is stored
+as w runs of P values, one per neuron, so that NumPy's loops run along the P cells (an
+array of shape (P, w) stored row by row makes them run over w values at a time, several
+times slower for a few neurons). Every elementwise operation keeps that order by itself;
+gathering rows must be asked for it (:func:`take_rows`), and a product of the counter
+returns it (``arithmetic.times_transpose``). A row-major array works in every function
+too, only slower.
+
+NumPy also reduces a short last axis several times slower than a loop over the columns
+(:func:`any_in_row`, :func:`count_in_row`).
+"""
 import numpy as np
 
 COLUMNS = 32          # wider than this, NumPy's own reduction is as fast
+
+
+def take_rows(a, i):
+    """``np.take(a, i, axis=0)``, the rows ``i`` of ``a`` (P, ...), kept neuron-major when ``a``
+    is: (len(i), ...)."""
+    if a.ndim == 2 and a.strides[0] < a.strides[1]:           # neuron-major: one run per column
+        return np.take(a.T, i, axis=1).T
+    return np.take(a, i, axis=0)
 
 
 def any_in_row(mask):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, times_transpose
-from .rows import any_in_row
+from .rows import any_in_row, take_rows
 from .thresholds import POSITION_RTOL, TOUCH
 
 
@@ -33,7 +33,7 @@ def read_ends(p, cut, W, b):
     error_old = np.zeros(len(cut.xs))
     error_old[cut.old] = p.marks.error              # old breakpoints keep their error
     h_end = p.marks.end * p.on[-1]
-    zl = np.empty((len(cut.xs), W.shape[0]), dtype=cut.value.dtype)
+    zl = np.empty((len(cut.xs), W.shape[0]), dtype=cut.value.dtype, order="F")
     zl[:-1] = cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None]
     zl[-1] = h_end @ W.T + b
     return Ends(zl=zl, width=cut.xs[1:] - cut.xs[:-1], error_old=error_old, h_end=h_end,
@@ -43,8 +43,8 @@ def read_ends(p, cut, W, b):
 def inputs_at(cut, rows):
     """The layer's input (values, slopes) at the left ends of the new cells ``rows``."""
     parent = np.take(cut.parent, rows)
-    hm = np.take(cut.h_slope, parent, axis=0)
-    return np.take(cut.h_value, parent, axis=0) + hm * (
+    hm = take_rows(cut.h_slope, parent)
+    return take_rows(cut.h_value, parent) + hm * (
         np.take(cut.xs, rows) - np.take(cut.ref_old, parent))[:, None], hm
 
 
@@ -91,7 +91,7 @@ def measure_sizes(p, cut, ends, W, b):
     exact = is_exact(cut.slope)
     aW, ab = np.abs(W), np.abs(b)
     ref_old = np.take(cut.ref_old, cut.parent)
-    h = np.take(cut.h_value, cut.parent, axis=0) + np.take(cut.h_slope, cut.parent, axis=0) * \
+    h = take_rows(cut.h_value, cut.parent) + take_rows(cut.h_slope, cut.parent) * \
         (cut.xs[:-1] - ref_old)[:, None]
     terms = times_transpose(np.abs(h), aW) + ab
     scale = terms
@@ -107,16 +107,17 @@ def measure_sizes(p, cut, ends, W, b):
     keep[chain] = True
     keep[made] = True
     i = np.flatnonzero(keep)                  # the rows with noise, and how large it is
-    scale_i = np.take(m.scale, i, axis=0)
-    noise = np.where(np.take(noisy, i, axis=0), amount * scale_i, 0 * scale_i)
+    scale_i = take_rows(m.scale, i)
+    noise = np.where(take_rows(noisy, i), amount * scale_i, 0 * scale_i)
     if not exact and len(made):
         noisy[made, n] = True
         noise[np.searchsorted(i, made), n] = np.abs(p.slope[made, n]) * m.error[made]
     if len(chain):                            # the scale counts noise with its own scale
         rows = cut.first[chain]
-        hc = np.abs(np.take(h, rows, axis=0))
-        scale = terms.copy()
-        scale[rows] = times_transpose(np.where(noisy[chain], np.maximum(hc, m.scale[chain]),
+        hc = np.abs(take_rows(h, rows))
+        scale = np.copy(terms)
+        scale[rows] = times_transpose(np.where(take_rows(noisy, chain),
+                                               np.maximum(hc, take_rows(m.scale, chain)),
                                                hc), aW) + ab
     noisy_end = (np.abs(m.end) <= touch * m.end_scale) & (m.end_scale > 0)
     return Sizes(
