@@ -354,10 +354,11 @@ def lane_order_sum(row, weights):
 def test_the_float64_product_adds_in_the_stated_order(fan_in):
     """``times_transpose`` on float64 equals, bit for bit (signs of zeros too), the sum of
     each output's products in the order of ``lane_order``, written out in Python floats;
-    the same for a row-major and a neuron-major ``h``, and it returns neuron-major."""
-    from minregion.float64.arithmetic import times_transpose
+    the same for a row-major and a neuron-major ``h``, small products (made at once) and
+    large ones (a pass per input), and it returns neuron-major."""
+    from minregion.float64.arithmetic import SMALL_PRODUCT, times_transpose
     rng = np.random.default_rng(fan_in)
-    for P in (0, 1, 6):
+    for P in (0, 1, 6, SMALL_PRODUCT // 3 + 1):
         h = rng.standard_normal((P, fan_in)) * np.exp(rng.uniform(-30, 30, (P, fan_in)))
         h[rng.random((P, fan_in)) < 0.3] = -0.0
         W = rng.standard_normal((3, fan_in))

@@ -1,5 +1,6 @@
 """The same code in two arithmetics: float64 arrays, and NumPy object arrays of
 ``fractions.Fraction`` (exact) for the recounts."""
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -25,9 +26,10 @@ def times_transpose(h, W):
     return neuron_major_product(h.T, W).T
 
 
+@functools.lru_cache(maxsize=None)
 def lane_order(fan_in):
     """The order in which :func:`neuron_major_product` adds the ``fan_in`` products of one
-    output -> two lists of input indices, the *even lane* and the *odd lane*.
+    output -> two tuples of input indices, the *even lane* and the *odd lane*.
 
     It is the order of NumPy's ``einsum("pi,oi->po", h, W)`` on x86-64 for a row-major
     ``h`` (there, a dot product of two float64 to a SIMD register): the even inputs are
@@ -44,7 +46,10 @@ def lane_order(fan_in):
         start += 8
     for i in range(start, fan_in):
         lanes[(i - start) % 2].append(i)
-    return lanes
+    return tuple(lanes[0]), tuple(lanes[1])
+
+
+SMALL_PRODUCT = 2 ** 14       # up to this many products at once: all in one array
 
 
 def neuron_major_product(hT, W):
@@ -56,23 +61,47 @@ def neuron_major_product(hT, W):
     products of the counter (P in the thousands, a few neurons) NumPy's loops then run
     along P, several times faster than ``einsum`` over rows of a few values, and faster
     than the threads of the BLAS behind ``@``, whose order would depend on the machine.
+    Small products are made all at once, (fan_out, fan_in, P), in fewer NumPy calls.
     """
-    fan_out, P = W.shape[0], hT.shape[1]
-    dtype = np.result_type(hT, W)
-    lanes = [np.empty((fan_out, P), dtype) for lane in lane_order(hT.shape[0]) if lane]
-    term = np.empty((fan_out, P), dtype)
-    for out, lane in zip(lanes, lane_order(hT.shape[0])):
-        np.multiply(W[:, lane[0], None], hT[lane[0]], out=out)
-        for i in lane[1:]:
-            np.multiply(W[:, i, None], hT[i], out=term)
+    (fan_in, P), fan_out = hT.shape, W.shape[0]
+    even, odd = lane_order(fan_in)
+    if fan_in == 0:                                # a sum of nothing
+        return np.zeros((fan_out, P), np.result_type(hT, W))
+    if fan_out * fan_in * P <= SMALL_PRODUCT:
+        products = W[:, :, None] * hT[None]        # (fan_out, fan_in, P)
+        n = len(odd)                               # pairs (even[k], odd[k]): both lanes
+        if n:                                      # in one array, (fan_out, n, 2, P)
+            pairs = products[:, :2 * n].reshape(fan_out, n, 2, P) if fan_in < 8 else \
+                products[:, np.array([even[:n], odd[:n]]).T]
+            both = pairs[:, 0]
+            for k in range(1, n):
+                both = both + pairs[:, k]
+            lane = both[:, 0] + products[:, even[n]] if len(even) > n else both[:, 0]
+            out = lane + both[:, 1]
+        else:
+            out = products[:, 0] + 0.0
+    else:
+        out, term = np.empty((fan_out, P), np.result_type(hT, W)), None
+        np.multiply(W[:, even[0], None], hT[even[0]], out=out)
+        for i in even[1:]:
+            term = np.multiply(W[:, i, None], hT[i], out=term)
             out += term
-    if not lanes:                                  # fan_in 0: a sum of nothing
-        return np.zeros((fan_out, P), dtype)
-    out = lanes[0]
-    if len(lanes) > 1:
-        out += lanes[1]
+        if odd:
+            lane = np.multiply(W[:, odd[0], None], hT[odd[0]])
+            for i in odd[1:]:
+                term = np.multiply(W[:, i, None], hT[i], out=term)
+                lane += term
+            out += lane
     out += 0.0                                     # -0.0 -> +0.0, as einsum's 0 + sum
     return out
+
+
+def row_times_transpose(h, W):
+    """``h @ W.T`` for one row ``h : (fan_in,)`` -> (fan_out,): in float64 the product of
+    NumPy (its bits as they always were), on Fractions :func:`exact_times_transpose`."""
+    if h.dtype == object and W.dtype == object:
+        return exact_times_transpose(h[None], W)[0]
+    return h @ W.T
 
 
 def exact_times_transpose(h, W):
@@ -108,7 +137,9 @@ def in_kind(value, like):
 
 
 def ratio(z, s):
-    """z / s elementwise, 0 where s is 0 (z is 0 there too)."""
+    """z / s elementwise (``s`` broadcast to the shape of ``z``), 0 where s is 0 (z is 0
+    there too)."""
+    s = np.broadcast_to(s, z.shape)
     if is_exact(z):
         return np.array([a / c if c else Fraction(0) for a, c in zip(z.ravel(), s.ravel())],
                         dtype=object).reshape(z.shape)

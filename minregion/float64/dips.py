@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from .arithmetic import in_kind, is_exact, ratio, times_transpose
-from .kinks import kink_views, values_at_kinks
+from .kinks import kink_ranges, kink_views
 from .narrow import zero_by_form
 from .rows import any_in_row, take_rows
 from .thresholds import SURE_CROSSING, SURE_TOUCH, TOUCH
@@ -177,16 +177,16 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     deep[which[below]] = True
     high[which[above]] = True
     m = ~below & ~above                   # the others: per stretch, relative to the terms,
-    best = {}                             # how deep it may be, how shallow, how high, its depth
-    for name, values, sign in (("deepest", low, -1), ("shallowest", high_z, -1),
-                               ("height", low, 1), ("depth", z, -1)):
-        best[name] = np.full(len(st.start), -inf, dtype=object if exact else float)
-        at = ratio(sign * values[m], terms[m])
-        if exact:
-            for q, v in zip(which[m], at):
-                best[name][q] = max(best[name][q], v)
-        else:
-            np.maximum.at(best[name], which[m], at)
+    names = ("deepest", "shallowest", "height", "depth")  # how deep it may be, how shallow,
+    at = ratio(np.stack([-low[m], -high_z[m], low[m], -z[m]], axis=1),  # how high, its depth
+               terms[m][:, None])
+    best = np.full((len(st.start), len(names)), -inf, dtype=object if exact else float)
+    if exact:
+        for q, v in zip(which[m], at):
+            best[q] = np.maximum(best[q], v)
+    else:
+        np.maximum.at(best, which[m], at)
+    best = dict(zip(names, best.T))
 
     first, last = st.start == 0, st.stop == P
     seam = (first & (not at_lo)) | (last & (not at_hi))
@@ -227,15 +227,8 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     # how far the value at the kink moves within the kink's position error
     slope_l, slope_r = take_rows(cut.slope, j - 1), take_rows(cut.slope, j)
     reach = np.maximum(np.abs(slope_l), np.abs(slope_r)) * np.take(ends.error_old, j)[:, None]
-    z_low = z_high = values_at_kinks(cut, ends, j)
+    z_low, z_high = kink_ranges(cut, ends, sizes, W, b, j)   # where noise: its range
     terms = take_rows(sizes.terms, j)
-    noisy = np.zeros(P + 1, bool)                      # there: the range of the value
-    noisy[sizes.noise_rows] = True
-    noisy = noisy[j]
-    if noisy.any():
-        z_low, z_high = np.copy(z_low), np.copy(z_high)
-        _, _, tip = kink_views(cut, ends, sizes, W, b, j[noisy])
-        z_low[noisy], z_high[noisy] = tip.low, tip.high
     on_l, on_r = take_rows(cut.on, j - 1), take_rows(cut.on, j)
     both_on, both_off = on_l & on_r, ~on_l & ~on_r
     hidden = (both_on & (z_high < -SURE_TOUCH * terms)) | \
@@ -243,8 +236,10 @@ def hidden_dips(cut, ends, sizes, W, b, measured):
     # a bump whose zeros float64 put on the wrong sides of the kink: off on both sides,
     # rising to the kink and falling after it, with a value there within reach of zero
     # (not where it is 0 by its form, as a wave whose inputs are all off there)
-    peak = (slope_l > 0) & (slope_r < 0)
-    hidden |= both_off & peak & (z_high > -reach) & ~zero_by_form(cut, j, W, b)
+    bump = both_off & (slope_l > 0) & (slope_r < 0) & (z_high > -reach)
+    some = np.flatnonzero(any_in_row(bump))          # (the form read only where needed)
+    if len(some):
+        hidden[some] |= take_rows(bump, some) & ~zero_by_form(cut, j[some], W, b)
     k = j[any_in_row(hidden)]
     doubtful[k - 1] = True
     doubtful[k] = True

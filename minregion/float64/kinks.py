@@ -41,51 +41,91 @@ def values_at_kinks(cut, ends, rows):
     return z
 
 
+def noise_at(cut, sizes, rows):
+    """The noise of the layer's inputs at the old breakpoints ``rows`` (P' is the right
+    end; see ``sizes.measure_sizes``) -> (len(rows), fan_in), 0 where an input is not
+    noise."""
+    P = len(cut.xs) - 1
+    noise = np.zeros((len(rows), cut.h_value.shape[1]), dtype=cut.h_value.dtype, order="F")
+    if len(sizes.noise_rows):
+        k = np.minimum(np.searchsorted(sizes.noise_rows, rows), len(sizes.noise_rows) - 1)
+        hit = sizes.noise_rows[k] == rows
+        noise[hit] = take_rows(sizes.noise_values, k[hit])
+    noise[rows == P] = sizes.noise_end
+    return noise
+
+
+def noise_ranges(cut, ends, W, b, rows, h, hm, noise):
+    """Where some input is noise, at the old breakpoints ``rows``: the range low .. high of
+    ``W h + b`` over the inputs' possible values, a noise input anywhere in ``[0, noise]``,
+    the others as computed, up to ``|slope| error`` in float64 (the kink's position).
+    ``h``, ``hm`` (len(rows), fan_in): the inputs there and their slopes; ``noise``: as
+    :func:`noise_at`. Returns low, high (len(rows), w)."""
+    spread = 0 * h if is_exact(cut.slope) else \
+        np.abs(hm) * np.append(ends.error_old[:-1], 0.0)[rows, None]
+    is_noise = noise != 0
+    lo_in = np.where(is_noise, 0 * h, h - spread)
+    hi_in = np.where(is_noise, np.maximum(noise, h + spread), h + spread)
+    n = len(rows)                  # both ends of the inputs' ranges in one product each
+    both = np.concatenate([lo_in, hi_in])
+    plus, minus = times_transpose(both, np.maximum(W, 0)), times_transpose(both, np.minimum(W, 0))
+    low = plus[:n] + minus[n:] + b
+    high = plus[n:] + minus[:n] + b
+    return low, high
+
+
+def kink_ranges(cut, ends, sizes, W, b, rows):
+    """In float64, at the interior old breakpoints ``rows``: the range low .. high of every
+    preactivation at the kink itself, the ``low`` and ``high`` of :func:`kink_views`' tip
+    without its other views (:func:`noise_ranges` where some input is noise, else the
+    value at the kink, :func:`values_at_kinks`) -> low, high (len(rows), w)."""
+    noise = noise_at(cut, sizes, rows)
+    noisy_row = any_in_row(noise != 0)
+    quiet = ~noisy_row
+    z_low = np.empty((len(rows), cut.slope.shape[1]), order="F")
+    z_low[quiet] = values_at_kinks(cut, ends, rows[quiet])
+    z_high = np.copy(z_low)
+    if noisy_row.any():
+        r = rows[noisy_row]
+        h, hm = inputs_at(cut, r)
+        z_low[noisy_row], z_high[noisy_row] = noise_ranges(cut, ends, W, b, r, h, hm,
+                                                           noise[noisy_row])
+    return z_low, z_high
+
+
 def kink_views(cut, ends, sizes, W, b, rows):
     """What each preactivation is at the old breakpoints ``rows`` (P' is the right end),
     seen three ways: from the cell on the left (its right end), from the cell on the
     right (its left end), and at the kink itself (:func:`values_at_kinks`).
 
     Returns three Views (left, right, tip), (len(rows), w) each; a view that does not
-    exist (left of lo, right of the right end) is None.
-
-    Where some input is noise (see ``sizes.measure_sizes``), low .. high is the range of
-    ``W h + b`` over the inputs' possible values: a noise input anywhere in ``[0, noise]``,
-    the others as computed, up to ``|slope| error`` in float64 (the kink's position).
+    exist (left of lo, right of the right end) is None. Where some input is noise, low ..
+    high is the range that noise allows (:func:`noise_ranges`).
     """
     P = len(cut.xs) - 1
     aW, ab = np.abs(W), np.abs(b)
     exact = is_exact(cut.slope)
     w_in = cut.h_value.shape[1]
-    # the noise of the inputs at each row
-    noise = np.zeros((len(rows), w_in), dtype=cut.h_value.dtype, order="F")
-    if len(sizes.noise_rows):
-        k = np.minimum(np.searchsorted(sizes.noise_rows, rows), len(sizes.noise_rows) - 1)
-        hit = sizes.noise_rows[k] == rows
-        noise[hit] = sizes.noise_values[k[hit]]
-    noise[rows == P] = sizes.noise_end
+    noise = noise_at(cut, sizes, rows)
     noisy_row = any_in_row(noise != 0)
     # the inputs at each row (from the cell on the right; at the end, the end's)
     inner = rows < P
     h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype, order="F")
     hm = np.zeros_like(h)
-    h[inner], hm[inner] = inputs_at(cut, rows[inner])
+    q = rows[(rows > 0) & inner] - 1             # the cells left of the interior kinks
+    n = np.count_nonzero(inner)                  # (the inputs on both sides, at once)
+    h_both, hm_both = inputs_at(cut, np.concatenate([rows[inner], q]))
+    h[inner], hm[inner] = h_both[:n], hm_both[:n]
     h[~inner] = ends.h_end
     low = high = None
     if noisy_row.any():
-        nh, nn, nhm = h[noisy_row], noise[noisy_row], hm[noisy_row]
-        spread = 0 * nh if exact else np.abs(nhm) * np.append(ends.error_old[:-1], 0.0)[
-            rows[noisy_row], None]
-        is_noise = nn != 0
-        lo_in = np.where(is_noise, 0 * nh, nh - spread)
-        hi_in = np.where(is_noise, np.maximum(nn, nh + spread), nh + spread)
-        Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-        low = times_transpose(lo_in, Wp) + times_transpose(hi_in, Wn) + b
-        high = times_transpose(hi_in, Wp) + times_transpose(lo_in, Wn) + b
+        low, high = noise_ranges(cut, ends, W, b, rows[noisy_row], h[noisy_row],
+                                 hm[noisy_row], noise[noisy_row])
 
-    def view(z, hv, m):
+    terms_h = times_transpose(np.abs(h), aW) + ab        # the terms of the inputs h
+
+    def view(z, terms, m):
         """z at the rows selected by mask m, its range, and the terms."""
-        terms = times_transpose(np.abs(hv), aW) + ab
         z_low, z_high = z, z
         sub = noisy_row[m]
         if sub.any():
@@ -100,20 +140,18 @@ def kink_views(cut, ends, sizes, W, b, rows):
 
     right = left = tip = None
     if inner.any():
-        right = view(take_rows(ends.zl, rows[inner]), h[inner], inner)
+        right = view(take_rows(ends.zl, rows[inner]), terms_h[inner], inner)
     m = rows > 0
     if m.any():
         r = rows[m]
-        q = r[r < P] - 1
         hl = np.empty((len(r), w_in), dtype=h.dtype, order="F")
         z = np.empty((len(r), cut.slope.shape[1]), dtype=cut.slope.dtype, order="F")
-        hq, hmq = inputs_at(cut, q)
-        hl[r < P] = hq + hmq * ends.width[q][:, None]
+        hl[r < P] = h_both[n:] + hm_both[n:] * ends.width[q][:, None]
         z[r < P] = take_rows(ends.zl, q) + take_rows(cut.slope, q) * ends.width[q][:, None]
         hl[r == P], z[r == P] = ends.h_end, ends.z_end
-        left = view(z, hl, m)
+        left = view(z, times_transpose(np.abs(hl), aW) + ab, m)
     m = (rows > 0) & (rows < P)                    # at the kink itself
     if m.any():
-        z, z_low, z_high, terms = view(values_at_kinks(cut, ends, rows[m]), h[m], m)
+        z, z_low, z_high, terms = view(values_at_kinks(cut, ends, rows[m]), terms_h[m], m)
         tip = View(z, z_low, z_high, np.maximum(terms, left.terms[rows[rows > 0] < P]))
     return left, right, tip

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arithmetic import as_exact
+from .arithmetic import as_exact, row_times_transpose, times_transpose
 from .dips import find_dips, lost_at_ends
 from .narrow import coinciding, place_cells
 from .rows import pack_rows
@@ -125,11 +125,12 @@ def exact_at_ends(p, ends, sizes, W, b):
         lo, hi = span_of(p)
         h = np.array([[Fraction(lo)], [Fraction(hi)]], dtype=object)   # x, not rectified
         for W_k, b_k in as_exact(list(m.path)):
-            h = np.maximum(h @ W_k.T + b_k, 0)
+            h = np.maximum(times_transpose(h, W_k) + b_k, 0)
     else:
         h = np.maximum(m.exact_ends, 0)
     (We, be), = as_exact([(W, b)])
-    return h @ We.T + be, lambda e, n: np.abs(h[e]) @ np.abs(We[n]) + abs(be[n])
+    return times_transpose(h, We) + be, \
+        lambda e, n: row_times_transpose(np.abs(h[e]), np.abs(We[n:n + 1]))[0] + abs(be[n])
 
 
 def seam_cell(xs, m):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arithmetic import in_kind, is_exact, times_transpose
+from .arithmetic import in_kind, is_exact, row_times_transpose, times_transpose
 from .rows import any_in_row, take_rows
 from .thresholds import POSITION_RTOL, TOUCH
 
@@ -35,7 +35,7 @@ def read_ends(p, cut, W, b):
     h_end = p.marks.end * p.on[-1]
     zl = np.empty((len(cut.xs), W.shape[0]), dtype=cut.value.dtype, order="F")
     zl[:-1] = cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None]
-    zl[-1] = h_end @ W.T + b
+    zl[-1] = row_times_transpose(h_end, W) + b
     return Ends(zl=zl, width=cut.xs[1:] - cut.xs[:-1], error_old=error_old, h_end=h_end,
                 z_end=zl[-1])
 
@@ -120,10 +120,11 @@ def measure_sizes(p, cut, ends, W, b):
                                                np.maximum(hc, take_rows(m.scale, chain)),
                                                hc), aW) + ab
     noisy_end = (np.abs(m.end) <= touch * m.end_scale) & (m.end_scale > 0)
+    h_end = np.abs(ends.h_end)
     return Sizes(
         h=h, terms=terms, scale=scale, noise_rows=cut.first[i], noise_values=noise,
         chain_rows=cut.first[chain],
         noise_end=np.where(noisy_end, amount * m.end_scale, 0 * m.end_scale),
-        terms_end=np.abs(ends.h_end) @ aW.T + ab,
-        scale_end=np.where(noisy_end, np.maximum(np.abs(ends.h_end), m.end_scale),
-                           np.abs(ends.h_end)) @ aW.T + ab)
+        terms_end=row_times_transpose(h_end, aW) + ab,
+        scale_end=row_times_transpose(np.where(noisy_end, np.maximum(h_end, m.end_scale),
+                                               h_end), aW) + ab)
