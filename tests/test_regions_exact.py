@@ -351,26 +351,42 @@ def lane_order_sum(row, weights):
 
 
 @pytest.mark.parametrize("fan_in", [0, 1, 2, 3, 4, 7, 8, 9, 16, 19])
-def test_the_float64_product_adds_in_the_stated_order(fan_in):
-    """``times_transpose`` on float64 equals, bit for bit (signs of zeros too), the sum of
-    each output's products in the order of ``lane_order``, written out in Python floats;
-    the same for a row-major and a neuron-major ``h``, small products (made at once) and
-    large ones (a pass per input), and it returns neuron-major."""
-    from minregion.float64.arithmetic import SMALL_PRODUCT, times_transpose
+def test_the_neuron_major_product_adds_in_the_stated_order(fan_in):
+    """``arithmetic.neuron_major_product`` equals, bit for bit (signs of zeros too), the sum
+    of each output's products in the order of ``lane_order``, written out in Python
+    floats."""
+    from minregion.float64.arithmetic import neuron_major_product
     rng = np.random.default_rng(fan_in)
-    for P in (0, 1, 6, SMALL_PRODUCT // 3 + 1):
+    for P in (0, 1, 6, 40):
         h = rng.standard_normal((P, fan_in)) * np.exp(rng.uniform(-30, 30, (P, fan_in)))
         h[rng.random((P, fan_in)) < 0.3] = -0.0
         W = rng.standard_normal((3, fan_in))
         W[rng.random((3, fan_in)) < 0.3] = 0.0
         want = np.array([[lane_order_sum(list(row), list(w)) for w in W] for row in h])
-        want = want.reshape(P, 3)
+        got = neuron_major_product(np.ascontiguousarray(h.T), W).T
+        assert got.shape == (P, 3) and np.array_equal(got, want.reshape(P, 3))
+        assert np.array_equal(np.signbit(got), np.signbit(want.reshape(P, 3)))
+
+
+@pytest.mark.parametrize("fan_in", [1, 4, 7, 8, 19])
+def test_the_counters_product_gives_einsums_numbers(fan_in):
+    """``times_transpose`` gives the numbers of ``np.einsum("pi,oi->po")`` on a row-major
+    ``h``, bit for bit, small and tall, from a row-major or a neuron-major ``h``; a tall
+    one comes back neuron-major where the neuron-major sum is used."""
+    from minregion.float64.arithmetic import (SMALL_PRODUCT, einsum_adds_in_lane_order,
+                                              times_transpose)
+    rng = np.random.default_rng(fan_in)
+    for P in (1, 6, SMALL_PRODUCT // (3 * fan_in) + 1):
+        h = rng.standard_normal((P, fan_in)) * np.exp(rng.uniform(-30, 30, (P, fan_in)))
+        h[rng.random((P, fan_in)) < 0.3] = -0.0
+        W = rng.standard_normal((3, fan_in))
+        want = np.einsum("pi,oi->po", h, W)
         for layout in (h, np.asfortranarray(h)):
             got = times_transpose(layout, W)
-            assert got.shape == (P, 3) and got.dtype == np.float64
             assert np.array_equal(got, want) and np.array_equal(np.signbit(got),
                                                                 np.signbit(want))
-            assert P < 2 or got.flags.f_contiguous
+        if P * W.size > SMALL_PRODUCT and einsum_adds_in_lane_order(fan_in):
+            assert got.flags.f_contiguous
 
 
 def test_take_rows_equals_numpys_take_and_keeps_the_layout():

@@ -12,18 +12,26 @@ def is_exact(a):
 
 
 def times_transpose(h, W):
-    """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out),
-    neuron-major (Fortran order: each neuron's P values side by side, see ``rows``).
+    """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out).
 
-    In float64 each output adds its ``fan_in`` products in the fixed order of
-    :func:`lane_order`; Fraction object arrays go through :func:`exact_times_transpose`
-    (exact: the order does not matter), a mix of the two through ``@``.
+    In float64 the numbers are those of NumPy's ``einsum("pi,oi->po", h, W)`` on a
+    row-major ``h`` (not ``@``: for these tall, thin products the threads of the BLAS cost
+    more than they save, and its order of addition depends on the machine). A tall
+    product (more than ``SMALL_PRODUCT`` terms) is summed neuron-major instead
+    (:func:`neuron_major_product`, several times faster, returned neuron-major) wherever
+    that gives einsum's numbers bit for bit (:func:`einsum_adds_in_lane_order`). Fraction
+    object arrays go through :func:`exact_times_transpose`, a mix of the two through ``@``.
     """
     if h.dtype == object and W.dtype == object:
         return exact_times_transpose(h, W)
     if h.dtype == object or W.dtype == object:
         return h @ W.T
-    return neuron_major_product(h.T, W).T
+    if h.shape[0] * W.size > SMALL_PRODUCT and einsum_adds_in_lane_order(W.shape[1]):
+        return neuron_major_product(h.T, W).T
+    return np.einsum("pi,oi->po", np.ascontiguousarray(h), np.ascontiguousarray(W))
+
+
+SMALL_PRODUCT = 2 ** 14       # up to this many terms (P fan_out fan_in), einsum itself
 
 
 @functools.lru_cache(maxsize=None)
@@ -35,8 +43,7 @@ def lane_order(fan_in):
     ``h`` (there, a dot product of two float64 to a SIMD register): the even inputs are
     added in one lane, the odd ones in the other, in blocks of 8 inputs taken back to
     front (6, 4, 2, 0; then 14, 12, 10, 8; ...), the rest in pairs front to back; then
-    the two lanes. Kept so that the counter's numbers stay the same bit for bit as when
-    it called ``einsum`` (benchmarks/counter_same.py), now with a fixed order of its own.
+    the two lanes.
     """
     lanes, start = ([], []), 0
     while fan_in - start >= 8:
@@ -49,9 +56,6 @@ def lane_order(fan_in):
     return tuple(lanes[0]), tuple(lanes[1])
 
 
-SMALL_PRODUCT = 2 ** 14       # up to this many products at once: all in one array
-
-
 def neuron_major_product(hT, W):
     """``W @ hT`` for ``hT : (fan_in, P)`` (the inputs neuron-major) and ``W : (fan_out,
     fan_in)``, float64 -> (fan_out, P), every entry summed in the order of
@@ -61,39 +65,41 @@ def neuron_major_product(hT, W):
     products of the counter (P in the thousands, a few neurons) NumPy's loops then run
     along P, several times faster than ``einsum`` over rows of a few values, and faster
     than the threads of the BLAS behind ``@``, whose order would depend on the machine.
-    Small products are made all at once, (fan_out, fan_in, P), in fewer NumPy calls.
     """
     (fan_in, P), fan_out = hT.shape, W.shape[0]
     even, odd = lane_order(fan_in)
     if fan_in == 0:                                # a sum of nothing
         return np.zeros((fan_out, P), np.result_type(hT, W))
-    if fan_out * fan_in * P <= SMALL_PRODUCT:
-        products = W[:, :, None] * hT[None]        # (fan_out, fan_in, P)
-        n = len(odd)                               # pairs (even[k], odd[k]): both lanes
-        if n:                                      # in one array, (fan_out, n, 2, P)
-            pairs = products[:, :2 * n].reshape(fan_out, n, 2, P) if fan_in < 8 else \
-                products[:, np.array([even[:n], odd[:n]]).T]
-            both = pairs[:, 0]
-            for k in range(1, n):
-                both = both + pairs[:, k]
-            lane = both[:, 0] + products[:, even[n]] if len(even) > n else both[:, 0]
-            out = lane + both[:, 1]
-        else:
-            out = products[:, 0] + 0.0
-    else:
-        out, term = np.empty((fan_out, P), np.result_type(hT, W)), None
-        np.multiply(W[:, even[0], None], hT[even[0]], out=out)
-        for i in even[1:]:
+    out, term = np.empty((fan_out, P), np.result_type(hT, W)), None
+    np.multiply(W[:, even[0], None], hT[even[0]], out=out)
+    for i in even[1:]:
+        term = np.multiply(W[:, i, None], hT[i], out=term)
+        out += term
+    if odd:
+        lane = np.multiply(W[:, odd[0], None], hT[odd[0]])
+        for i in odd[1:]:
             term = np.multiply(W[:, i, None], hT[i], out=term)
-            out += term
-        if odd:
-            lane = np.multiply(W[:, odd[0], None], hT[odd[0]])
-            for i in odd[1:]:
-                term = np.multiply(W[:, i, None], hT[i], out=term)
-                lane += term
-            out += lane
+            lane += term
+        out += lane
     out += 0.0                                     # -0.0 -> +0.0, as einsum's 0 + sum
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def einsum_adds_in_lane_order(fan_in):
+    """Whether NumPy's ``einsum("pi,oi->po", h, W)`` on this machine gives, bit for bit,
+    the numbers of :func:`neuron_major_product` for ``fan_in`` inputs: tried once on
+    64 x 3 products of values over 60 binades (a sum in another order, or with fused
+    multiply-adds, gives other numbers on such values). Where it does not, the counter
+    calls einsum itself (slower on tall products, the same numbers as ever)."""
+    rng = np.random.default_rng(fan_in)           # its own generator, no global state
+    h = rng.standard_normal((64, fan_in)) * 2.0 ** rng.integers(-30, 30, (64, fan_in))
+    W = rng.standard_normal((3, fan_in)) * 2.0 ** rng.integers(-30, 30, (3, fan_in))
+    h[rng.random(h.shape) < 0.1] = -0.0
+    want = np.einsum("pi,oi->po", h, W)
+    got = neuron_major_product(np.ascontiguousarray(h.T), W).T
+    return bool(np.array_equal(got, want) and np.array_equal(np.signbit(got),
+                                                             np.signbit(want)))
 
 
 def row_times_transpose(h, W):

@@ -117,7 +117,7 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
         measured = np.zeros(P + 1, bool)
         measured[[0, P]] = True
         doubtful = nothing if exact else hidden_dips(cut, ends, sizes, W, b, measured)
-        return Dips(touch=np.zeros((P, w), bool, order="F"), touched=nothing, doubtful=doubtful,
+        return Dips(touch=np.zeros_like(cut.on), touched=nothing, doubtful=doubtful,
                     fragile=nothing)
     # First the kinks where a preactivation is clearly far from zero (more than 2^-20 of
     # its terms and than the rounding of its value; inputs not noise): an off stretch with

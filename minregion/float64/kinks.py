@@ -46,7 +46,7 @@ def noise_at(cut, sizes, rows):
     end; see ``sizes.measure_sizes``) -> (len(rows), fan_in), 0 where an input is not
     noise."""
     P = len(cut.xs) - 1
-    noise = np.zeros((len(rows), cut.h_value.shape[1]), dtype=cut.h_value.dtype, order="F")
+    noise = np.zeros_like(cut.h_value, shape=(len(rows), cut.h_value.shape[1]))
     if len(sizes.noise_rows):
         k = np.minimum(np.searchsorted(sizes.noise_rows, rows), len(sizes.noise_rows) - 1)
         hit = sizes.noise_rows[k] == rows
@@ -82,7 +82,7 @@ def kink_ranges(cut, ends, sizes, W, b, rows):
     noise = noise_at(cut, sizes, rows)
     noisy_row = any_in_row(noise != 0)
     quiet = ~noisy_row
-    z_low = np.empty((len(rows), cut.slope.shape[1]), order="F")
+    z_low = np.empty_like(cut.slope, shape=(len(rows), cut.slope.shape[1]))
     z_low[quiet] = values_at_kinks(cut, ends, rows[quiet])
     z_high = np.copy(z_low)
     if noisy_row.any():
@@ -110,7 +110,7 @@ def kink_views(cut, ends, sizes, W, b, rows):
     noisy_row = any_in_row(noise != 0)
     # the inputs at each row (from the cell on the right; at the end, the end's)
     inner = rows < P
-    h = np.empty((len(rows), w_in), dtype=cut.h_value.dtype, order="F")
+    h = np.empty_like(cut.h_value, shape=(len(rows), w_in))
     hm = np.zeros_like(h)
     q = rows[(rows > 0) & inner] - 1             # the cells left of the interior kinks
     n = np.count_nonzero(inner)                  # (the inputs on both sides, at once)
@@ -144,8 +144,8 @@ def kink_views(cut, ends, sizes, W, b, rows):
     m = rows > 0
     if m.any():
         r = rows[m]
-        hl = np.empty((len(r), w_in), dtype=h.dtype, order="F")
-        z = np.empty((len(r), cut.slope.shape[1]), dtype=cut.slope.dtype, order="F")
+        hl = np.empty_like(h, shape=(len(r), w_in))
+        z = np.empty_like(cut.slope, shape=(len(r), cut.slope.shape[1]))
         hl[r < P] = h_both[n:] + hm_both[n:] * ends.width[q][:, None]
         z[r < P] = take_rows(ends.zl, q) + take_rows(cut.slope, q) * ends.width[q][:, None]
         hl[r == P], z[r == P] = ends.h_end, ends.z_end

@@ -33,7 +33,7 @@ def read_ends(p, cut, W, b):
     error_old = np.zeros(len(cut.xs))
     error_old[cut.old] = p.marks.error              # old breakpoints keep their error
     h_end = p.marks.end * p.on[-1]
-    zl = np.empty((len(cut.xs), W.shape[0]), dtype=cut.value.dtype, order="F")
+    zl = np.empty_like(cut.value, shape=(len(cut.xs), W.shape[0]))   # (its layout)
     zl[:-1] = cut.value + cut.slope * (cut.xs[:-1] - cut.ref)[:, None]
     zl[-1] = row_times_transpose(h_end, W) + b
     return Ends(zl=zl, width=cut.xs[1:] - cut.xs[:-1], error_old=error_old, h_end=h_end,
