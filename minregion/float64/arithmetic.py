@@ -143,9 +143,7 @@ def in_kind(value, like):
 
 
 def ratio(z, s):
-    """z / s elementwise (``s`` broadcast to the shape of ``z``), 0 where s is 0 (z is 0
-    there too)."""
-    s = np.broadcast_to(s, z.shape)
+    """z / s elementwise, 0 where s is 0 (z is 0 there too)."""
     if is_exact(z):
         return np.array([a / c if c else Fraction(0) for a, c in zip(z.ravel(), s.ravel())],
                         dtype=object).reshape(z.shape)

@@ -177,16 +177,16 @@ def find_dips(cut, ends, sizes, W, b, at_lo, at_hi, touches=True):
     deep[which[below]] = True
     high[which[above]] = True
     m = ~below & ~above                   # the others: per stretch, relative to the terms,
-    names = ("deepest", "shallowest", "height", "depth")  # how deep it may be, how shallow,
-    at = ratio(np.stack([-low[m], -high_z[m], low[m], -z[m]], axis=1),  # how high, its depth
-               terms[m][:, None])
-    best = np.full((len(st.start), len(names)), -inf, dtype=object if exact else float)
-    if exact:
-        for q, v in zip(which[m], at):
-            best[q] = np.maximum(best[q], v)
-    else:
-        np.maximum.at(best, which[m], at)
-    best = dict(zip(names, best.T))
+    best = {}                             # how deep it may be, how shallow, how high, its depth
+    for name, values, sign in (("deepest", low, -1), ("shallowest", high_z, -1),
+                               ("height", low, 1), ("depth", z, -1)):
+        best[name] = np.full(len(st.start), -inf, dtype=object if exact else float)
+        at = ratio(sign * values[m], terms[m])
+        if exact:
+            for q, v in zip(which[m], at):
+                best[name][q] = max(best[name][q], v)
+        else:
+            np.maximum.at(best[name], which[m], at)
 
     first, last = st.start == 0, st.stop == P
     seam = (first & (not at_lo)) | (last & (not at_hi))
