@@ -133,7 +133,8 @@ class Cells:
     xs : (P + 1,) breakpoints, float64 (or Fractions in exact arithmetic)
     slope, value : (P, w) each preactivation: slope on the cell, value at its reference point
     on : (P, w) bool, which neurons are on
-        (the (P, w) arrays are stored neuron-major, for speed: ``float64.rows``)
+        (in a tall chunk the (P, w) arrays are stored neuron-major, for speed:
+        ``float64/rows.py``)
     patterns : (P, B) uint8, the on/off bits of every layer so far, 8 to a byte
         (``np.packbits``); equal rows are equal activation patterns
     marks : float64.CellMarks, what the guard keeps about every cell

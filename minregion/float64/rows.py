@@ -1,13 +1,14 @@
 """Row-wise work on the counter's tall, thin arrays ((P, w): many cells, few neurons), fast
 and with the same results.
 
-The counter keeps these arrays *neuron-major* (Fortran order): a (P, w) array is stored
-as w runs of P values, one per neuron, so that NumPy's loops run along the P cells (an
-array of shape (P, w) stored row by row makes them run over w values at a time, several
-times slower for a few neurons). Every elementwise operation keeps that order by itself;
-gathering rows must be asked for it (:func:`take_rows`), and a product of the counter
-returns it (``arithmetic.times_transpose``). A row-major array works in every function
-too, only slower.
+In a tall chunk the counter keeps these arrays *neuron-major* (Fortran order): a (P, w)
+array is stored as w runs of P values, one per neuron, so that NumPy's loops run along the
+P cells (stored row by row, they run over w values at a time, several times slower for a
+few neurons). A tall product of the counter returns that order
+(``arithmetic.times_transpose``), every elementwise operation keeps it by itself, new
+arrays take it from the layer's own (``np.empty_like``), and gathering rows keeps it when
+asked (:func:`take_rows`). A small chunk stays row-major, as einsum returns it: at a few
+cells the order in memory does not matter. Every function works with either.
 
 NumPy also reduces a short last axis several times slower than a loop over the columns
 (:func:`any_in_row`, :func:`count_in_row`).
