@@ -328,6 +328,10 @@ def profile(d):
     print(f"depth {d}, by the clock, best of 3 counts:")
     for label, t in parts:
         print(f"  {label:72s} {t:6.2f} s  {100 * t / total:5.1f} %")
+    fan_ins = sorted({W.shape[1] for W, _ in layers})
+    tall = [n for n in fan_ins if F.arithmetic.einsum_adds_in_lane_order(n)]
+    print(f"  tall products summed neuron-major for fan-in {tall} of {fan_ins} "
+          "(where einsum adds in that order on this machine; elsewhere einsum itself)")
 
 
 TIME_SMALL = """
