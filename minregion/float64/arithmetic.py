@@ -15,8 +15,9 @@ def times_transpose(h, W):
     """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out).
 
     In float64 the numbers are those of NumPy's ``einsum("pi,oi->po", h, W)`` on a
-    row-major ``h`` (not ``@``: for these tall, thin products the threads of the BLAS cost
-    more than they save, and its order of addition depends on the machine). A tall
+    row-major ``h``, as they always were (not ``@``: for these tall, thin products the
+    threads of the BLAS cost more than they save, and its order of addition is the BLAS
+    build's). A tall
     product (more than ``SMALL_PRODUCT`` terms) is summed neuron-major instead
     (:func:`neuron_major_product`, several times faster, returned neuron-major) wherever
     that gives einsum's numbers bit for bit (:func:`einsum_adds_in_lane_order`). Fraction
@@ -63,8 +64,7 @@ def neuron_major_product(hT, W):
 
     One pass over P values per weight column (``W[:, i] hT[i]``): for the tall, thin
     products of the counter (P in the thousands, a few neurons) NumPy's loops then run
-    along P, several times faster than ``einsum`` over rows of a few values, and faster
-    than the threads of the BLAS behind ``@``, whose order would depend on the machine.
+    along P, several times faster than ``einsum`` over rows of a few values.
     """
     (fan_in, P), fan_out = hT.shape, W.shape[0]
     even, odd = lane_order(fan_in)
