@@ -18,8 +18,8 @@ still open as a range, with a :class:`RegionResolutionWarning`.
   two), :func:`to_chunk` (a :class:`Chunk` to count), :func:`slope_jumps`, and a
   :class:`Tally` (``recount`` and the range that is left);
 - for everyone: :func:`times_transpose`, :func:`take_rows`, :func:`count_in_row`,
-  :func:`pack_rows` and :func:`rows_differ` (fast row-wise NumPy on the neuron-major
-  (P, w) arrays: products, rows gathered, how many zeros a cell has, a layer's on/off
+  :func:`pack_rows` and :func:`rows_differ` (fast row-wise NumPy on the (P, w) arrays,
+  neuron-major in tall chunks: products, rows gathered, how many zeros a cell has, a layer's on/off
   bits packed 8 to a byte, which packed patterns change from one cell to the next),
   :func:`as_exact`, :func:`default_resolution`, :func:`warn_if_unresolved`, and an
   explicit ``resolution=`` (``width_threshold``).

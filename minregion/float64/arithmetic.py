@@ -11,17 +11,20 @@ def is_exact(a):
     return a.dtype == object
 
 
+SMALL_PRODUCT = 2 ** 14       # up to this many terms (P fan_out fan_in), einsum itself
+
+
 def times_transpose(h, W):
     """``h @ W.T`` for a tall ``h : (P, fan_in)`` and ``W : (fan_out, fan_in)`` -> (P, fan_out).
 
     In float64 the numbers are those of NumPy's ``einsum("pi,oi->po", h, W)`` on a
     row-major ``h``, as they always were (not ``@``: for these tall, thin products the
     threads of the BLAS cost more than they save, and its order of addition is the BLAS
-    build's). A tall
-    product (more than ``SMALL_PRODUCT`` terms) is summed neuron-major instead
-    (:func:`neuron_major_product`, several times faster, returned neuron-major) wherever
-    that gives einsum's numbers bit for bit (:func:`einsum_adds_in_lane_order`). Fraction
-    object arrays go through :func:`exact_times_transpose`, a mix of the two through ``@``.
+    build's). A tall product (more than ``SMALL_PRODUCT`` terms) is summed neuron-major
+    instead (:func:`neuron_major_product`, several times faster, returned neuron-major)
+    wherever that gives einsum's numbers bit for bit (:func:`einsum_adds_in_lane_order`).
+    Fraction object arrays go through :func:`exact_times_transpose`, a mix of the two
+    through ``@``.
     """
     if h.dtype == object and W.dtype == object:
         return exact_times_transpose(h, W)
@@ -30,9 +33,6 @@ def times_transpose(h, W):
     if h.shape[0] * W.size > SMALL_PRODUCT and einsum_adds_in_lane_order(W.shape[1]):
         return neuron_major_product(h.T, W).T
     return np.einsum("pi,oi->po", np.ascontiguousarray(h), np.ascontiguousarray(W))
-
-
-SMALL_PRODUCT = 2 ** 14       # up to this many terms (P fan_out fan_in), einsum itself
 
 
 @functools.lru_cache(maxsize=None)
