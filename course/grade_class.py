@@ -148,20 +148,19 @@ def _reindent(found, indent):
 class Course:
     """The reference: its regions, which of them are handed out, and its own edition."""
 
-    def __init__(self, workdir, only=(), exclude=()):
+    def __init__(self, only=(), exclude=()):
         self.regions = ms.scan()
         self.handed = ms.select(self.regions, only, exclude)
         self.by_id = {r.id: r for r in self.regions}
-        files, _, _ = ms.edition_files(keep_solutions=True)
-        self.template = os.path.join(workdir, "edition")
-        os.makedirs(self.template)
-        ms.write_files(self.template, files)
+        self.files, _, _ = ms.edition_files(keep_solutions=True)   # {path: bytes}
 
     def chapter_regions(self, chapter):
         return [r for r in self.regions if r.chapter == chapter and r.id in self.handed]
 
     def copy(self, dest):
-        shutil.copytree(self.template, dest)
+        """A fresh copy of the edition in ``dest``, written from memory: nothing on disk
+        that a student's code ran beside can change what the next one is graded in."""
+        ms.write_files(dest, self.files)
         return dest
 
 
@@ -398,7 +397,7 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
         raise GradingError(f"{submissions_dir} holds no folder and no .zip")
     rows, feedback, lock = [], {}, threading.Lock()
     with tempfile.TemporaryDirectory(prefix="grade-class-") as work:
-        course = Course(work, only, exclude)
+        course = Course(only, exclude)
         chapters = [ch for ch in chapters if course.chapter_regions(ch)]
         expected = [(r.id, r.chapter, r.path) for r in course.regions if r.id in course.handed]
         loaded, deadlines = {}, {}
@@ -511,6 +510,7 @@ def main(argv=None):
     if not os.path.isdir(args.submissions):
         parser.error(f"SUBMISSIONS {args.submissions} is not a folder")
     grade.forward_signals()
+    grade.adopt_orphans()
     try:
         rows = grade_class(args.submissions, args.out, chapters, args.unit, args.jobs,
                            args.test_timeout, args.timeout, split(args.only),

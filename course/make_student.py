@@ -46,14 +46,16 @@ closed, nested, malformed or defined twice, a region whose replacement would not
 Python (or that would raise on import), a notebook region that is not at the top level of
 its cell, and a DIR that is, contains or sits above the sources, lies inside the sources'
 own folders, is not empty (unless ``--force``), or holds a symbolic link on a path it would
-write. ``--force`` overwrites only files that this tool wrote there before (listed in the
-old ``course/edition.json``) and names them before writing; everything else (``.venv``, the
-student's own files) is kept.
+write. ``--force`` overwrites or removes only files that this tool wrote there before,
+exactly as it wrote them (listed in the old ``course/edition.json`` with the SHA-256 of
+their contents), and names them before writing; a file changed since (a student's work) is
+refused, and everything else (``.venv``, the student's own files) is kept.
 
 Only the standard library is used, so this runs with any Python 3.9 or newer.
 """
 import argparse
 import ast
+import hashlib
 import json
 import os
 import re
@@ -506,10 +508,18 @@ def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=
                              "function": r.function, "notebook": r.notebook,
                              "section": r.section, "blank": r.id in blank} for r in regions],
                 "answers": sorted(a for a in answers if f"answers/{a}.md" in files)}
+    manifest["sha256"] = fingerprints(files)      # what proves a file ours, later
     files[grade.EDITION] = b""                  # listed in itself; filled in below
     manifest["files"] = sorted(files)
     files[grade.EDITION] = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
     return files, regions, blank
+
+
+def fingerprints(files):
+    """{path: SHA-256 of its contents} of the files ``{path: bytes}`` (the record itself
+    left out: it is proved by being a record this tool can read)."""
+    return {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(files.items())
+            if rel != grade.EDITION}
 
 
 def _inside(path, folder):
@@ -553,37 +563,81 @@ def _links_on_the_way(dest, rel):
     return None
 
 
+def _plain_path(rel):
+    """Whether ``rel`` is a path relative to DIR that stays inside it: no root, drive or
+    backslash, no empty, ``.`` or ``..`` part."""
+    return (isinstance(rel, str) and rel != "" and not rel.startswith("/") and "\\" not in rel
+            and ":" not in rel and all(part not in ("", ".", "..") for part in rel.split("/")))
+
+
 def _read_manifest(dest):
+    """The record of the edition written into ``dest``: {path: SHA-256 of the contents
+    written, or None where the record holds none}, the record itself included; None when
+    there is no record this tool can read. Paths that would leave DIR are dropped (a record
+    is a file anyone can edit: it names what may be ours, it proves nothing by itself)."""
     try:
         with open(os.path.join(dest, grade.EDITION), encoding="utf-8") as fh:
-            return set(json.load(fh)["files"])
+            manifest = json.load(fh)
+        names = [rel for rel in manifest["files"] if _plain_path(rel)]
+        sums = manifest.get("sha256", {})
+        sums = sums if isinstance(sums, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return {rel: sums.get(rel) if isinstance(sums.get(rel), str) else None for rel in names}
+
+
+def _changed_since(dest, earlier, present):
+    """The paths of ``present`` (listed in the record ``earlier``) whose contents are not
+    what this tool wrote there: changed since (a student's work, say), or without a
+    fingerprint in the record."""
+    changed = []
+    for rel in sorted(present):
+        if rel == grade.EDITION:
+            continue
+        try:
+            with open(os.path.join(dest, rel), "rb") as fh:
+                same = hashlib.sha256(fh.read()).hexdigest() == earlier[rel]
+        except OSError:
+            same = False
+        if not same:
+            changed.append(rel)
+    return changed
+
+
+def _listing(paths, n=8):
+    return ", ".join(paths[:n]) + (f" and {len(paths) - n} more" if len(paths) > n else "")
 
 
 def plan_writes(dest, files, force=False):
     """(files to overwrite, files of an earlier edition to remove), both relative, checked:
-    nothing is overwritten or removed that this tool did not write there."""
+    nothing is overwritten or removed that this tool did not write there, or that changed
+    since it wrote it (its SHA-256 in the record, :func:`fingerprints`)."""
     if not os.path.isdir(dest) or not os.listdir(dest):
         return [], []
     if not force:
         raise RegionError(f"DIR {dest} exists and is not empty; pick a new folder, or pass "
                           "--force to rewrite the student edition written there before "
-                          "(a student's work in its files is lost; .venv and files it did not "
-                          "write are kept)")
-    earlier = _read_manifest(dest) or set()
-    problems = [m for rel in sorted(set(files) | earlier)
+                          "(only its files that nobody changed since; .venv and files it did "
+                          "not write are kept)")
+    earlier = _read_manifest(dest) or {}
+    problems = [m for rel in sorted(set(files) | set(earlier))
                 for m in [_links_on_the_way(dest, rel)] if m]
     if problems:
         raise RegionError("refused:\n  " + "\n  ".join(problems[:10]))
-    present = {rel for rel in set(files) | earlier if os.path.lexists(os.path.join(dest, rel))}
-    foreign = sorted(present - earlier)
+    present = {rel for rel in set(files) | set(earlier)
+               if os.path.lexists(os.path.join(dest, rel))}
+    foreign = sorted(present - set(earlier))
     if foreign:
-        shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8
-                                          else "")
         raise RegionError(f"DIR {dest} holds files that make_student did not write there "
-                          f"({shown}; its record is {grade.EDITION}); --force overwrites only "
-                          "its own files: pick a new folder or move them away")
+                          f"({_listing(foreign)}; its record is {grade.EDITION}); --force "
+                          "overwrites only its own files: pick a new folder or move them away")
+    changed = _changed_since(dest, earlier, present)
+    if changed:
+        raise RegionError(f"DIR {dest} holds files not as make_student wrote them "
+                          f"({_listing(changed)}): changed since (a student's work, say), or "
+                          "recorded without a SHA-256 by an older make_student; --force "
+                          "overwrites or removes only files exactly as it wrote them: move "
+                          "these away (or pick a new folder) and run it again")
     return sorted(present & set(files)), sorted(present - set(files))
 
 
@@ -666,16 +720,20 @@ def release_answers(dest, chapters, root=ROOT):
         raise RegionError(f"no prose answers in {', '.join(sorted(chapters))}")
     with open(manifest_path, encoding="utf-8") as fh:
         manifest = json.load(fh)
-    manifest["files"] = sorted(set(manifest["files"]) | set(files))
+    manifest["files"] = sorted(set(earlier) | set(files))
+    manifest["sha256"] = {**{rel: h for rel, h in earlier.items() if h is not None},
+                          **fingerprints(files)}
     manifest["answers"] = sorted(set(manifest.get("answers", [])) |
                                  {rel[8:-3] for rel in files})
     problems = [m for rel in list(files) + [grade.EDITION]
                 for m in [_links_on_the_way(dest, rel)] if m]
-    foreign = [rel for rel in files if os.path.lexists(os.path.join(dest, rel))
-               and rel not in earlier]
-    if problems or foreign:
+    present = [rel for rel in files if os.path.lexists(os.path.join(dest, rel))]
+    foreign = [rel for rel in present if rel not in earlier]
+    changed = _changed_since(dest, earlier, [rel for rel in present if rel in earlier])
+    if problems or foreign or changed:
         raise RegionError("refused:\n  " + "\n  ".join(
-            problems + [f"{rel} exists and was not written by make_student" for rel in foreign]))
+            problems + [f"{rel} exists and was not written by make_student" for rel in foreign]
+            + [f"{rel} changed since make_student wrote it" for rel in changed]))
     files[grade.EDITION] = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
     write_files(dest, files)
     return sorted(rel for rel in files if rel != grade.EDITION)

@@ -333,7 +333,7 @@ def test_force_overwrites_only_its_own_files_and_names_them_first(tmp_path):
     dest = tmp_path / "student"
     ms.write_tree(str(dest), root=root)
     (tmp_path / "src" / "minregion" / "old.py").unlink()          # gone from the new edition
-    (dest / "README.md").write_text("the student's notes")
+    (tmp_path / "src" / "course" / "student_README.md").write_text("readme, new\n")
     (dest / "minregion" / "mine.py").write_text("the student's own module\n")
     (dest / ".venv").mkdir()
     said = []
@@ -342,7 +342,7 @@ def test_force_overwrites_only_its_own_files_and_names_them_first(tmp_path):
     for name in ("README.md", "Makefile", "LICENSE", "minregion/ (", "tests/ (", "course/ ("):
         assert name in said[0], said
     assert "removing the earlier edition's minregion/ (1 files)" in said[1], said
-    assert (dest / "README.md").read_text() == "readme\n"
+    assert (dest / "README.md").read_text() == "readme, new\n"
     assert (dest / "minregion" / "mine.py").exists() and (dest / ".venv").is_dir()
     assert not (dest / "minregion" / "old.py").exists()
     stranger = tmp_path / "stranger"
@@ -351,6 +351,50 @@ def test_force_overwrites_only_its_own_files_and_names_them_first(tmp_path):
     with pytest.raises(ms.RegionError, match=r"did not write there \(README.md"):
         ms.write_tree(str(stranger), root=root, force=True)
     assert (stranger / "README.md").read_text() == "someone else's"
+
+
+def test_force_keeps_a_file_changed_since_it_was_written(tmp_path):
+    """A student's work in a file of the edition is not the tool's any more: --force names
+    it and writes nothing; moved away, the rest is rewritten."""
+    root = _source_tree(tmp_path / "src")
+    dest = tmp_path / "student"
+    ms.write_tree(str(dest), root=root)
+    (dest / "README.md").write_text("the student's notes")
+    before = _contents(str(dest))
+    with pytest.raises(ms.RegionError, match=r"not as make_student wrote them "
+                                             r"\(README.md\)"):
+        ms.write_tree(str(dest), root=root, force=True)
+    assert _contents(str(dest)) == before
+    (dest / "README.md").rename(tmp_path / "notes.md")
+    ms.write_tree(str(dest), root=root, force=True)
+    assert (dest / "README.md").read_text() == "readme\n"
+    assert (tmp_path / "notes.md").read_text() == "the student's notes"
+
+
+def test_force_removes_nothing_outside_dir_whatever_the_record_says(tmp_path):
+    """The record is a file anyone can edit: names in it that leave DIR (``..``, a root,
+    an empty part) are not the tool's, and a name without a fingerprint proves nothing."""
+    root = _source_tree(tmp_path / "src")
+    dest = tmp_path / "student"
+    ms.write_tree(str(dest), root=root)
+    outside = tmp_path / "victim.txt"
+    outside.write_text("not make_student's")
+    (dest / "mine.txt").write_text("the student's")
+    record = dest / "course" / "edition.json"
+    manifest = json.loads(record.read_text())
+    manifest["files"] += ["../victim.txt", str(outside), "course//x", "./LICENSE", "mine.txt"]
+    record.write_text(json.dumps(manifest))
+    with pytest.raises(ms.RegionError, match=r"not as make_student wrote them "
+                                             r"\(mine.txt\)"):
+        ms.write_tree(str(dest), root=root, force=True)
+    assert outside.read_text() == "not make_student's"
+    assert (dest / "mine.txt").read_text() == "the student's"
+    del manifest["sha256"]                      # a record of an earlier make_student
+    record.write_text(json.dumps(manifest))
+    with pytest.raises(ms.RegionError, match=r"not as make_student wrote them "
+                                             r"\(.gitignore, LICENSE, Makefile.*older"):
+        ms.write_tree(str(dest), root=root, force=True)
+    assert outside.read_text() == "not make_student's"
 
 
 def test_a_failed_removal_is_an_error(tmp_path, monkeypatch):
@@ -894,6 +938,46 @@ def test_the_grader_stopped_by_sigterm_leaves_no_process(small_course):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the pytest process of a grader stopped by SIGTERM is still running")
     assert grader.returncode != 0
+
+
+def test_each_chapter_is_graded_in_a_copy_written_from_memory(tmp_path):
+    """What one submission's code changes on disk is not what the next is graded in: the
+    grader keeps no template on disk; every copy is the edition, written afresh."""
+    course = grade_class.Course()
+    first = course.copy(str(tmp_path / "a"))
+    (tmp_path / "a" / "tests" / "conftest.py").write_text("forged = True\n")
+    second = course.copy(str(tmp_path / "b"))
+    assert _contents(second) == {os.path.normpath(k): v for k, v in course.files.items()}
+    assert _contents(first) != _contents(second)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the subreaper is Linux's")
+def test_a_process_that_leaves_its_group_does_not_outlive_the_grader(small_course):
+    """Student code that double-forks into a session of its own (``setsid``) escapes the
+    process group the grader kills; the grader adopts it and ends it after the run."""
+    _, tree = small_course
+    pid_file = os.path.join(tree, "escaped.pid")
+    _write_region(tree, "minregion/mod.py", "double",
+                  f"import os, time\nif not os.path.exists({pid_file!r}):\n"
+                  "    first = os.fork()\n    if first == 0:\n        os.setsid()\n"
+                  f"        if os.fork() == 0:\n            open({pid_file!r}, 'w').write("
+                  "str(os.getpid()))\n            time.sleep(600)\n        os._exit(0)\n"
+                  f"    os.waitpid(first, 0)\n    while not os.path.exists({pid_file!r}):\n"
+                  "        time.sleep(0.05)\ny = 2 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    run = _run_grade(tree, "--unit")
+    with open(pid_file) as fh:
+        escaped = int(fh.read())
+    for _ in range(50):
+        try:
+            os.kill(escaped, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(escaped, signal.SIGKILL)
+        pytest.fail(f"a process that left its group outlived the grader:\n{run.stdout}")
+    assert "FAILED" not in run.stdout, run.stdout
 
 
 def test_grade_tells_a_blank_chapter_from_a_solved_one(student_tree, tmp_path):
