@@ -1,9 +1,9 @@
 """What a run of ``python -m minregion`` will cost, estimated before it starts.
 
 Three numbers, from the blocks of each suite (``table_blocks``, ``depth_blocks``,
-``calibration_blocks``; the extensions' ``ext_blocks`` in :mod:`minregion.cli`, since the
-reproduction apparatus does not import the extensions) and the configurations'
-``block_memory()``:
+``calibration_blocks``, ``settings_blocks``; the extensions' ``ext_blocks`` in
+:mod:`minregion.commands`, since the reproduction apparatus does not import the extensions)
+and the configurations' ``block_memory()``:
 
 - **work**: the sum over blocks of runs x Adam steps x points x (depth + 2) x width / 4, a
   number proportional to the arithmetic of a training; the command line compares it with
@@ -81,4 +81,22 @@ def calibration_cost(seeds, runs):
     for config, _, _, _, steps in calibration_blocks(seeds[:1], runs=runs):
         total = total + block_cost(runs, max(steps), config.dense_n, config.depth,
                                    config.width, config.block_memory(), curve=0)
+    return total.times(len(seeds))
+
+
+def settings_cost(seeds, runs):
+    """The readings of Table 3's points (``table3_settings.settings_blocks``): networks of
+    the tables' shape trained on 10 points to the last checkpoint (after phase 1 for the
+    pretraining method); the parent keeps the test MSE of every run at every checkpoint."""
+    from .experiments import Config
+    from .table3_settings import CHECKPOINTS, PRETRAIN_STEPS, settings_blocks
+    config = Config(runs=runs)
+    config = replace(config, dense_n=config.sparse_n)       # block_memory on the 10 points
+    total = Cost()
+    for _, _, _, method, _ in settings_blocks(seeds[:1], runs):
+        steps = max(CHECKPOINTS) + (0 if method == "kaiming" else PRETRAIN_STEPS)
+        cost = block_cost(runs, steps, config.sparse_n, config.depth, config.width,
+                          config.block_memory(), curve=0)
+        total = total + replace(cost, results_bytes=COPIES * LIST_NUMBER
+                                * (len(CHECKPOINTS) * runs + 8))
     return total.times(len(seeds))

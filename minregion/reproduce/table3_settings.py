@@ -36,6 +36,7 @@ from .runner import run_blocks
 SEEDS = (200, 201, 202, 203, 204)      # neither reported, nor validation, nor calibration seeds
 READINGS = ("per-run", "shared", "grid")
 CHECKPOINTS = (250, 500, 1000, 1500, 3000)
+PRETRAIN_STEPS = 1000                  # phase-1 steps of the pretraining method (the tables')
 TARGETS = ("x^3", "x^11", "sin(x)", "tanh(3x)")
 METHODS = ("kaiming", "pretrain_theorem_3_1")
 NAMES = ("table3_settings.json", "table3_settings.md")
@@ -70,7 +71,7 @@ def settings_block(reading, seed, target, method, runs=30, checkpoints=CHECKPOIN
         layers = init_kaiming([1] + [4] * 5 + [1], rng, runs=runs)
     else:
         params = initial_params(Config(runs=runs), target, x, y, rng)
-        train_constrained(params, x, y, tgt.sigma, 1000)
+        train_constrained(params, x, y, tgt.sigma, PRETRAIN_STEPS)
         layers = copy_layers(weight_map_forward(params, tgt.sigma, tgt.lo, tgt.hi)[0])
     X, Y = prepare_data(x, y, runs)
     test = []
@@ -88,14 +89,19 @@ def settings_block(reading, seed, target, method, runs=30, checkpoints=CHECKPOIN
     return dict(reading=reading, seed=seed, target=target, method=method, test=test)
 
 
-def run_settings(seeds=SEEDS, runs=30, jobs=1, progress=print, plan=PLAN):
+def settings_blocks(seeds=SEEDS, runs=30, plan=PLAN):
+    """Every block of the ``plan``: ``(reading, seed, target, method, runs)``."""
+    return [(r, s, t, m, runs) for m, r in plan for t in TARGETS for s in seeds]
+
+
+def run_settings(seeds=SEEDS, runs=30, jobs=1, progress=print, plan=PLAN, initializer=None):
     """Every block of the ``plan`` (pairs of method and reading); returns ``{"cells":
     {method: {reading: {target: {"at": [median min per checkpoint], "best": median of the
-    best-step minimum}}}}}`` with the paper's numbers."""
-    blocks = [(r, s, t, m, runs) for m, r in plan for t in TARGETS for s in seeds]
-    done = run_blocks(settings_block, blocks, jobs,
+    best-step minimum}}}}}`` with the paper's numbers. ``initializer``: run once in every
+    worker process (:func:`minregion.reproduce.runner.run_blocks`)."""
+    done = run_blocks(settings_block, settings_blocks(seeds, runs, plan), jobs,
                       lambda b: f"{b['method']} {b['reading']} {b['target']} seed {b['seed']}",
-                      progress=progress)
+                      progress=progress, initializer=initializer)
     out = dict(seeds=list(seeds), runs=runs, checkpoints=list(CHECKPOINTS), cells={},
                paper={m: {t: paper_cell("3", m, t, "min") for t in TARGETS} for m, _ in plan})
     for m, r in plan:
