@@ -59,7 +59,7 @@ calibrate: $(STAMP)
 ## make table3-settings [OUT=results]: Table 3's Kaiming minimum under three readings of its
 ## 10 points and five step budgets (Theorem 3.1's under one), on seeds 200-202 (not reported)
 table3-settings: $(STAMP)
-	$(PY) -m minregion.reproduce.table3_settings --seeds 3 --out $(OUT)
+	$(PY) -m minregion table3-settings --seeds 3 --out $(OUT)
 
 ## make docs-data [OUT=results]: copy what README.md and docs/results.md quote of OUT's tables
 ## into docs/data/tables.json (commit it); make docs: rewrite their numbers from that file

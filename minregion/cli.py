@@ -1,6 +1,6 @@
-"""Command line: ``python -m minregion regions | reproduce | calibrate``: the arguments, the
-process (signals, standard output) and the exit codes; the commands are in
-:mod:`minregion.commands`.
+"""Command line: ``python -m minregion regions | reproduce | calibrate | table3-settings``:
+the arguments, the process (signals, standard output) and the exit codes; the commands are
+in :mod:`minregion.commands`.
 
 ``python -m minregion`` owns its process, so it is the one place (with the benchmark) that
 opts into :func:`minregion.reproduce.speed.keep_freed_memory`, for itself and for its worker
@@ -33,7 +33,7 @@ import sys
 import weakref
 
 from .commands import (MAX_REGION_DEPTH, MAX_SEEDS, MAX_STEPS, cmd_calibrate, cmd_regions,
-                       cmd_reproduce, say)
+                       cmd_reproduce, cmd_table3_settings, say)
 
 
 class Terminated(KeyboardInterrupt):
@@ -179,6 +179,7 @@ def _arguments(argv):
 def _parser():
     from .reproduce.calibration import CALIBRATION_SEEDS
     from .reproduce.experiments import PROTOCOLS
+    from .reproduce.table3_settings import SEEDS as SETTINGS_SEEDS
 
     parser = argparse.ArgumentParser(prog="python -m minregion",
                                      description="Exponentially many linear regions, in NumPy.")
@@ -227,6 +228,14 @@ def _parser():
     p.add_argument("--runs", type=_at_least(1), default=30)
     p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
     p.add_argument("--out", default="results", help="folder for calibration.json and .md")
+    p = sub.add_parser("table3-settings", help="Table 3's Kaiming minimum under three readings "
+                                               "of its 10 points and five step budgets")
+    p.add_argument("--seeds", type=_at_least(1), default=len(SETTINGS_SEEDS),
+                   help=f"how many of the seeds {SETTINGS_SEEDS[0]}-{SETTINGS_SEEDS[-1]} "
+                        f"(1 to {len(SETTINGS_SEEDS)})")
+    p.add_argument("--runs", type=_at_least(1), default=30, help="runs per cell and seed")
+    p.add_argument("--jobs", type=_at_least(1), default=jobs, help="worker processes")
+    p.add_argument("--out", default="results", help="folder for table3_settings.json and .md")
     return parser
 
 
@@ -256,7 +265,8 @@ def main(argv=None, own_process=False):
                 signal.signal(signal.SIGTERM, _on_stop_signal)
                 signal.signal(signal.SIGINT, _on_stop_signal)
             handler = {"regions": cmd_regions, "reproduce": cmd_reproduce,
-                       "calibrate": cmd_calibrate}[args.command]
+                       "calibrate": cmd_calibrate,
+                       "table3-settings": cmd_table3_settings}[args.command]
             code = _run(handler, args, parser)
     finally:
         _stop_caught()

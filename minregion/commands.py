@@ -1,4 +1,5 @@
-"""The commands of ``python -m minregion``: ``regions``, ``reproduce`` and ``calibrate``.
+"""The commands of ``python -m minregion``: ``regions``, ``reproduce``, ``calibrate`` and
+``table3-settings``.
 
 :mod:`minregion.cli` parses the arguments and owns the process; each command here checks
 what the run would cost (:mod:`minregion.reproduce.cost`), runs the suites of
@@ -348,6 +349,38 @@ def cmd_calibrate(args, parser):
         write_json(cal, os.path.join(folder, "calibration.json"))
         with open(os.path.join(folder, "calibration.md"), "w") as fh:
             fh.write(f"Command: `{_command(args.argv)}`.\n\n{text}")
+
+    if not _publish(output, write):
+        return 1
+    print(text)
+    return _report_published(output)
+
+
+def cmd_table3_settings(args, parser):
+    """``table3-settings``: Table 3's Kaiming minimum under three readings of its 10 points
+    and five step budgets (:mod:`minregion.reproduce.table3_settings`); writes
+    ``table3_settings.json`` and ``table3_settings.md``. Returns 0 (1 when the files could
+    not be written, or went into a folder beside ``--out``)."""
+    from .reproduce.cost import settings_cost
+    from .reproduce.table3_settings import (NAMES, SEEDS, format_settings, run_settings,
+                                            settings_blocks)
+
+    if args.seeds > len(SEEDS):
+        parser.error(f"argument --seeds: must be <= {len(SEEDS)} (the seeds are "
+                     f"{', '.join(map(str, SEEDS))}); got {args.seeds:,}")
+    seeds = SEEDS[: args.seeds]
+    _check_cost(parser, args, settings_cost(seeds, args.runs))
+    jobs = _cap_jobs(args.jobs, len(settings_blocks(seeds, args.runs)))
+    output = _out_dir(args, parser, "table3-settings", list(NAMES))
+    res = run_settings(seeds, args.runs, jobs, initializer=args.initializer)
+    text = format_settings(res)
+
+    def write(folder):
+        with open(os.path.join(folder, NAMES[0]), "w") as fh:
+            json.dump(res, fh, indent=1)
+            fh.write("\n")
+        with open(os.path.join(folder, NAMES[1]), "w") as fh:
+            fh.write(text)
 
     if not _publish(output, write):
         return 1

@@ -46,6 +46,11 @@ def run(*argv, timeout=300):
     (["reproduce", "--validation-seeds", "100000000"], "--validation-seeds: must be <= 1,000"),
     (["reproduce", "--seed", "1000", "--seeds", "2", "--validation-seeds", "1"],
      "validation_seeds must differ"),
+    (["table3-settings", "--seeds", "9"], "--seeds: must be <= 5"),
+    (["table3-settings", "--seeds", "0"], "--seeds: must be >= 1"),
+    (["table3-settings", "--runs", "0"], "--runs: must be >= 1"),
+    (["table3-settings", "--jobs", "0"], "--jobs: must be >= 1"),
+    (["table3-settings", "--runs", "10000000"], "more than 100 times the work"),
 ])
 def test_usage_errors_are_one_line_and_exit_code_2(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
@@ -65,6 +70,79 @@ def test_jobs_are_capped_at_what_can_help(capsys):
     assert commands._cap_jobs(1000, blocks=3) <= 3
     assert "capped at" in capsys.readouterr().out
     assert commands._cap_jobs(1, blocks=3) == 1
+
+
+# --- table3-settings: the same checks, caps and clean stops as the other commands --------
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("a block started")
+
+
+def test_table3_settings_refuses_a_huge_run_before_any_work_or_folder(tmp_path, monkeypatch,
+                                                                       capsys):
+    from minregion.reproduce import table3_settings
+    monkeypatch.setattr(table3_settings, "settings_block", _no_work)
+    out = tmp_path / "t3c" / "sub"
+    with pytest.raises(SystemExit) as stop:
+        main(["table3-settings", "--runs", "100000000", "--seeds", "1", "--jobs", "1",
+              "--out", str(out)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--runs 100,000,000" in err and "is out of reach" in err and "memory" in err, err
+    assert not (tmp_path / "t3c").exists()
+    # the module's own entry point (the Makefile's, before) is the same command
+    done = subprocess.run([sys.executable, "-m", "minregion.reproduce.table3_settings",
+                           "--runs", "100000000", "--seeds", "1", "--jobs", "1",
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "is out of reach" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "t3c").exists()
+
+
+def _fake_blocks(seen):
+    """In place of ``run_blocks``: records the jobs, returns one number per run and
+    checkpoint for every block at once."""
+    from minregion.reproduce.table3_settings import CHECKPOINTS
+
+    def run_blocks(work, blocks, jobs, describe=str, progress=print, initializer=None):
+        seen.append(jobs)
+        return [dict(reading=r, seed=s, target=t, method=m, test=[[0.5] * runs] * len(CHECKPOINTS))
+                for r, s, t, m, runs in blocks]
+    return run_blocks
+
+
+def test_table3_settings_caps_its_jobs_and_publishes(tmp_path, monkeypatch, capsys):
+    from minregion.reproduce import table3_settings
+    seen = []
+    monkeypatch.setattr(table3_settings, "run_blocks", _fake_blocks(seen))
+    out = tmp_path / "res"
+    assert main(["table3-settings", "--runs", "2", "--seeds", "1", "--jobs", "1000",
+                 "--out", str(out)]) == 0
+    blocks = len(table3_settings.settings_blocks(table3_settings.SEEDS[:1], 2))
+    assert seen == [min(os.cpu_count() or 1, blocks)]
+    assert "--jobs 1000 capped at" in capsys.readouterr().out
+    assert sorted(os.listdir(out)) == sorted([MANIFEST, *table3_settings.NAMES])
+    assert json.loads((out / "table3_settings.json").read_text())["runs"] == 2
+
+
+@pytest.mark.parametrize("stop, code", [(KeyboardInterrupt, 130), (cli.Terminated, 143)])
+def test_a_stopped_table3_settings_removes_only_what_it_created(tmp_path, monkeypatch, capsys,
+                                                                stop, code):
+    from minregion.reproduce import table3_settings
+
+    def stopped(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr(table3_settings, "settings_block", stopped)
+    argv = ["table3-settings", "--runs", "2", "--seeds", "1", "--jobs", "1", "--out"]
+    assert main(argv + [str(tmp_path / "t3c" / "sub")]) == code
+    assert "stopped" in capsys.readouterr().err
+    assert not (tmp_path / "t3c").exists()
+    mine = tmp_path / "mine"                    # a folder that was there: left as it was
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the user's own file")
+    assert main(argv + [str(mine)]) == code
+    assert os.listdir(mine) == ["notes.txt"]
 
 
 def _descendants(pid):

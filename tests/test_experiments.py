@@ -220,7 +220,6 @@ def test_the_validation_block_is_its_own_and_leaves_the_reported_cells_alone():
 
 def test_the_readings_of_table_3s_points():
     """make table3-settings: per-run draws, one shared draw, evenly spaced training points."""
-    from minregion.reproduce.table3_settings import main as settings_main
     from minregion.reproduce.table3_settings import reading_data, settings_block
     x, y, xt, _ = reading_data("per-run", 200, "x^3", runs=3)
     assert x.shape == xt.shape == (3, 10) and not np.array_equal(x[0], x[1])
@@ -234,4 +233,4 @@ def test_the_readings_of_table_3s_points():
     with pytest.raises(ValueError, match="reading must be one of"):
         reading_data("random", 200, "x^3", runs=2)
     with pytest.raises(SystemExit):
-        settings_main(["--seeds", "9"])
+        main(["table3-settings", "--seeds", "9"])

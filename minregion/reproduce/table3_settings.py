@@ -17,11 +17,12 @@ Each cell: the median over the seeds of the minimum over the runs of the test MS
 raw-weight steps (the pretraining method first takes the tables' 1,000 phase-1 steps), read
 off one training at the checkpoints; and "best step": the minimum over the runs of each run's
 lowest test MSE at any checkpoint (early stopping on the test points).
-"""
-import argparse
-import json
-import os
 
+The command is ``python -m minregion table3-settings``
+(:func:`minregion.commands.cmd_table3_settings`): like the other commands, it refuses a run
+out of reach before any work, caps ``--jobs``, and removes what it created when it is stopped
+or fails. ``python -m minregion.reproduce.table3_settings`` runs that command.
+"""
 import numpy as np
 
 from ..construction import weight_map_forward
@@ -30,7 +31,6 @@ from ..mlp import mlp_predict, prepare_data
 from ..targets import get_target, sparse_points
 from ..training import History, adam_loop, copy_layers, raw_loss_and_grads, train_constrained
 from .experiments import Config, initial_params, paper_cell
-from .outputs import Output, OutputError
 from .runner import run_blocks
 
 SEEDS = (200, 201, 202, 203, 204)      # neither reported, nor validation, nor calibration seeds
@@ -131,36 +131,8 @@ def format_settings(res):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m minregion.reproduce.table3_settings")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--seeds", type=int, default=len(SEEDS), help=f"how many of {SEEDS}")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", default="results")
-    args = parser.parse_args(argv)
-    if not 1 <= args.seeds <= len(SEEDS):
-        parser.error(f"argument --seeds: must be in [1, {len(SEEDS)}]; got {args.seeds}")
-    if args.runs < 1 or args.jobs < 1:
-        parser.error(f"arguments --runs and --jobs must be >= 1; got {args.runs}, {args.jobs}")
-    output = Output(args.out, "table3-settings")
-    try:                   # only minregion's own files are overwritten (outputs.py)
-        output.prepare(NAMES)
-    except OutputError as err:
-        parser.error(str(err))
-    res = run_settings(SEEDS[: args.seeds], args.runs, args.jobs)
-    text = format_settings(res)
-    with output.staging() as folder:
-        with open(os.path.join(folder, NAMES[0]), "w") as fh:
-            json.dump(res, fh, indent=1)
-            fh.write("\n")
-        with open(os.path.join(folder, NAMES[1]), "w") as fh:
-            fh.write(text)
-        output.publish()
-    print(text)
-    for line in output.report_lines():
-        print(line)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":      # the command itself is in minregion.commands, on top of this
+    import os                   # folder, which never imports it: run it in this process
+    import sys
+    os.execv(sys.executable, [sys.executable, "-m", "minregion", "table3-settings"]
+             + sys.argv[1:])
