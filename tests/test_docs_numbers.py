@@ -63,3 +63,19 @@ def test_words_quoted_from_the_abstract_are_in_it():
     assert len(quotes) >= 2                     # chapter 8 and docs/results.md
     for q in quotes:
         assert _plain(q) in abstract, q
+
+
+def test_an_interrupted_rewrite_leaves_the_document_as_it_was(tmp_path, monkeypatch):
+    """`make docs` and `make docs-data` replace a file whole or not at all."""
+    doc = tmp_path / "results.md"
+    doc.write_text("old text\n")
+    docs_numbers.replace_text(str(doc), "new text\n")
+    assert doc.read_text() == "new text\n" and os.listdir(tmp_path) == ["results.md"]
+
+    def stopped(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(docs_numbers.os, "replace", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        docs_numbers.replace_text(str(doc), "half written")
+    assert doc.read_text() == "new text\n" and os.listdir(tmp_path) == ["results.md"]

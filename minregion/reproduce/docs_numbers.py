@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -419,6 +420,22 @@ def rewrite(text, blocks):
     return BLOCK.sub(sub, text)
 
 
+def replace_text(path, text):
+    """Write ``text`` over the file ``path`` whole or not at all: through a new file beside
+    it, renamed over it (an interrupted write leaves the old file and no other)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w") as fh:
+            fh.write(text)
+        if os.path.exists(path):
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def load(path=DATA):
     with open(path) as fh:
         return json.load(fh)
@@ -443,9 +460,7 @@ def main(argv=None):
         if missing:
             parser.error(f"argument results: {args.results!r} lacks {', '.join(missing)}")
         data = extract(args.results)
-        with open(DATA, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
+        replace_text(DATA, json.dumps(data, indent=1) + "\n")
         print(f"wrote {DATA}")
         return 0
     blocks = generate(load())
@@ -458,8 +473,7 @@ def main(argv=None):
         if new != old:
             stale.append(name)
             if args.command == "write":
-                with open(path, "w") as fh:
-                    fh.write(new)
+                replace_text(path, new)
     print(("rewrote " if args.command == "write" else "differ from the data: ")
           + (", ".join(stale) or "nothing"))
     return 1 if stale and args.command == "check" else 0
