@@ -132,7 +132,10 @@ def format_settings(res):
 
 
 if __name__ == "__main__":      # the command itself is in minregion.commands, on top of this
-    import os                   # folder, which never imports it: run it in this process
-    import sys
-    os.execv(sys.executable, [sys.executable, "-m", "minregion", "table3-settings"]
-             + sys.argv[1:])
+    import os                   # folder, which never imports it: run it in this process (a
+    import sys                  # child on Windows, whose exec would not wait for it)
+    command = [sys.executable, "-m", "minregion", "table3-settings"] + sys.argv[1:]
+    if os.name == "nt":
+        import subprocess
+        sys.exit(subprocess.call(command))
+    os.execv(sys.executable, command)
