@@ -97,6 +97,54 @@ def check_depth(depth):
     return check_integer(depth, "depth", 1, " (one ReLU layer at least)")
 
 
+def check_positive(value, name):
+    """A finite real number > 0 (``eps``, a step size ...), or a ``ValueError`` naming it."""
+    if not check_real_number(value, name) > 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be > 0 and finite; got {_kind(value)}")
+    return float(value)
+
+
+def check_nonnegative(value, name):
+    """A finite real number >= 0 (a noise level ...), or a ``ValueError`` naming it."""
+    if not check_real_number(value, name) >= 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be >= 0 and finite; got {_kind(value)}")
+    return float(value)
+
+
+def check_finite(value, name):
+    """A finite real number, or a ``ValueError`` naming it (NaN and inf too)."""
+    if not np.isfinite(check_real_number(value, name)):
+        raise ValueError(f"{name} must be a finite real number; got {_kind(value)}")
+    return float(value)
+
+
+def check_fraction(value, name):
+    """A real number in [0, 1) (Adam's ``beta1``, ``beta2``), or a ``ValueError`` naming it."""
+    if not 0 <= check_real_number(value, name) < 1:
+        raise ValueError(f"{name} must lie in [0, 1); got {_kind(value)}")
+    return float(value)
+
+
+def check_instance(value, kind, name, what):
+    """``value`` if it is a ``kind``, else a ``ValueError`` naming it and saying ``what`` it
+    must be, instead of an AttributeError further down."""
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} must be {what}; got {_kind(value)}")
+    return value
+
+
+def check_generator(rng, name="rng"):
+    """A ``numpy.random.Generator``, or a ``ValueError``: None, a seed or the ``np.random``
+    module (which would draw from NumPy's global state) are refused."""
+    return check_instance(rng, np.random.Generator, name,
+                          "a numpy.random.Generator (np.random.default_rng(seed))")
+
+
+def check_verbose(verbose):
+    """``verbose``: print a line every this many steps, an integer >= 0 (0: silent)."""
+    return check_integer(verbose, "verbose", 0, " (a line every this many steps; 0: silent)")
+
+
 def check_lr(lr, name="lr", schedule=False):
     """A learning rate: a finite real number > 0 (with ``schedule``, also a function
     ``lr(t)`` of the step), or a ``ValueError`` naming it (a string or a complex number too)."""
@@ -228,6 +276,70 @@ def check_layers(layers, n_in=None, n_out=None, one_network=False):
 
 
 
+def check_forward(layers, x):
+    """``mlp_forward``'s arguments, in a few tests per layer (it runs at every training step).
+
+    layers : a non-empty list of ``(W, b)`` NumPy arrays of real numbers whose shapes fit;
+    x : (..., n_in, N) finite real numbers, points as columns. Returns x; a ``ValueError``
+    names what is wrong. The weights' values are not read here: :func:`check_layers` checks
+    them where a network comes in (``mlp_predict``, the trainers, the region counter).
+    """
+    if not isinstance(layers, (list, tuple)) or len(layers) == 0:
+        raise ValueError(f"layers must be a non-empty list of (W, b) pairs; got {_kind(layers)}")
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
+        x = check_real_array(x, "x")
+    if x.ndim < 2:
+        raise ValueError(f"x must have shape (..., n_in, N), points as columns; got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite (found NaN or inf)")
+    rows = x.shape[-2]
+    for l, pair in enumerate(layers):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValueError(f"layers[{l}] must be a pair (W, b); got {pair!r:.60}")
+        W, b = pair
+        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)
+                and W.dtype.kind in "fiu" and b.dtype.kind in "fiu"):
+            raise ValueError(f"layers[{l}]: W and b must be NumPy arrays of real numbers; got "
+                             f"{[getattr(v, 'dtype', type(v).__name__) for v in (W, b)]}")
+        if W.ndim < 2 or W.shape[-1] != rows or b.shape != W.shape[:-1]:
+            before = f"layers[{l - 1}] has fan_out {rows}" if l else f"x has shape {x.shape}"
+            raise ValueError(f"layers[{l}]: W must be (..., fan_out, {rows}) and b (..., "
+                             f"fan_out), as {before}; got W {W.shape}, b {b.shape}")
+        rows = W.shape[-2]
+    return x
+
+
+def check_caches(dout, caches):
+    """``mlp_backward``'s arguments: every cache of one ``mlp_forward`` call (a ReLU on every
+    layer but the last) and ``dout`` of the output's shape; else a ``ValueError``."""
+    if not isinstance(caches, (list, tuple)) or len(caches) == 0:
+        raise ValueError(f"caches must be the non-empty list that mlp_forward returns; got "
+                         f"{_kind(caches)}")
+    relu = [isinstance(c, tuple) and len(c) == 2 and c[1] is not None for c in caches]
+    if relu != [True] * (len(caches) - 1) + [False]:
+        raise ValueError(f"caches must hold every layer's cache from one mlp_forward call, the "
+                         f"output layer's (no ReLU) last; got {len(caches)} with a ReLU at "
+                         f"{relu}: pass all of them, not a slice")
+    x, W = caches[-1][0]
+    if not (isinstance(dout, np.ndarray) and dout.dtype == np.float64):
+        dout = check_real_array(dout, "dout")
+    if dout.shape[-2:] != (W.shape[-2], x.shape[-1]) or dout.ndim != max(W.ndim, x.ndim):
+        raise ValueError(f"dout must have the output's shape, (..., {W.shape[-2]}, "
+                         f"{x.shape[-1]}) with {max(W.ndim, x.ndim)} axes; got {dout.shape}")
+    return dout
+
+
+def check_finite_output(out, who):
+    """``out``, the values a network computed, or a ``ValueError`` when one overflowed
+    float64 (inf, or NaN from inf - inf): never returned as if it were a result."""
+    if not np.isfinite(out).all():
+        raise ValueError(f"{who}: the network's output overflows float64 (inf or NaN) for these "
+                         f"inputs, though weights and inputs are finite: they are too large "
+                         f"together (largest |output| {np.max(np.abs(out[np.isfinite(out)]), initial=0):.3g} "
+                         f"where finite); scale the weights or the inputs down")
+    return out
+
+
 def check_points(x, n_in, runs=(), name="x"):
     """Points as rows, checked: ``x`` as a float64 array (N, n_in) or (R, N, n_in).
 
@@ -317,11 +429,51 @@ def check_peaks(a, name="a"):
 
 def check_sigma(sigma):
     """``sigma`` selects x - F (``-1``, convex shapes) or x + F (``+1``, concave shapes)."""
-    if sigma not in (-1, 1, -1.0, 1.0):
-        raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); got {sigma}")
+    if (isinstance(sigma, (bool, np.bool_))
+            or not isinstance(sigma, (int, float, np.integer, np.floating)) or sigma not in (-1, 1)):
+        raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); "
+                         f"got {_kind(sigma)}")
     return float(sigma)
 
 
+
+
+def check_broadcast(value, shape, name):
+    """``value`` (a number, or one per run) as a float64 array broadcast to ``shape``, or a
+    ``ValueError`` naming it, instead of NumPy's broadcasting error."""
+    value = check_real_array(value, name)
+    try:
+        return np.broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(f"{name} must be a number or an array of shape {shape} (one per "
+                         f"run of the peaks); got shape {value.shape}") from None
+
+
+def check_param_dict(params):
+    """The construction's parameters: a dict with ``'a'``, ``'alpha'``, ``'beta'`` and one of
+    ``'s0'`` (Theorem 3.1) or ``'S'`` (free scale ratios), nothing else; else a ``ValueError``."""
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of the construction's parameters (see "
+                         f"construction_params); got {_kind(params)}")
+    keys = set(params)
+    if ({"a", "alpha", "beta"} - keys or keys - {"a", "alpha", "beta", "s0", "S"}
+            or ("s0" in keys) == ("S" in keys)):
+        raise ValueError(f"params must hold the keys 'a', 'alpha', 'beta' and one of 's0' "
+                         f"(Theorem 3.1) or 'S' (free scale ratios), and nothing else; got "
+                         f"keys {sorted(map(repr, keys))}")
+    return params
+
+
+def check_param_shapes(params):
+    """Parameters that training updates in place must not rely on broadcasting: with peaks
+    ``a`` (..., d + 1), ``s0``, ``alpha``, ``beta`` must be (...) and ``S`` (..., d)."""
+    lead, d = np.shape(params["a"])[:-1], np.shape(params["a"])[-1] - 1
+    for k in params:
+        want = np.shape(params["a"]) if k == "a" else lead + (d,) if k == "S" else lead
+        if np.shape(params[k]) != want:
+            raise ValueError(f"params[{k!r}] has shape {np.shape(params[k])}; with peaks a of "
+                             f"shape {np.shape(params['a'])} training needs {want} (one value "
+                             f"per run; construction_params(a, ...) builds them)")
 
 
 def check_map_params(params, sigma, lo, hi):
@@ -332,10 +484,10 @@ def check_map_params(params, sigma, lo, hi):
     """
     sigma = check_sigma(sigma)
     lo, hi = check_interval(lo, hi)
-    a = check_peaks(params["a"], name="params['a']")
+    a = check_peaks(check_param_dict(params)["a"], name="params['a']")
     lead = a.shape[:-1]
-    alpha = np.broadcast_to(check_real_array(params["alpha"], "params['alpha']"), lead)
-    beta = np.broadcast_to(check_real_array(params["beta"], "params['beta']"), lead)
+    alpha = check_broadcast(params["alpha"], lead, "params['alpha']")
+    beta = check_broadcast(params["beta"], lead, "params['beta']")
     if not (np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))):
         raise ValueError("alpha and beta must be finite")
     return sigma, lo, hi, a, alpha, beta
@@ -354,6 +506,16 @@ def check_entries_finite(A, B, a):
         raise ValueError(f"the weight map overflows: an entry S_i / a_i or S_i / (a_i (1 - a_i)) "
                          f"is not finite for peaks from {a.min():.3g} to {a.max():.3g}; use peaks "
                          f"further from 0 and 1 (training keeps them in [1e-3, 1 - 1e-3])")
+
+
+def check_output_layer(W_out, b_out, alpha, beta):
+    """The output row ``alpha * (1, sigma A, -sigma B)`` and bias ``beta - alpha * offset``
+    must be finite: a huge ``alpha`` or ``beta`` overflows them; else a ``ValueError``."""
+    if not (np.all(np.isfinite(W_out)) and np.all(np.isfinite(b_out))):
+        raise ValueError(f"alpha and beta are too large: the output layer's weights alpha * "
+                         f"(1, sigma A, -sigma B) or its bias beta - alpha * offset overflow "
+                         f"float64 (alpha up to {np.max(np.abs(alpha)):.3g}, beta up to "
+                         f"{np.max(np.abs(beta)):.3g}); scale the targets down instead")
 
 
 def check_weight_grads(grads, a):
