@@ -45,8 +45,9 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 """
 import numpy as np
 
-from .checks import (check_entries_finite, check_map_params, check_peaks, check_real_array,
-                     check_scales_shape, check_sigma, check_weight_grads)
+from .checks import (check_broadcast, check_entries_finite, check_map_params, check_output_layer,
+                     check_peaks, check_real_array, check_scales_shape, check_sigma,
+                     check_weight_grads)
 from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
@@ -97,15 +98,15 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
             raise ValueError(f"the default s0 = a_0 a_1 underflows to 0 for peaks as small as "
                              f"{a[..., :2].min():.3g}: pass s0, or use peaks further from 0")
     else:
-        s0 = np.broadcast_to(check_real_array(s0, "s0"), lead)
+        s0 = check_broadcast(s0, lead, "s0")
     ratios = theorem31_ratios(a, s0)              # also checks s0 > 0
     params = {"a": a}
     if free_scales:
         params["S"] = ratios
     else:
         params["s0"] = np.array(s0, dtype=np.float64)
-    params["alpha"] = np.array(np.broadcast_to(check_real_array(alpha, "alpha"), lead))
-    params["beta"] = np.array(np.broadcast_to(check_real_array(beta, "beta"), lead))
+    params["alpha"] = np.array(check_broadcast(alpha, lead, "alpha"))
+    params["beta"] = np.array(check_broadcast(beta, lead, "beta"))
     return params
 
 
@@ -239,7 +240,9 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
         A, B, C = matrix_entries(a, S)
     check_entries_finite(A, B, a)
     offset = s.sum(axis=-1) if sigma < 0 else np.zeros(a.shape[:-1])
-    layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
+    check_output_layer(*layers[-1], alpha, beta)
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
                  free_scales=uses_free_scales(params))
     return layers, cache
@@ -360,6 +363,12 @@ def weight_map_backward(grads, cache):
         :func:`weight_map_forward` (same shapes). Gradients of entries the map holds fixed
         (input-layer weights, hidden biases, structural zeros) are ignored.
     cache : from :func:`weight_map_forward`
+
+    The shapes of ``grads`` are checked (ValueError); their values are not: a NaN or inf
+    gradient gives NaN or inf in ``dparams``. The training loops run this at every step and
+    check every gradient right after it (``training.check_step``), where a divergence gets
+    its message (the learning rate, or the starting point); a test here would replace that
+    message with a ValueError and add a pass over the gradients to the fast step.
 
     Returns
     -------

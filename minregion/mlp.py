@@ -13,7 +13,8 @@ data); the layers work on **columns** (``(n_in, N)``, so that a layer is ``W x +
 """
 import numpy as np
 
-from .checks import check_data, check_layers, check_points
+from .checks import (check_caches, check_data, check_finite_output, check_forward,
+                     check_layers, check_points)
 from .layers import dense_backward, dense_forward, relu_backward, relu_forward
 
 
@@ -30,7 +31,11 @@ def mlp_forward(layers, x):
     out : (..., n_out, N) float64
     caches : list, one ``(dense_cache, relu_cache)`` per layer (``relu_cache`` is None on
         the last layer)
+
+    Raises ValueError when the shapes do not fit or x is not finite (a few cheap tests: this
+    runs at every training step; the weights' values are checked where a network comes in).
     """
+    x = check_forward(layers, x)
     caches = []
     h = x
     for l, (W, b) in enumerate(layers):
@@ -55,7 +60,12 @@ def mlp_backward(dout, caches):
     -------
     grads : list of (dW, db), the same shapes as ``layers``
     dx : (..., n_in, N) float64, dL/dx
+
+    Raises ValueError unless ``caches`` are all those of one forward pass and ``dout`` has the
+    output's shape. A non-finite ``dout`` is carried through, not refused: the training loops
+    check every gradient before a step (``training.check_step``) and report the divergence.
     """
+    dout = check_caches(dout, caches)
     grads = []
     dh = dout
     # BEGIN SOLUTION ch03 mlp_backward (section 3): walk the layers from the last to the first
@@ -84,20 +94,24 @@ def mlp_predict(layers, x):
     -------
     y : (N,) float64 (or (R, N) with a runs axis) when the network has one output,
         (..., N, n_out) otherwise
+
+    Raises ValueError for bad layers or x, and when an output overflows float64 (it is never
+    returned as inf or NaN).
     """
     runs = check_layers(layers)
     layers = [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64))
               for W, b in layers]
     X = to_columns(x, layers[0][0].shape[-1], runs)
     chunks = []
-    for start in range(0, X.shape[-1], PREDICT_CHUNK):
-        h = X[..., start:start + PREDICT_CHUNK]
-        for l, (W, b) in enumerate(layers):
-            h, _ = dense_forward(h, W, b)            # the caches are dropped at once
-            if l < len(layers) - 1:
-                h, _ = relu_forward(h)
-        chunks.append(h)
-    out = np.concatenate(chunks, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):       # checked below, with a message
+        for start in range(0, X.shape[-1], PREDICT_CHUNK):
+            h = X[..., start:start + PREDICT_CHUNK]
+            for l, (W, b) in enumerate(layers):
+                h, _ = dense_forward(h, W, b)            # the caches are dropped at once
+                if l < len(layers) - 1:
+                    h, _ = relu_forward(h)
+            chunks.append(h)
+    out = check_finite_output(np.concatenate(chunks, axis=-1), "mlp_predict")
     return out[..., 0, :] if out.shape[-2] == 1 else np.swapaxes(out, -1, -2)
 
 
