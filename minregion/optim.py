@@ -2,18 +2,24 @@
 
 Both keep their state per parameter array, so a parameter with a leading runs axis is R
 independent problems: every update is elementwise.
+
+The parameters and the hyperparameters are checked once, when the optimiser is made; a
+step checks that the gradients fit the parameters, not their values: a step runs at every
+training step, right after the training loops have checked every gradient
+(``training.check_step``, which stops a diverging run with its cause). A NaN or inf gradient
+given to :meth:`Adam.step` directly makes the parameter NaN.
 """
 import numpy as np
 
-from .checks import check_lr
+from .checks import check_float_arrays, check_fraction, check_lr, check_positive
 
 
 class SGD:
     """Plain gradient descent, ``p <- p - lr * g``, for contrast with Adam."""
 
     def __init__(self, params, lr=1e-2):
-        _check_lr(lr)
-        self.params, self.lr = list(params), lr
+        check_lr(lr)
+        self.params, self.lr = _checked_params(params), lr
 
     def step(self, grads):
         """Update every parameter in place from its gradient (same shapes)."""
@@ -37,8 +43,11 @@ class Adam:
     """
 
     def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        _check_lr(lr)
-        self.params = list(params)
+        check_lr(lr)
+        check_fraction(beta1, "beta1")
+        check_fraction(beta2, "beta2")
+        check_positive(eps, "eps")
+        self.params = _checked_params(params)
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.t = 0
         self.m = [np.zeros_like(p) for p in self.params]
@@ -61,11 +70,15 @@ class Adam:
             # END SOLUTION
 
 
-def _check_lr(lr):
-    check_lr(lr)
+def _checked_params(params):
+    """The parameters as a list of writable float64 arrays (updated in place), or ValueError."""
+    params = list(params)
+    check_float_arrays(params, [f"params[{i}]" for i in range(len(params))])
+    return params
 
 
 def _checked(params, grads):
+    """One gradient per parameter, of its shape, or ValueError (values: see the module)."""
     grads = list(grads)
     if len(grads) != len(params):
         raise ValueError(f"got {len(grads)} gradients for {len(params)} parameters")

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import (check_epochs, check_float_arrays, check_layers, check_lr,
-                     check_record_every)
+from .checks import (check_epochs, check_float_arrays, check_instance, check_interval,
+                     check_layers, check_lr, check_param_dict, check_param_shapes,
+                     check_record_every, check_verbose)
 from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
 from .mlp import mlp_backward, mlp_forward, prepare_data
@@ -55,6 +56,12 @@ class History:
     region_steps: list = field(default_factory=list)
     regions: list = field(default_factory=list)
     regions_flagged: list = field(default_factory=list)
+
+    @classmethod
+    def checked(cls, history):
+        """``history`` to append to, or a new History for None; else a ``ValueError``."""
+        return cls() if history is None else check_instance(
+            history, cls, "history", "a minregion.training.History (or None: a new one)")
 
     @property
     def steps(self):
@@ -118,12 +125,19 @@ def check_step(loss, grads, t, step, phase, lr):
     if np.any(bad):
         r = int(np.flatnonzero(bad)[0])
         where = f"in the {phase} phase at step {step}: the loss of run {r} is {loss[r]:.3g}"
+        finite = bool(np.isfinite(loss[r]))
+        what = (f", above DIVERGED_MSE = {DIVERGED_MSE:.0e} (minregion.training.DIVERGED_MSE, "
+                f"the largest MSE training accepts)" if finite else "")
         if t == 0:
             raise TrainingDiverged(
-                f"the loss is out of range before the first step {where}: not the learning "
-                f"rate's doing; the starting parameters (or the data) give values that float64 "
-                f"cannot hold")
-        raise TrainingDiverged(f"training diverged {where} (lr={lr}); lower the learning rate")
+                f"the loss is out of range before the first step {where}{what}: not the "
+                f"learning rate's doing; " + (
+                    "the targets (or the starting network) are too large: scale the targets "
+                    "down, e.g. divide y by its largest |value|, and scale predictions back"
+                    if finite else "the starting parameters (or the data) give values that "
+                    "float64 cannot hold"))
+        raise TrainingDiverged(f"training diverged {where}{what} (lr={lr}); lower the learning "
+                               f"rate")
     if not all(np.all(np.isfinite(g)) for g in grads):
         raise TrainingDiverged(
             f"a gradient is NaN or infinite in the {phase} phase at step {step} (the loss is "
@@ -199,7 +213,7 @@ def adam_loop(arrays, loss_and_grads, epochs, lr, history, phase, project=None, 
     is not finite; then (as on any failure) every array is restored to what it was before
     the call, so a failed training never leaves the caller's parameters half-updated.
     """
-    epochs = check_epochs(epochs)
+    epochs, verbose = check_epochs(epochs), check_verbose(verbose)
     check_float_arrays(arrays, [f"arrays[{i}]" for i in range(len(arrays))])
     schedule = lr if callable(check_lr(lr, schedule=True)) else (lambda t: lr)
     opt = Adam(arrays, lr=schedule(0))
@@ -232,9 +246,13 @@ def cosine_lr(lr, lr_final, epochs):
     """The cosine schedule from ``lr`` (step 0) to ``lr_final`` (the last of ``epochs`` steps).
 
     ``lr(t) = lr_final + (lr - lr_final) (1 + cos(pi t / (epochs - 1))) / 2``.
-    Returns the schedule, a function of the step ``t``.
+    Returns the schedule, a function of the step ``t``. ``lr`` and ``lr_final`` must be
+    finite and > 0, ``epochs`` an integer >= 0 (checked here, once: a training checks only
+    a schedule's first value).
     """
-    span = max(int(epochs) - 1, 1)
+    check_lr(lr)
+    check_lr(lr_final, "lr_final")
+    span = max(check_epochs(epochs) - 1, 1)
     return lambda t: lr_final + 0.5 * (lr - lr_final) * (1.0 + np.cos(np.pi * t / span))
 
 
@@ -268,11 +286,12 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     """
     check_epochs(epochs)
     check_lr(lr, schedule=True)
-    record_every = check_record_every(record_every)
-    keys = sorted(params)
+    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
+    keys = sorted(check_param_dict(params))
     check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
+    check_param_shapes(params)
     weight_map_forward(params, sigma, lo, hi)    # every parameter checked before any step
-    history = History() if history is None else history
+    history = History.checked(history)
     runs = np.shape(params["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)
@@ -306,11 +325,12 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     """
     check_epochs(epochs)
     check_lr(lr, schedule=True)
-    record_every = check_record_every(record_every)
+    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
+    lo, hi = check_interval(lo, hi)
     runs = check_layers(layers)
     check_float_arrays([p for pair in layers for p in pair],
                        [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
-    history = History() if history is None else history
+    history = History.checked(history)
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)
 
