@@ -6,6 +6,8 @@ and expect a relative error of about 1e-7 or better.
 """
 import numpy as np
 
+from .checks import check_generator
+
 
 def check_same_shape(a, b, name="a and b"):
     """Both arrays as float64, or a ``ValueError`` that says which shapes differ.
@@ -111,6 +113,7 @@ def directional_check(f, params, grads, rng, h=1e-6):
     -------
     (numeric, analytic) : the two directional derivatives, floats
     """
+    rng = check_generator(rng)
     dirs = [rng.standard_normal(p.shape) for p in params]
     norm = np.sqrt(sum(np.sum(v * v) for v in dirs))
     dirs = [v / norm for v in dirs]

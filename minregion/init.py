@@ -12,14 +12,23 @@
 """
 import numpy as np
 
+from .checks import check_count, check_generator, check_integer
+
 RAAI_SIGMA = 0.6007
 
 
 def _check_widths(widths):
-    widths = [int(w) for w in widths]
-    if len(widths) < 2 or min(widths) < 1:
-        raise ValueError(f"widths must list at least two layer sizes, each >= 1; got {widths}")
-    return widths
+    """``widths`` as a list of ints >= 1, two at least, or a ValueError (2.5 or True are
+    refused, never truncated)."""
+    if not isinstance(widths, (list, tuple, np.ndarray)) or len(widths) < 2:
+        raise ValueError(f"widths must list at least two layer sizes, each >= 1; got "
+                         f"{widths!r:.60}")
+    return [check_count(w, f"widths[{i}]") for i, w in enumerate(widths)]
+
+
+def _check_runs(runs):
+    """The leading shape for ``runs`` : None (no runs axis) or an integer >= 1."""
+    return () if runs is None else (check_integer(runs, "runs", 1, " (or None: no runs axis)"),)
 
 
 def init_kaiming(widths, rng, runs=None):
@@ -35,8 +44,7 @@ def init_kaiming(widths, rng, runs=None):
     -------
     layers : list of (W, b); ``W`` : ``([R,] fan_out, fan_in)``, ``b`` : ``([R,] fan_out)``
     """
-    widths = _check_widths(widths)
-    lead = () if runs is None else (int(runs),)
+    widths, rng, lead = _check_widths(widths), check_generator(rng), _check_runs(runs)
     layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):
         bound = 1.0 / np.sqrt(fan_in)
@@ -51,8 +59,7 @@ def init_raai(widths, rng, runs=None):
 
     Parameters and returns as :func:`init_kaiming`.
     """
-    widths = _check_widths(widths)
-    lead = () if runs is None else (int(runs),)
+    widths, rng, lead = _check_widths(widths), check_generator(rng), _check_runs(runs)
     layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):
         V = rng.normal(0.0, RAAI_SIGMA / np.sqrt(fan_in), size=lead + (fan_out, fan_in + 1))

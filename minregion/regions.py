@@ -59,7 +59,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import float64
-from .checks import check_counter_network, check_interval, check_layers
+from .checks import check_counter_network, check_interval, check_layers, check_points
 from .float64 import RegionResolutionWarning, default_resolution  # noqa: F401 (public)
 
 CHUNK_CELLS = 2 ** 14         # past this many cells, carry on in two halves
@@ -211,7 +211,8 @@ def split_at_zeros(p, W, b):
     ref_old = reference_points(p.xs)                          # (P,)
     slope = float64.times_transpose(h_slope, W)               # (P, w) = h_slope @ W.T
     value = float64.times_transpose(h_value, W) + b           # (P, w) at ref_old
-    root = zero_crossings(slope, value, ref_old, p.xs)        # (P, w)
+    with np.errstate(over="ignore"):    # value / a subnormal slope: +-inf, no zero in the cell
+        root = zero_crossings(slope, value, ref_old, p.xs)    # (P, w)
     # The new cells: every old cell, followed by its zeros in increasing order.
     root, order, keep = sort_zeros(root)
     sizes = 1 + float64.count_in_row(keep)                   # keep.sum(axis=1)
@@ -460,9 +461,10 @@ def breakpoints(layers, lo=0.0, hi=1.0):
 
 def activation_patterns(layers, x):
     """The on/off state of every hidden neuron at each input ``x`` (N,) -> (N, H) bool,
-    H hidden neurons in layer order; True where the preactivation is > 0."""
+    H hidden neurons in layer order; True where the preactivation is > 0. A NaN or inf in
+    ``x`` is a ValueError (it has no pattern)."""
     layers = check_scalar_network(layers)
-    h = np.asarray(x, dtype=np.float64).reshape(-1, 1)      # (N, 1)
+    h = check_points(x, 1)                                  # (N, 1)
     on = []
     for W, b in layers[:-1]:
         z = float64.times_transpose(h, W) + b               # (N, width)

@@ -8,6 +8,8 @@ from typing import Callable
 
 import numpy as np
 
+from .checks import check_count, check_generator, check_integer, check_interval
+
 
 @dataclass(frozen=True)
 class Target:
@@ -44,8 +46,8 @@ def dense_points(n=500, lo=0.0, hi=1.0):
 
     Returns x : (n,) float64.
     """
-    if n < 2:
-        raise ValueError(f"n must be >= 2; got {n}")
+    n = check_integer(n, "n", 2)
+    lo, hi = check_interval(lo, hi)
     return np.linspace(lo, hi, n)
 
 
@@ -54,6 +56,7 @@ def sparse_points(rng, n=10, runs=1, lo=0.0, hi=1.0):
 
     Returns x : (runs, n) float64.
     """
-    if n < 1:
-        raise ValueError(f"n must be >= 1; got {n}")
+    rng = check_generator(rng)
+    n, runs = check_count(n, "n"), check_count(runs, "runs")
+    lo, hi = check_interval(lo, hi)
     return np.sort(rng.uniform(lo, hi, size=(runs, n)), axis=-1)

@@ -33,7 +33,8 @@ the two halves are the keys ``"g1"`` and ``"g2"`` of a dict.
 """
 import numpy as np
 
-from ..checks import check_depth, check_interval, check_layers, check_peak_range, check_sigma
+from ..checks import (check_count, check_depth, check_generator, check_interval, check_layers,
+                      check_peak_range, check_sigma)
 from ..construction import construction_params, weight_map_backward, weight_map_forward
 from ..layers import mse_backward, mse_forward
 from ..mlp import mlp_backward, mlp_forward, prepare_data, to_columns
@@ -192,11 +193,11 @@ def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, 
     -------
     params : ``{"g1": dict, "g2": dict}``, arrays ``(R, d + 1)``, ``(R,)`` ...
     """
-    depth = check_depth(depth)
+    depth, rng = check_depth(depth), check_generator(rng)
     check_interval(lo, hi)
     check_peak_range(peak_low, peak_high)
+    lead = () if runs is None else (check_count(runs, "runs"),)
     X, Y = prepare_data(x, y, runs)
-    lead = () if runs is None else (int(runs),)
     params = {h: construction_params(rng.uniform(peak_low, peak_high, size=lead + (depth + 1,)))
               for h in HALVES}
     nets, _ = difference_weight_map_forward(params, sigmas, lo, hi)

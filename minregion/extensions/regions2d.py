@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_layers
+from ..checks import check_layers, check_points
 
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
@@ -196,7 +196,7 @@ def activation_patterns_2d(layers, points):
     Returns on : (N, H) bool, True where the preactivation is > 0 (``regions.py``'s rule).
     """
     layers = check_layers_2d(layers)
-    h = np.asarray(points, dtype=np.float64).T       # (2, N)
+    h = check_points(points, 2, name="points").T      # (2, N)
     on = []
     for W, b in layers[:-1]:
         z = W @ h + b[:, None]

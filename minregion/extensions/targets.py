@@ -4,7 +4,8 @@
 """
 import numpy as np
 
-from ..checks import check_count
+from ..checks import (check_count, check_finite, check_generator, check_interval,
+                      check_nonnegative)
 from ..targets import Target, get_target
 
 # Named non-convex 1-D targets [choice: x^3 - x on [-1, 1], where it has an inflection at 0;
@@ -29,6 +30,7 @@ def nonconvex_target(name):
 
 def grid_2d(n, lo=-1.0, hi=1.0):
     """An n x n grid over [lo, hi]^2 as columns. Returns x : (2, n^2) float64."""
+    lo, hi = check_interval(lo, hi)
     g = np.linspace(lo, hi, check_count(n, "n"))
     X, Y = np.meshgrid(g, g)
     return np.stack([X.ravel(), Y.ravel()])
@@ -48,7 +50,8 @@ def two_spirals(n, rng, turns=1.5, noise=0.04):
 
     Returns x : (2, 2n) columns, labels : (2n,) int.
     """
-    n = check_count(n, "n")
+    n, rng = check_count(n, "n"), check_generator(rng)
+    turns, noise = check_finite(turns, "turns"), check_nonnegative(noise, "noise")
     t = np.sqrt(rng.uniform(0.02, 1.0, size=n))
     arm = np.stack([t * np.cos(2 * np.pi * turns * t), t * np.sin(2 * np.pi * turns * t)])
     x = np.concatenate([arm, -arm], axis=1) + noise * rng.standard_normal((2, 2 * n))

@@ -38,7 +38,8 @@ Raw parameters (phase 2): ``P, c, V, e`` and ``layers``, the K sub-networks' ``(
 """
 import numpy as np
 
-from ..checks import check_columns, check_count, check_depth, check_peak_range, check_sigma
+from ..checks import (check_columns, check_count, check_depth, check_generator, check_peak_range,
+                      check_sigma)
 from ..construction import default_s0, project_params, weight_map_backward, weight_map_forward
 from ..layers import dense_backward, dense_forward
 from ..mlp import mlp_backward, mlp_forward
@@ -84,6 +85,7 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
         on r^3 than random directions; docs/choices.md gives the numbers).
     """
     K, n_out, depth = check_count(K, "K"), check_count(n_out, "n_out"), check_depth(depth)
+    rng = check_generator(rng)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (2, 3):
         raise ValueError(f"x must be (D, N) or (R, D, N) columns; got shape {x.shape}")

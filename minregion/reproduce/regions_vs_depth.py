@@ -6,7 +6,7 @@ rather than with 2^depth (Hanin & Rolnick 2019).
 """
 import numpy as np
 
-from ..checks import check_count, check_depth
+from ..checks import check_count, check_depth, check_generator
 from ..construction import triangle_network
 from ..init import init_kaiming, init_raai
 from ..regions import count_regions
@@ -28,7 +28,7 @@ def regions_by_depth(max_depth, rng, samples=50, peak_low=0.3, peak_high=0.7):
     ``raai_median``, ``kaiming_max``, ``raai_max``
     """
     max_depth = check_depth(max_depth)
-    samples = check_count(samples, "samples")
+    samples, rng = check_count(samples, "samples"), check_generator(rng)
     out = {k: [] for k in ("depth", "constructed", "kaiming_median", "raai_median",
                            "kaiming_max", "raai_max")}
     for d in range(1, max_depth + 1):
