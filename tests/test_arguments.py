@@ -5,14 +5,20 @@ import warnings
 import numpy as np
 import pytest
 
-from minregion import count_regions, mlp_predict, triangle_network
+from minregion import count_regions, mlp_backward, mlp_forward, mlp_predict, triangle_network
 from minregion.checks import MAX_COUNT_WIDTH
-from minregion.construction import construction_params
+from minregion.construction import construction_params, weight_map_forward
 from minregion.extensions.difference import init_difference
+from minregion.extensions.regions2d import activation_patterns_2d
+from minregion.extensions.targets import grid_2d, two_spirals
 from minregion.extensions.train import train_dense, train_difference, train_triangle_stack
 from minregion.extensions.triangle_layer import init_triangle_stack
-from minregion.init import init_kaiming
-from minregion.training import TrainingDiverged, adam_loop, train_constrained, train_raw
+from minregion.init import init_kaiming, init_raai
+from minregion.regions import activation_patterns
+from minregion.reproduce import fast
+from minregion.targets import dense_points, sparse_points
+from minregion.training import (TrainingDiverged, adam_loop, cosine_lr, train_constrained,
+                                train_raw)
 
 X = np.linspace(0.0, 1.0, 20)
 Y = X ** 3
@@ -186,3 +192,155 @@ def test_train_triangle_stack_restores_phase_1_when_phase_2_is_interrupted(rng):
     for layer, old in zip(stack, before):
         for k, v in old.items():
             assert np.array_equal(layer[k], v), k
+
+
+# --- the network's own doors: mlp_forward, mlp_backward, mlp_predict ---------------------------
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("layers, x, match", [
+    ("net", X[None] * np.nan, "x must be finite"),
+    ("net", X[None] > 0.5, "x must hold real numbers"),
+    ("net", X[None] + 0j, "x must hold real numbers"),
+    ([], X[None], "layers must be a non-empty list"),
+    ("net", np.ones((2, 5)), r"layers\[0\]: W must be \(\.\.\., fan_out, 2\)"),
+    ("net", X, r"x must have shape \(\.\.\., n_in, N\)"),
+])
+def test_mlp_forward_names_bad_layers_and_inputs(layers, x, match, rng):
+    with pytest.raises(ValueError, match=match):
+        mlp_forward(_net(rng) if layers == "net" else layers, x)
+
+
+@pytest.mark.ch03
+def test_mlp_backward_wants_every_cache_and_the_outputs_shape(rng):
+    out, caches = mlp_forward(_net(rng), X[None])
+    with pytest.raises(ValueError, match="caches must hold every layer's cache"):
+        mlp_backward(np.ones_like(out), caches[:-1])
+    with pytest.raises(ValueError, match="caches must be the non-empty list"):
+        mlp_backward(np.ones_like(out), [])
+    with pytest.raises(ValueError, match="dout must have the output's shape"):
+        mlp_backward(np.ones((1, 7)), caches)
+
+
+@pytest.mark.ch03
+def test_an_output_that_overflows_is_an_error_not_inf(rng):
+    big = [(np.full((2, 1), 1e200), np.zeros(2)), (np.full((1, 2), 1e200), np.zeros(1))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no RuntimeWarning on the way
+        with pytest.raises(ValueError, match="mlp_predict: the network's output overflows"):
+            mlp_predict(big, X)
+        with pytest.raises(ValueError, match="output overflows"):
+            mlp_predict(triangle_network([0.3, 0.5, 0.6], alpha=-1e308, beta=-1e308), X)
+
+
+# --- the construction's parameters -------------------------------------------------------------
+
+@pytest.mark.ch02
+def test_construction_parameters_of_the_wrong_kind_or_shape_are_named():
+    with pytest.raises(ValueError, match=r"alpha must be a number or an array of shape \(\)"):
+        triangle_network([0.3, 0.5, 0.6], alpha=[1.0, 2.0])
+    params = construction_params([0.3, 0.5, 0.6])
+    del params["beta"]
+    with pytest.raises(ValueError, match="params must hold the keys 'a', 'alpha', 'beta'"):
+        weight_map_forward(params)
+    with pytest.raises(ValueError, match="params must be a dict"):
+        weight_map_forward([0.3, 0.5, 0.6])
+    with pytest.raises(ValueError, match="alpha and beta are too large"):
+        weight_map_forward(construction_params([0.1, 0.1, 0.5], alpha=1e308))
+
+
+@pytest.mark.ch05
+def test_train_constrained_names_extra_keys_and_parameters_without_runs(rng):
+    params = construction_params([0.3, 0.5, 0.6])
+    params["extra"] = np.zeros(1)
+    with pytest.raises(ValueError, match="and nothing else; got keys"):
+        train_constrained(params, X, Y, -1, 1)
+    params = dict(a=np.array([[0.3, 0.5, 0.6]] * 2), s0=np.array(0.15), alpha=np.array(1.0),
+                  beta=np.array(0.0))
+    with pytest.raises(ValueError, match=r"params\['s0'\] has shape \(\); .* needs \(2,\)"):
+        train_constrained(params, X, Y, -1, 1)
+    with pytest.raises(ValueError, match="sigma must be -1"):
+        train_constrained(construction_params([0.3, 0.5, 0.6]), X, Y, True, 1)
+
+
+# --- training settings ----------------------------------------------------------------------
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lo=float("nan")), "interval"), (dict(lo=1.0, hi=0.0), "lo < hi"),
+    (dict(verbose=0.5), "verbose must be an integer >= 0"),
+    (dict(verbose=-1), "verbose must be an integer >= 0"),
+    (dict(verbose="a"), "verbose must be an integer >= 0"),
+    (dict(history=[]), "history must be a minregion.training.History"),
+    (dict(lr=cosine_lr(1e-3, 1e-5, 10)), None),
+])
+def test_training_settings_are_checked_when_no_region_is_counted(kwargs, match, rng):
+    for train in (train_raw, fast.train_raw):
+        layers = init_kaiming([1, 4, 1], rng, runs=2)
+        if match is None:
+            train(layers, X, Y, 2, **kwargs)
+            continue
+        with pytest.raises(ValueError, match=match):
+            train(layers, X, Y, 2, **kwargs)
+
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("args, match", [
+    ((-1e-3, 1e-5, 10), "lr must be > 0"), ((float("nan"), 1e-5, 10), "lr must be > 0"),
+    ((1e-3, -1.0, 100), "lr_final must be > 0"), ((1e-3, 1e-5, 2.5), "epochs must be"),
+])
+def test_a_learning_rate_schedule_is_checked_when_made(args, match):
+    with pytest.raises(ValueError, match=match):
+        cosine_lr(*args)
+
+
+# --- random generators, counts and widths ---------------------------------------------------
+
+@pytest.mark.ch01
+@pytest.mark.parametrize("bad", [None, 3, np.random])
+def test_a_random_generator_is_required(bad):
+    calls = [lambda: init_kaiming([1, 2, 1], bad), lambda: init_raai([1, 2, 1], bad),
+             lambda: sparse_points(bad), lambda: two_spirals(3, bad),
+             lambda: init_difference(X, Y, 2, bad)]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"rng must be a numpy.random.Generator \(np.random"
+                                             r".default_rng\(seed\)\); got"):
+            call()
+
+
+@pytest.mark.ch01
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(runs=0), "runs must be an integer >= 1"), (dict(runs=-1), "runs must be"),
+    (dict(runs=2.5), "runs must be"), (dict(widths=[1, 2.5, 1]), r"widths\[1\] must be"),
+    (dict(widths=[1, True, 1]), r"widths\[1\] must be an integer >= 1"),
+])
+def test_initialisers_refuse_counts_they_would_truncate(kwargs, match, rng):
+    widths, runs = kwargs.get("widths", [1, 2, 1]), kwargs.get("runs")
+    for init in (init_kaiming, init_raai):
+        with pytest.raises(ValueError, match=match):
+            init(widths, rng, runs=runs)
+
+
+@pytest.mark.ch01
+@pytest.mark.parametrize("call, match", [
+    (lambda rng: dense_points(5, float("nan"), 1), "interval"),
+    (lambda rng: dense_points(5, 1, 0), "lo < hi"),
+    (lambda rng: dense_points(1.5), "n must be an integer >= 2"),
+    (lambda rng: sparse_points(rng, runs=0), "runs must be an integer >= 1"),
+    (lambda rng: sparse_points(rng, lo=1, hi=0), "lo < hi"),
+    (lambda rng: grid_2d(3, float("nan"), 1), "interval"),
+    (lambda rng: grid_2d(3, 1, -1), "lo < hi"),
+    (lambda rng: two_spirals(3, rng, noise=float("nan")), "noise must be >= 0 and finite"),
+    (lambda rng: two_spirals(3, rng, noise=-1), "noise must be >= 0"),
+    (lambda rng: two_spirals(3, rng, turns=float("nan")), "turns must be a finite"),
+])
+def test_data_helpers_refuse_what_would_give_nan_or_no_points(call, match, rng):
+    with pytest.raises(ValueError, match=match):
+        call(rng)
+
+
+@pytest.mark.ch01
+def test_a_nan_point_has_no_activation_pattern(rng):
+    with pytest.raises(ValueError, match="x must be finite"):
+        activation_patterns(_net(rng), [0.5, float("nan")])
+    with pytest.raises(ValueError, match="points must be finite"):
+        activation_patterns_2d(_net(rng, (2, 3, 1)), [[float("nan"), 0.0]])

@@ -81,3 +81,19 @@ def test_optimisers_reject_bad_input():
         SGD([np.zeros(2)], lr=np.nan)
     with pytest.raises(ValueError, match="shape"):
         Adam([np.zeros(2)]).step([np.zeros(3)])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(beta1=1.0), "beta1 must lie in"), (dict(beta2=-1.0), "beta2 must lie in"),
+    (dict(beta1=float("nan")), "beta1 must lie in"), (dict(eps=-1.0), "eps must be > 0"),
+    (dict(eps=float("nan")), "eps must be > 0 and finite"), (dict(lr=float("inf")), "lr must"),
+])
+def test_adam_refuses_hyperparameters_that_give_nan_when_made(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Adam([np.ones(3)], **kwargs)
+
+
+def test_optimisers_refuse_parameters_they_cannot_update_in_place():
+    for make in (Adam, SGD):
+        with pytest.raises(ValueError, match=r"params\[0\] must be a float64 NumPy array"):
+            make([np.ones(3, dtype=int)])

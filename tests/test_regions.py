@@ -4,6 +4,7 @@ The networks are built by hand (tests/networks.py: Telgarsky's tent, the width-4
 SPEC section 3), so these tests check the counter on its own, without chapter 2's code.
 """
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -315,3 +316,14 @@ def test_bad_resolution_and_sample_count():
         region_report(good_network(), resolution=2.0)   # wider than [0, 1]
     with pytest.raises(ValueError, match="n .*integer >= 2"):
         count_activation_regions_sampled(good_network(), n=1)
+
+
+@pytest.mark.ch01
+def test_a_subnormal_weight_is_counted_without_an_overflow_warning(rng):
+    layers = random_network(rng, [1, 4, 4, 1])
+    layers[0][0][0, 0] = 5e-324                         # the smallest subnormal float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # no RuntimeWarning from the divide
+        pieces = count_regions(layers)
+    report, _ = check_against_exact(layers, what="a subnormal first weight")
+    assert pieces == report.pieces

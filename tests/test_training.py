@@ -269,3 +269,12 @@ def test_a_flagged_count_is_kept_with_its_flag_and_no_warning():
             warnings.simplefilter("error", RegionResolutionWarning)
             pieces, flagged = count_flagged(layers, 0.0, 1.0)
         assert (pieces, flagged) == (report.pieces, want) and report.flagged == want
+
+
+def test_a_finite_loss_above_the_threshold_names_the_threshold_and_the_remedy(rng):
+    layers = init_kaiming([1, 4, 1], rng)
+    with pytest.raises(TrainingDiverged, match="before the first step") as err:
+        train_raw(layers, X, 1e6 * X ** 2, 5)
+    message = str(err.value)
+    assert "above DIVERGED_MSE = 1e+10" in message and "scale the targets down" in message
+    assert "float64 cannot hold" not in message
