@@ -511,7 +511,7 @@ def check_entries_finite(A, B, a):
 def check_output_layer(W_out, b_out, alpha, beta):
     """The output row ``alpha * (1, sigma A, -sigma B)`` and bias ``beta - alpha * offset``
     must be finite: a huge ``alpha`` or ``beta`` overflows them; else a ``ValueError``."""
-    if not (np.all(np.isfinite(W_out)) and np.all(np.isfinite(b_out))):
+    if not (np.isfinite(W_out).all() and np.isfinite(b_out).all()):
         raise ValueError(f"alpha and beta are too large: the output layer's weights alpha * "
                          f"(1, sigma A, -sigma B) or its bias beta - alpha * offset overflow "
                          f"float64 (alpha up to {np.max(np.abs(alpha)):.3g}, beta up to "
