@@ -15,7 +15,6 @@ from minregion.extensions.train import train_dense, train_difference, train_tria
 from minregion.extensions.triangle_layer import init_triangle_stack
 from minregion.init import init_kaiming, init_raai
 from minregion.regions import activation_patterns
-from minregion.reproduce import fast
 from minregion.targets import dense_points, sparse_points
 from minregion.training import (TrainingDiverged, adam_loop, cosine_lr, train_constrained,
                                 train_raw)
@@ -264,23 +263,31 @@ def test_train_constrained_names_extra_keys_and_parameters_without_runs(rng):
 
 # --- training settings ----------------------------------------------------------------------
 
-@pytest.mark.ch05
-@pytest.mark.parametrize("kwargs, match", [
+TRAINING_SETTINGS = [
     (dict(lo=float("nan")), "interval"), (dict(lo=1.0, hi=0.0), "lo < hi"),
     (dict(verbose=0.5), "verbose must be an integer >= 0"),
     (dict(verbose=-1), "verbose must be an integer >= 0"),
     (dict(verbose="a"), "verbose must be an integer >= 0"),
     (dict(history=[]), "history must be a minregion.training.History"),
     (dict(lr=cosine_lr(1e-3, 1e-5, 10)), None),
-])
+]
+
+
+def check_training_settings(train, kwargs, match, rng):
+    """``train`` (a train_raw) with ``kwargs`` raises a ValueError matching ``match``, or
+    trains (``match`` None). tests/test_fast.py runs it on the fast twin."""
+    layers = init_kaiming([1, 4, 1], rng, runs=2)
+    if match is None:
+        train(layers, X, Y, 2, **kwargs)
+        return
+    with pytest.raises(ValueError, match=match):
+        train(layers, X, Y, 2, **kwargs)
+
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("kwargs, match", TRAINING_SETTINGS)
 def test_training_settings_are_checked_when_no_region_is_counted(kwargs, match, rng):
-    for train in (train_raw, fast.train_raw):
-        layers = init_kaiming([1, 4, 1], rng, runs=2)
-        if match is None:
-            train(layers, X, Y, 2, **kwargs)
-            continue
-        with pytest.raises(ValueError, match=match):
-            train(layers, X, Y, 2, **kwargs)
+    check_training_settings(train_raw, kwargs, match, rng)
 
 
 @pytest.mark.ch05

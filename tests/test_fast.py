@@ -10,6 +10,8 @@ from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
 from minregion.reproduce.experiments import Config, resolve_step, run_block
 
+from test_arguments import TRAINING_SETTINGS, check_training_settings
+
 pytestmark = pytest.mark.ch06
 
 X = np.linspace(-1.0, 1.0, 120)
@@ -101,3 +103,8 @@ def test_a_learning_rate_schedule_gives_the_same_numbers_too(rng):
     assert_same_history(h1, h2)
     for (W1, b1), (W2, b2) in zip(layers, mine):
         assert np.array_equal(W1, W2) and np.array_equal(b1, b2), "the weights differ"
+
+
+@pytest.mark.parametrize("kwargs, match", TRAINING_SETTINGS)
+def test_the_fast_trainer_checks_its_settings_as_the_readable_one_does(kwargs, match, rng):
+    check_training_settings(fast.train_raw, kwargs, match, rng)
