@@ -185,24 +185,44 @@ def functions(tree):
 @dataclass
 class Tree:
     """What a tree holds: its regions by id, the syntax errors of its package files, and
-    problems with its markers."""
+    problems with its markers. ``copies``: {id: [Found, ...]} of the regions found more than
+    once, those *not* graded (in a notebook's ``-Copy1``, a backup of a module)."""
     regions: dict = field(default_factory=dict)
     syntax: list = field(default_factory=list)      # "path line N: message"
     problems: list = field(default_factory=list)
+    copies: dict = field(default_factory=dict)
+
+
+def _pick(candidates, own_path):
+    """The region to grade among those found with one id: the first at the region's own
+    path (its module, or its chapter's notebook), else the first found."""
+    at_home = [f for f in candidates if f.path == own_path]
+    return (at_home or candidates)[0]
+
+
+def _choose_copies(tree, found, own):
+    """Keep, for each id, the region at its own path (``own``: {id: path}); record the
+    others in ``tree.copies`` and ``tree.problems``."""
+    for id_, candidates in found.items():
+        chosen = _pick(candidates, own.get(id_))
+        tree.regions[id_] = chosen
+        others = [f for f in candidates if f is not chosen]
+        if others:
+            tree.copies[id_] = others
+            tree.problems.append(
+                f"region '{id_}' is in more than one place: graded the one at {chosen.where}"
+                f"; not graded: {'; '.join(f.where for f in others)} (a copy? keep one)")
 
 
 def read_sources(files, expected=()):
     """Read the regions of a tree given as {relative path: text} (package ``.py`` files and
     notebooks). ``expected``: (id, chapter, path) of the regions handed out; those not found
-    count as blanks whose markers are missing."""
-    tree = Tree()
+    count as blanks whose markers are missing. A region found in more than one file is taken
+    from the file at its own path (the expected one), never silently from a copy."""
+    tree, found_by_id = Tree(), {}
 
     def add(found):
-        if found.id in tree.regions:
-            tree.problems.append(f"{found.where}: a second region '{found.id}' (the first, at "
-                                 f"{tree.regions[found.id].where}, is graded)")
-        else:
-            tree.regions[found.id] = found
+        found_by_id.setdefault(found.id, []).append(found)
 
     for rel in sorted(files):
         text = files[rel]
@@ -221,7 +241,8 @@ def read_sources(files, expected=()):
                 add(f)
             spans = [(f.begin, f.begin + len(f.code) + 1) for f in marked]
             for line, chapter, id_ in _blank_raises(parsed) if parsed is not None else []:
-                if not any(lo <= line - 1 <= hi for lo, hi in spans) and id_ not in tree.regions:
+                if not any(lo <= line - 1 <= hi for lo, hi in spans) and \
+                        id_ not in found_by_id:
                     add(Found(id_, chapter, rel, None, line - 1, [], "", state="missing",
                               error="a blank whose marker lines are gone"))
         elif rel.endswith(".ipynb"):
@@ -239,6 +260,7 @@ def read_sources(files, expected=()):
                 src = "".join(cell.get("source", []))
                 for f in find_marked(src.splitlines(keepends=True), rel, c, code_cell):
                     add(f)
+    _choose_copies(tree, found_by_id, {id_: path for id_, _, path in expected})
     for id_, chapter, path in expected:
         if id_ not in tree.regions:
             tree.regions[id_] = Found(id_, chapter, path, None, 0, [], "", state="missing",

@@ -70,51 +70,107 @@ def _wanted(rel):
         re.fullmatch(r"tutorials/[^/]+\.ipynb", rel) is not None
 
 
-def _root_prefix(names):
-    """The shortest prefix under which ``minregion/`` holds a Python file, or None."""
+def _root_prefixes(names):
+    """Every prefix under which ``minregion/`` holds a Python file, shallowest first."""
     prefixes = set()
     for name in names:
         if name.endswith(".py"):
             for m in re.finditer(r"(?:^|/)minregion/", name):
                 prefixes.add(name[:m.start() + (m.group(0).startswith("/"))])
-    return min(prefixes, key=lambda p: (p.count("/"), p)) if prefixes else None
+    return sorted(prefixes, key=lambda p: (p.count("/"), p))
 
 
-def read_submission(path):
-    """{relative path: text} of the package files and notebooks of one submission."""
-    files, names = {}, {}
-    if os.path.isdir(path):
-        for folder, dirs, entries in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                             and not os.path.islink(os.path.join(folder, d)))
-            for entry in entries:
-                full = os.path.join(folder, entry)
-                if not os.path.islink(full) and os.path.isfile(full):
-                    names[os.path.relpath(full, path).replace(os.sep, "/")] = full
-        prefix = _root_prefix(list(names))
-        if prefix is None:
-            raise GradingError("no minregion/ folder in the submission")
-        for name, full in names.items():
-            rel = name[len(prefix):]
-            if name.startswith(prefix) and _wanted(rel) and os.path.getsize(full) <= MAX_FILE:
-                with open(full, "rb") as fh:
-                    files[rel] = fh.read().decode("utf-8", "replace")
-        return files
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = {i.filename: i for i in zf.infolist() if not i.is_dir()}
-            prefix = _root_prefix(list(infos))
-            if prefix is None:
-                raise GradingError("no minregion/ folder in the submission")
-            for name, info in infos.items():
-                rel = name[len(prefix):]
-                is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
-                if name.startswith(prefix) and _wanted(rel) and not is_link and \
-                        info.file_size <= MAX_FILE:
-                    files[rel] = zf.read(info).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, OSError) as err:
-        raise GradingError(f"not a readable zip: {err}") from err
+def _folder_listing(path):
+    """{name: (size, read)} of the files of a submission folder, links left out; ``read()``
+    gives a file's bytes."""
+    names = {}
+    for folder, dirs, entries in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                         and not os.path.islink(os.path.join(folder, d)))
+        for entry in entries:
+            full = os.path.join(folder, entry)
+            if not os.path.islink(full) and os.path.isfile(full):
+                names[os.path.relpath(full, path).replace(os.sep, "/")] = (
+                    os.path.getsize(full), lambda full=full: _read_bytes(full))
+    return names
+
+
+def _zip_listing(zf):
+    """{name: (size, read)} of the files of an open zip, links left out."""
+    names = {}
+    for info in zf.infolist():
+        is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+        if not info.is_dir() and not is_link:
+            names[info.filename] = (info.file_size, lambda info=info: zf.read(info))
+    return names
+
+
+def _read_bytes(full):
+    with open(full, "rb") as fh:
+        return fh.read()
+
+
+def _tree_files(listing, prefix):
+    """{relative path: text} of the package files and notebooks under one prefix."""
+    files = {}
+    for name, (size, read) in listing.items():
+        rel = name[len(prefix):]
+        if name.startswith(prefix) and _wanted(rel) and size <= MAX_FILE:
+            files[rel] = read().decode("utf-8", "replace")
     return files
+
+
+def _written_at_home(files, expected):
+    """How many of the expected regions (id, chapter, path) are written in the files at
+    their own paths."""
+    tree = grade.read_sources(files, expected)
+    return sum(f.state == "written" and f.path == path
+               for id_, _, path in expected for f in [tree.regions.get(id_)] if f)
+
+
+def choose_tree(listing, expected=()):
+    """(prefix, files, note) of the student tree to grade. When a submission holds more than
+    one tree (the student's work beside the untouched download, say), the one whose files
+    at the regions' own paths hold the most written regions is graded, and the note says
+    so; a tie goes to the shallowest, with a note all the same."""
+    prefixes = _root_prefixes(listing)
+    if not prefixes:
+        raise GradingError("no minregion/ folder in the submission")
+    trees = [(p, _tree_files(listing, p)) for p in prefixes]
+    if len(trees) == 1:
+        return trees[0][0], trees[0][1], ""
+    scores = [_written_at_home(files, expected) for _, files in trees]
+    best = max(range(len(trees)), key=lambda k: (scores[k], -k))
+    others = ", ".join(f"{_folder_name(p)} ({scores[k]} written)"
+                       for k, (p, _) in enumerate(trees) if k != best)
+    tie = sum(s == scores[best] for s in scores) > 1
+    note = (f"{len(trees)} trees in the submission: graded {_folder_name(trees[best][0])} "
+            f"({scores[best]} regions written), not {others}" +
+            ("; a tie: check which one is the student's" if tie else ""))
+    return trees[best][0], trees[best][1], note
+
+
+def _folder_name(prefix):
+    return (prefix or "./").rstrip("/") + "/"
+
+
+def load_submission(path, expected=()):
+    """({relative path: text}, notes) of one submission: the package files and notebooks of
+    the tree to grade (:func:`choose_tree`), and what the lecturer should know of them."""
+    if os.path.isdir(path):
+        _, files, note = choose_tree(_folder_listing(path), expected)
+    else:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                _, files, note = choose_tree(_zip_listing(zf), expected)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise GradingError(f"not a readable zip: {err}") from err
+    return files, [note] if note else []
+
+
+def read_submission(path, expected=()):
+    """{relative path: text} of the package files and notebooks of one submission."""
+    return load_submission(path, expected)[0]
 
 
 def submissions(folder):
@@ -356,6 +412,28 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
     return row, lines + [""]
 
 
+def chapter_notes(course, tree, notes, chapter):
+    """The CSV notes of one chapter about the submission itself: which tree was graded,
+    and the regions of the chapter found in more than one place (copies not graded)."""
+    ids = {r.id for r in course.chapter_regions(chapter)}
+    by_file = {}
+    for id_, others in tree.copies.items():
+        for f in others if id_ in ids else []:
+            by_file.setdefault(f.path, []).append(id_)
+    copies = [f"{path} ({len(found)} region{'s' * (len(found) > 1)})"
+              for path, found in sorted(by_file.items())]
+    return list(notes) + ([f"copies not graded: {', '.join(copies)}"] if copies else [])
+
+
+def submission_feedback(tree, notes):
+    """The feedback's lines about the submission itself: which tree was graded, copies of
+    regions not graded, notebooks that could not be read."""
+    found = list(notes) + (tree.problems if isinstance(tree, grade.Tree) else [])
+    if not found:
+        return []
+    return ["## About your submission", ""] + [f"- {p}" for p in found] + [""]
+
+
 def written_answers(files):
     """The student's answer cells, as Markdown, notebook by notebook."""
     out = []
@@ -403,10 +481,11 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
         loaded, deadlines = {}, {}
         for student, path in subs:
             try:
-                files = read_submission(path)
-                loaded[student] = (files, grade.read_sources(files, expected))
+                files, notes = load_submission(path, expected)
+                tree = grade.read_sources(files, expected)
+                loaded[student] = (files, tree, notes)
             except GradingError as err:
-                loaded[student] = (None, str(err))
+                loaded[student] = (None, str(err), [])
         tasks = [(s, ch) for s, _ in subs for ch in chapters]
         done = [0]
 
@@ -414,7 +493,7 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
             student, chapter = task
             if grade.stopping():
                 raise grade.Stopped("the grader was stopped")
-            files, tree = loaded[student]
+            files, tree, notes = loaded[student]
             if files is None:
                 row = {"student": student, "chapter": chapter, "note": f"not graded: {tree}"}
                 lines = [f"## {chapter}", "", f"not graded: {tree}", ""]
@@ -432,6 +511,8 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                                                test_timeout, deadline)
                     shutil.rmtree(place, ignore_errors=True)
                     row["student"] = student
+                    row["note"] = "; ".join(x for x in [row["note"]] + chapter_notes(
+                        course, tree, notes, chapter) if x)
             with lock:
                 rows.append(row)
                 feedback.setdefault(student, {})[chapter] = lines
@@ -465,12 +546,13 @@ def write_results(out, rows, feedback, loaded, chapters, unit):
     with open(os.path.join(out, "grades.csv"), "w", encoding="utf-8", newline="") as fh:
         fh.write(buffer.getvalue())
     for student, by_chapter in sorted(feedback.items()):
-        files, _ = loaded[student]
+        files, tree, notes = loaded[student]
         lines = [f"# Feedback for {student}", "",
                  "Each chapter was graded on its own: your code for that chapter (the lines "
                  "between `# BEGIN YOUR CODE` and `# END YOUR CODE`), the reference for every "
                  f"other; {'unit tests only' if unit else 'unit tests and notebook exercises'}."
                  " For each region: the first failure message.", ""]
+        lines += submission_feedback(tree, notes)
         for ch in chapters:
             lines += by_chapter.get(ch, [f"## {ch}", "", "not graded", ""])
         answers = written_answers(files) if files else []

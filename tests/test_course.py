@@ -885,6 +885,50 @@ def test_grade_names_file_and_line_of_a_syntax_error_and_a_lost_marker(small_cou
     assert "product: blank left" in said and "marker lines" in said, said
 
 
+def test_a_region_is_graded_at_its_own_path_never_silently_from_a_copy(small_course):
+    """A backup of a module and Jupyter's ``-Copy1`` of a notebook hold the same markers, left
+    blank, and sort before the student's own files: the regions graded are those at their own
+    paths, and the grader names the copies it did not grade."""
+    _, tree = small_course
+    shutil.copy(os.path.join(tree, "minregion", "mod.py"),
+                os.path.join(tree, "minregion", "_mod_backup.py"))
+    shutil.copy(os.path.join(tree, NB), os.path.join(tree, "tutorials", "01_intro-Copy1.ipynb"))
+    _write_region(tree, "minregion/mod.py", "double", "y = 2 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    _write_region(tree, NB, "ex_a", "a_val = 42\n")
+    found = grade.read_tree(tree)
+    for id_, path, copy in (("double", "minregion/mod.py", "minregion/_mod_backup.py"),
+                            ("ex_a", NB, "tutorials/01_intro-Copy1.ipynb")):
+        assert (found.regions[id_].path, found.regions[id_].state) == (path, "written")
+        assert [f.path for f in found.copies[id_]] == [copy]
+    run = _run_grade(tree, "ch01", "--unit")
+    assert _row(run.stdout, "ch01")[2:4] == ["3", "0"], run.stdout
+    assert re.search(r"region 'double' is in more than one place: graded the one at "
+                     r"minregion/mod\.py line \d+; not graded: minregion/_mod_backup\.py",
+                     run.stdout), run.stdout
+
+
+def test_a_submission_with_two_trees_is_graded_from_the_one_with_the_work(tmp_path):
+    """The student's work beside the untouched download (``minregion-student-original/``
+    sorts before ``minregion-student/``): the tree whose files hold the most written regions
+    is graded, and a note says which, as a folder and as a zip."""
+    sub = tmp_path / "ines"
+    filled_tree(str(sub / "minregion-student"))
+    ms.write_tree(str(sub / "minregion-student-original"))
+    with zipfile.ZipFile(tmp_path / "ines.zip", "w") as zf:
+        for base, _, names in os.walk(sub):
+            for name in names:
+                path = os.path.join(base, name)
+                zf.write(path, os.path.relpath(path, sub))
+    expected = [(r.id, r.chapter, r.path) for r in REGIONS]
+    for path in (sub, tmp_path / "ines.zip"):
+        files, notes = grade_class.load_submission(str(path), expected)
+        states = {f.state for f in grade.read_sources(files, expected).regions.values()}
+        assert states == {"written"}, (path, states)
+        assert notes == [f"2 trees in the submission: graded minregion-student/ ({len(REGIONS)} "
+                         "regions written), not minregion-student-original/ (0 written)"]
+
+
 def test_grade_stops_a_hung_test_and_goes_on(small_course):
     """A Python loop is stopped by the alarm (and its chapter's other tests are not run), a
     hang that blocks the alarm by killing its process, an early os._exit is reported: each a
