@@ -22,10 +22,10 @@ A blank is found by parsing that code: it is left while the code raises
 lines are gone counts as a blank too (a class grader takes only the code between them).
 
 **Limits.** Each test and each notebook cell may run ``--test-timeout`` seconds (default
-120), the whole grading ``--timeout`` seconds (default 3600); a test past its limit is
-stopped with a message saying where it was, and its chapter's remaining tests are not run.
-A test that crashes or ends the process is reported as such, and grading goes on with the
-next test. SIGINT and SIGTERM stop every process the grader started. pytest runs with the
+120), the whole grading ``--timeout`` seconds (default 3600). A test past its limit is
+stopped with a message saying where it was, a test that crashes or ends the process is
+reported as such: each fails on its own, and the remaining tests run on in a fresh process.
+Only the tests that the whole grading's limit leaves unrun count as "not run". SIGINT and SIGTERM stop every process the grader started. pytest runs with the
 course's own settings only (``-c pyproject.toml``, ``tests/conftest.py``, no other conftest,
 no plugin installed in the environment, ``PYTEST_ADDOPTS`` ignored).
 
@@ -505,95 +505,124 @@ def grading_env(root):
     return env
 
 
+NOT_RUN = "not run"          # the outcome of a test the grading's time limit left unrun
+
+
+def _pytest_command(marks):
+    return [sys.executable, "-m", "pytest", "tests", "-m", marks, "-c", "pyproject.toml",
+            "--rootdir", ".", "--confcutdir", "tests", "-p", "grade_plugin",
+            "-p", "no:cacheprovider", "-q", "--tb=short", "-o", "addopts=--strict-markers",
+            "--continue-on-collection-errors"]
+
+
+def _test_watch(report, test_timeout):
+    """A ``watch`` for :func:`run_limited`: "timeout" when the running test (as the report
+    says) is past its limit and the grace beyond it, without having answered the alarm."""
+    position = [0, None, 0.0]       # bytes read, current test, its start
+
+    def watch():
+        try:
+            with open(report, encoding="utf-8") as fh:
+                fh.seek(position[0])
+                chunk = fh.read()
+        except OSError:
+            return None
+        cut = chunk.rfind("\n") + 1
+        position[0] += len(chunk[:cut].encode("utf-8"))
+        for line in chunk[:cut].splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "start":
+                position[1], position[2] = event["nodeid"], time.monotonic()
+            elif event.get("event") == "outcome":
+                position[1] = None
+        if position[1] and time.monotonic() - position[2] > \
+                test_timeout + min(GRACE, test_timeout):
+            return "timeout"
+        return None
+    return watch
+
+
+def _read_run(events, outcomes, chapters_of):
+    """Add one run's outcomes to ``outcomes`` and its tests' chapters to ``chapters_of``.
+    Returns (the test running when the report ends, or None; the finish event, or None)."""
+    current, finish = None, None
+    for e in events:
+        if e["event"] == "collected":
+            for t in e["tests"]:
+                chapters_of.setdefault(t["nodeid"], t["chapters"])
+        elif e["event"] == "start":
+            current = e["nodeid"]
+        elif e["event"] == "outcome":
+            nodeid = e["nodeid"]
+            outcomes[nodeid] = {"chapters": chapters_of.get(nodeid, e.get("chapters", [])),
+                                "outcome": e["outcome"], "message": e["message"],
+                                "touched": e.get("touched", []),
+                                "timeout": e.get("timeout", False)}
+            current = None
+        elif e["event"] == "finish":
+            finish = e
+    return current, finish
+
+
+def _not_run(outcomes, chapters_of, deselect):
+    """Mark the tests that no run reached before the grading's deadline: "not run", an
+    outcome of its own (neither passed nor failed)."""
+    for nodeid in chapters_of:
+        if nodeid not in outcomes and nodeid not in deselect:
+            outcomes[nodeid] = {"chapters": chapters_of[nodeid], "outcome": NOT_RUN,
+                                "message": "not run: the time limit of the grading ran out "
+                                           "before it", "touched": [], "timeout": False}
+
+
 def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None,
                first=(), exitfirst=False):
     """Run the tests of ``marks`` (a pytest -m expression) in ``root`` with the grader's
-    plugin; restart after a test that hangs, crashes or ends the process.
+    plugin. A test that hangs, crashes or ends the process fails on its own: the remaining
+    tests run again in a fresh process with the tests done so far left out, until all have
+    run or ``deadline`` passes (those left are "not run").
 
     ``regions``: dicts (id, chapter, path, function[, lines]) of the student's functions.
     Returns (outcomes {nodeid: {"chapters", "outcome", "message", "touched", "timeout"}},
-    problem or "")."""
+    problem or ""); an outcome is passed, failed, error, skipped or "not run"."""
     deadline = time.monotonic() + TIMEOUT if deadline is None else deadline
-    outcomes, chapters_of, deselect, stopped = {}, {}, set(), {}
+    outcomes, chapters_of, deselect = {}, {}, set()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         report, settings, log = (os.path.join(tmp, n) for n in ("report", "settings", "log"))
         env = grading_env(root)
-        cmd = [sys.executable, "-m", "pytest", "tests", "-m", marks, "-c", "pyproject.toml",
-               "--rootdir", ".", "--confcutdir", "tests", "-p", "grade_plugin",
-               "-p", "no:cacheprovider", "-q", "--tb=short", "-o", "addopts=--strict-markers",
-               "--continue-on-collection-errors"]
-        for attempt in range(10000):
+        while True:
             with open(settings, "w", encoding="utf-8") as fh:
                 json.dump({"timeout": test_timeout, "regions": list(regions),
-                           "deselect": sorted(deselect), "stopped": stopped,
-                           "first": list(first), "exitfirst": exitfirst}, fh)
+                           "deselect": sorted(deselect), "first": list(first),
+                           "exitfirst": exitfirst}, fh)
             if os.path.exists(report):
                 os.remove(report)
             env.update(MINREGION_GRADE_REPORT=report, MINREGION_GRADE_SETTINGS=settings)
-            position = [0, None, 0.0]       # bytes read, current test, its start
-
-            def watch():
-                try:
-                    with open(report, encoding="utf-8") as fh:
-                        fh.seek(position[0])
-                        chunk = fh.read()
-                except OSError:
-                    return None
-                cut = chunk.rfind("\n") + 1
-                position[0] += len(chunk[:cut].encode("utf-8"))
-                for line in chunk[:cut].splitlines():
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if event.get("event") == "start":
-                        position[1], position[2] = event["nodeid"], time.monotonic()
-                    elif event.get("event") == "outcome":
-                        position[1] = None
-                if position[1] and time.monotonic() - position[2] > \
-                        test_timeout + min(GRACE, test_timeout):
-                    return "timeout"
-                return None
-
-            status, reason = run_limited(cmd, root, env, deadline, log, watch)
-            events = _events(report)
-            current = None
-            for e in events:
-                if e["event"] == "collected":
-                    for t in e["tests"]:
-                        chapters_of.setdefault(t["nodeid"], t["chapters"])
-                elif e["event"] == "start":
-                    current = e["nodeid"]
-                elif e["event"] == "outcome":
-                    nodeid = e["nodeid"]
-                    outcomes[nodeid] = {"chapters": chapters_of.get(nodeid, e.get("chapters", [])),
-                                        "outcome": e["outcome"], "message": e["message"],
-                                        "touched": e.get("touched", []),
-                                        "timeout": e.get("timeout", False)}
-                    current = None
-            if any(e["event"] == "finish" for e in events):
+            status, reason = run_limited(_pytest_command(marks), root, env, deadline, log,
+                                         _test_watch(report, test_timeout))
+            current, finish = _read_run(_events(report), outcomes, chapters_of)
+            if finish is not None and not (finish.get("restart") and not exitfirst):
                 return outcomes, ""
             if reason == "deadline":
-                left = [n for n in chapters_of if n not in outcomes and n not in deselect]
-                for nodeid in left:
-                    outcomes[nodeid] = {"chapters": chapters_of[nodeid], "outcome": "failed",
-                                        "message": "not run: the time limit of the grading "
-                                                   "ran out", "touched": [], "timeout": True}
+                _not_run(outcomes, chapters_of, deselect)
                 return outcomes, "the time limit of the grading ran out"
-            if current is None:
-                return outcomes, (f"pytest ended before it could report (exit status {status});"
-                                  f" its last words:\n{_tail(log)}")
-            why = (f"stopped after {test_timeout:g} s (the time limit of one test); it did not "
-                   "answer the alarm, so its process was killed" if reason == "timeout"
-                   else _ended(status))
-            outcomes[current] = {"chapters": chapters_of.get(current, []), "outcome": "failed",
-                                 "message": why, "touched": [], "timeout": reason == "timeout"}
-            for ch in chapters_of.get(current, []):
-                stopped.setdefault(ch, f"{current} stopped the grading process before it")
+            if finish is None:
+                if current is None:
+                    return outcomes, (f"pytest ended before it could report (exit status "
+                                      f"{status}); its last words:\n{_tail(log)}")
+                why = (f"stopped after {test_timeout:g} s (the time limit of one test); it did "
+                       "not answer the alarm, so its process was killed" if reason == "timeout"
+                       else _ended(status))
+                outcomes[current] = {"chapters": chapters_of.get(current, []),
+                                     "outcome": "failed", "message": why, "touched": [],
+                                     "timeout": reason == "timeout"}
+                if exitfirst:
+                    return outcomes, ""
+            if set(outcomes) <= deselect:       # nothing new: do not go round for ever
+                return outcomes, "the tests could not be run to the end"
             deselect |= set(outcomes)
-            if exitfirst:
-                return outcomes, ""
-    return outcomes, "too many restarts"
 
 
 def run_notebook(root, plan, test_timeout=TEST_TIMEOUT, deadline=None):
@@ -678,6 +707,7 @@ def chapter_report(chapter, tree, outcomes, exercises, unit):
     tests = {n: o for n, o in outcomes.items() if chapter in o["chapters"]}
     passed = sum(o["outcome"] == "passed" for o in tests.values())
     failing = {n: o for n, o in tests.items() if o["outcome"] in ("failed", "error")}
+    not_run = [n for n, o in tests.items() if o["outcome"] == NOT_RUN]
     blanks = [f for f in mine if f.state in ("blank", "missing")]
     broken = [f for f in mine if f.state == "syntax"]
     blocked = {n: blocked_by(o["message"], chapter, own_ids) for n, o in failing.items()}
@@ -698,6 +728,8 @@ def chapter_report(chapter, tree, outcomes, exercises, unit):
         note = f"blocked by {shown}"
     elif broken:
         note = "syntax error"
+    if not_run:
+        note = "; ".join(x for x in (note, f"{len(not_run)} not run (time limit)") if x)
     lines = [f"  {f.id}: {f.error}" for f in broken]
     for f in blanks:
         if f.cell is None:
@@ -707,6 +739,9 @@ def chapter_report(chapter, tree, outcomes, exercises, unit):
     order = sorted(own, key=lambda n: (not any(i in own[n].get("touched", []) for i in own_ids),
                                        not _names_own(n, own[n], names)))
     lines += [f"  FAILED {n}: {own[n]['message']}" for n in order]
+    if not_run:
+        lines.append(f"  {len(not_run)} test(s) not run: the time limit of the grading ran out "
+                     f"before them ({not_run[0]}{', ...' if len(not_run) > 1 else ''})")
     if blockers:
         count = sum(bool(b) for b in blocked.values())
         lines.append(f"  {count} test(s) blocked by {', '.join(blockers)}" +
@@ -723,7 +758,8 @@ def chapter_report(chapter, tree, outcomes, exercises, unit):
                 lines.append(f"  exercise {f.id} {outcome or 'not run'}: {message}")
     row = [chapter, str(len(blanks)), str(passed), str(len(failing)),
            "-" if unit or not ex else f"{ex_passed}/{len(ex)}", note]
-    done = not failing and not blanks and not broken and (unit or ex_passed == len(ex))
+    done = not failing and not not_run and not blanks and not broken and \
+        (unit or ex_passed == len(ex))
     return row, lines, done
 
 

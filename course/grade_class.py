@@ -298,8 +298,7 @@ def notebook_plan(course, tree, chapter, tree_root):
 def _first_failure(outcomes, region, alone):
     """The first failing test of ``outcomes`` that concerns ``region`` (whose traceback
     passes through its function, or any when it is graded ``alone``)."""
-    failing = [(n, o) for n, o in outcomes.items() if o["outcome"] in ("failed", "error")
-               and not o["message"].startswith("not run:")]
+    failing = [(n, o) for n, o in outcomes.items() if o["outcome"] in ("failed", "error")]
     name = region.function.split(".")[-1]
     failing.sort(key=lambda no: (region.id not in no[1].get("touched", []),
                                  name not in no[0].split("::")[-1]))
@@ -325,9 +324,8 @@ def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeo
     failing = {n: o for n, o in outcomes.items() if o["outcome"] in ("failed", "error")}
     at_blank = {n for n, o in failing.items()
                 if (grade.BLANK_MESSAGE.search(o["message"]) or [None, None, ""])[2] in own_blanks}
-    stopped = {n for n, o in failing.items() if o["message"].startswith("not run:")}
-    timeouts = [n for n, o in failing.items() if o.get("timeout")]
-    unexplained = [n for n in failing if n not in at_blank | stopped and
+    not_run = [n for n, o in outcomes.items() if o["outcome"] == grade.NOT_RUN]
+    unexplained = [n for n in failing if n not in at_blank and
                    not set(failing[n].get("touched", [])) & {r.id for r in regions}]
     for r in written:
         message = _first_failure(failing, r, alone=False)
@@ -348,8 +346,10 @@ def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeo
             message = _first_failure(got, r, alone=True)
         if message:
             feedback[r.id] = f"FAILED {message}"
-        elif timeouts:
-            feedback[r.id] = f"not graded: the chapter stopped at the time limit in {timeouts[0]}"
+        elif not_run:
+            feedback[r.id] = (f"not graded to the end: the time limit of the grading ran out "
+                              f"before {len(not_run)} of the chapter's tests ran (no failure "
+                              "of its own in those that did)")
         else:
             feedback[r.id] = "passed" + (" (no failure of its own; some tests stop at a blank "
                                          "first)" if at_blank else "")
@@ -368,6 +368,7 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
                                          test_timeout, deadline, first=first)
     passed = sum(o["outcome"] == "passed" for o in outcomes.values())
     failed = sum(o["outcome"] in ("failed", "error") for o in outcomes.values())
+    not_run = sum(o["outcome"] == grade.NOT_RUN for o in outcomes.values())
     feedback = region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeout,
                                deadline)
     exercises, nb_problem = {}, ""
@@ -387,9 +388,13 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
                 feedback[r.id] = outcome + (f": {message}" if message else "")
     ex = [r for r in regions if r.cell is not None]
     timeouts = [n for n, o in outcomes.items() if o.get("timeout")]
+    crashes = [n for n, o in outcomes.items() if o["outcome"] == "failed" and
+               o["message"].startswith(("the process crashed", "the test ended the process"))]
     note = "; ".join(x for x in [
         "syntax error" if syntax else "",
         f"time limit: {timeouts[0]}" if timeouts else "",
+        f"ended the process: {crashes[0]}" if crashes else "",
+        f"{not_run} tests not run" if not_run else "",
         problem.splitlines()[0] if problem else "", nb_problem] if x)
     row = {"student": "", "chapter": chapter, "blanks_left": len(blanks),
            "tests_passed": passed, "tests_failed": failed,
@@ -399,6 +404,7 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
     shutil.rmtree(root, ignore_errors=True)
     lines = [f"## {chapter}", "",
              f"{passed} tests passed, {failed} failed" +
+             (f", {not_run} not run (the time limit of the grading)" if not_run else "") +
              ("" if row["exercises"] == "" else
               f"; exercises {row['exercises_passed']} of {row['exercises']} passed") +
              f" ({time.monotonic() - start:.0f} s){'; ' + note if note else ''}", ""]

@@ -8,18 +8,21 @@ code under test does not see them:
     a file to which it appends one JSON object per line: ``collected`` (every test with its
     chapters), ``start`` (a test begins), ``outcome`` (a test ended: passed, failed or
     skipped, the first line of its failure, the student's regions its traceback passes
-    through), ``finish``;
+    through),
+    ``finish`` (with ``restart``: true when the run stopped early at a time limit, for the
+    grader to run the remaining tests in a fresh process);
 ``MINREGION_GRADE_SETTINGS``
     a JSON file: ``timeout`` (seconds per test), ``regions`` (``id``, ``chapter``, ``path``,
     ``function`` and optionally ``lines``: the region's first and last line in the file and
-    the line where the student's copy begins), ``deselect`` (test ids not to run), ``stopped``
-    (``{chapter: reason}``: chapters whose remaining tests fail at once), ``first`` (names:
-    the tests whose name or source holds one run first) and ``exitfirst``.
+    the line where the student's copy begins), ``deselect`` (test ids not to run), ``first``
+    (names: the tests whose name or source holds one run first) and ``exitfirst``.
 
 A test that runs longer than ``timeout`` is stopped (SIGALRM, where the platform has it) with
-a message that says where it was; the remaining tests of its chapters then fail at once
-without running. A NumPy error (or any error but an assertion) raised inside a student's
-function becomes a message that names the function, the line and the shapes of its arrays.
+a message that says where it was; the process then ends its run (what the stopped code left
+behind, a thread or a half-changed module, must not reach the next test) and the grader runs
+the remaining tests in a fresh one. A NumPy error (or any error but an assertion) raised
+inside a student's function becomes a message that names the function, the line and the
+shapes of its arrays.
 """
 import inspect
 import json
@@ -45,7 +48,7 @@ class _State:
     settings = {}
     regions = []
     outcomes = {}
-    timed_out = {}          # chapter -> message
+    restart = False         # a test ran past its limit: the grader goes on in a new process
     started = 0.0
     current = None
 
@@ -66,7 +69,6 @@ def pytest_configure(config):
         with open(settings, encoding="utf-8") as fh:
             S.settings = json.load(fh)
     S.regions = S.settings.get("regions", [])
-    S.timed_out = dict(S.settings.get("stopped", {}))
     if path:
         S.report = open(path, "a", encoding="utf-8")
     config.pluginmanager.register(_Limits(), "grade_plugin_limits")
@@ -175,13 +177,6 @@ def pytest_runtest_logstart(nodeid, location):
     _emit(event="start", nodeid=nodeid, time=time.time())
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    stopped = [S.timed_out[ch] for ch in _chapters(item) if ch in S.timed_out]
-    if stopped:
-        pytest.fail(f"not run: {stopped[0]}", pytrace=False)
-
-
 def _limited():
     _arm()
     try:
@@ -191,8 +186,7 @@ def _limited():
 
 
 class _Limits:
-    """The time limit around each phase of a test (a plugin of its own: the module already
-    holds a ``pytest_runtest_setup``)."""
+    """The time limit around each phase of a test."""
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item):
@@ -258,8 +252,8 @@ def pytest_runtest_makereport(item, call):
         if call.excinfo.errisinstance(TestTimeout):
             entry["timeout"] = True
             entry.setdefault("message", str(call.excinfo.value))
-            for ch in _chapters(item):
-                S.timed_out.setdefault(ch, f"{item.nodeid} ran past the time limit before it")
+            S.restart = True
+            item.session.shouldstop = "a test ran past its time limit"
         if S.settings.get("exitfirst"):
             item.session.shouldstop = "stopped at the first failure"
 
@@ -273,8 +267,7 @@ def _first_line(report):
         lines = errs[-1:] or lines[-1:]
     if len(lines) > 1 and lines[0].endswith(":") and not lines[1].startswith("---"):
         return f"{lines[0]} {lines[1]}"
-    first = lines[0] if lines else "(no message)"
-    return first[len("Failed: "):] if first.startswith("Failed: not run:") else first
+    return lines[0] if lines else "(no message)"
 
 
 def pytest_runtest_logreport(report):
@@ -304,7 +297,7 @@ def pytest_collectreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    _emit(event="finish", exitstatus=int(exitstatus))
+    _emit(event="finish", exitstatus=int(exitstatus), restart=S.restart)
     if S.report is not None:
         S.report.close()
         S.report = None

@@ -930,9 +930,10 @@ def test_a_submission_with_two_trees_is_graded_from_the_one_with_the_work(tmp_pa
 
 
 def test_grade_stops_a_hung_test_and_goes_on(small_course):
-    """A Python loop is stopped by the alarm (and its chapter's other tests are not run), a
-    hang that blocks the alarm by killing its process, an early os._exit is reported: each a
-    failure that says where it happened, and the next chapter's tests still run."""
+    """A Python loop is stopped by the alarm, a hang that blocks the alarm by killing its
+    process, an early os._exit is reported: each a failure of its own that says where it
+    happened, and every other test still runs (in a fresh process) and counts on its own
+    merits: the chapter's test of the other function passes."""
     _, tree = small_course
     _write_region(tree, "minregion/mod.py", "double",
                   "import os, signal, time\nif x == 3:\n    while True:\n        pass\n"
@@ -946,13 +947,31 @@ def test_grade_stops_a_hung_test_and_goes_on(small_course):
     assert run.returncode == 1, said
     assert re.search(r"FAILED tests/test_mod.py::test_double: stopped after 2 s \(the time limit "
                      r"of one test\) in double \(minregion/mod\.py line \d+\)", said), said
-    assert "FAILED tests/test_mod.py::test_product_of_a_2_by_3_and_a_3_by_4: not run: " \
-           "tests/test_mod.py::test_double ran past the time limit before it" in said, said
-    assert "FAILED tests/test_mod.py::test_twice_double: stopped after 2 s (the time limit of " \
-           "one test); it did not answer the alarm, so its process was killed" in said, said
+    assert "test_product_of_a_2_by_3_and_a_3_by_4" not in said and "not run" not in said, said
+    assert _row(said, "ch01")[2:4] == ["1", "2"], said
+    for test in ("test_z_last", "test_twice_double"):
+        assert f"FAILED tests/test_mod.py::{test}: stopped after 2 s (the time limit of one " \
+               "test); it did not answer the alarm, so its process was killed" in said, said
     assert "FAILED tests/test_mod.py::test_double_of_two: the test ended the process (exit " \
            "status 0)" in said, said
     assert took < 60, f"grading took {took:.0f} s"
+
+
+def test_only_the_tests_the_deadline_leaves_unrun_are_not_run(small_course):
+    """Every test of double loops: each stops at its own limit and the next runs in a fresh
+    process, until the grading's deadline; the tests left are "not run", not failures."""
+    _, tree = small_course
+    _write_region(tree, "minregion/mod.py", "double", "while True:\n    pass")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    run = _run_grade(tree, "--unit", "--test-timeout", "1", "--timeout", "5")
+    said = run.stdout
+    assert run.returncode == 1, said
+    assert "FAILED tests/test_mod.py::test_double: stopped after 1 s" in said, said
+    assert "grade: the time limit of the grading ran out" in said, said
+    rows = [_row(said, ch) for ch in ("ch01", "ch02", "ch03")]
+    unrun = sum(int(m.group(1)) for r in rows for m in [re.match(r"(\d+) not run", r[5])] if m)
+    assert unrun >= 1 and sum(int(r[2]) + int(r[3]) for r in rows) + unrun == 5, said
+    assert "not run: the time limit of the grading ran out before" in said, said
 
 
 def test_the_grader_stopped_by_sigterm_leaves_no_process(small_course):
@@ -1049,8 +1068,9 @@ FORGED_CONFTEST = ("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """Four submissions graded in one command (chapters 2 and 4, unit tests): complete; one
-    chapter-2 blank; an infinite loop in chapter 4 with a forged conftest.py; a syntax error
-    in chapter 2, handed in as a zip."""
+    chapter-2 blank; an infinite loop in chapter 4 (each of the tests that reach it stops at
+    the time limit, the others pass) with a forged conftest.py; a syntax error in chapter 2,
+    handed in as a zip."""
     tmp = tmp_path_factory.mktemp("class")
     subs = tmp / "submissions"
     filled_tree(str(subs / "alice"))
@@ -1070,7 +1090,7 @@ def graded_class(tmp_path_factory):
     said = []
     start = time.monotonic()
     rows = grade_class.grade_class(str(subs), str(tmp / "grades"), ["ch02", "ch04"],
-                                   unit=True, jobs=2, test_timeout=30, say=said.append)
+                                   unit=True, jobs=2, test_timeout=10, say=said.append)
     took = time.monotonic() - start
     return tmp / "grades", rows, said, took
 
@@ -1094,7 +1114,7 @@ def test_a_class_is_graded_chapter_by_chapter_from_the_solution_regions_alone(gr
     assert "time limit" in table["carol", "ch04"]["note"], table["carol", "ch04"]
     assert table["dave", "ch02"]["note"] == "syntax error"
     assert len(said) == 8 and said[-1].startswith("[8/8] ")
-    assert took < 30 * 8, f"the class took {took:.0f} s"
+    assert took < 10 * 30, f"the class took {took:.0f} s"
 
 
 def test_the_feedback_names_each_regions_first_failure(graded_class):
@@ -1103,7 +1123,7 @@ def test_the_feedback_names_each_regions_first_failure(graded_class):
     assert "- `matrix_entries` (minregion/construction.py line" in bob and "blank left" in bob
     carol = (out / "feedback" / "carol.md").read_text()
     assert re.search(r"`cumprod_backward` \(minregion/construction\.py line \d+\): FAILED "
-                     r"tests/test_construction\.py::\w+: stopped after 30 s \(the time limit of "
+                     r"tests/test_construction\.py::\w+: stopped after 10 s \(the time limit of "
                      r"one test\) in cumprod_backward \(minregion/construction\.py line \d+\)",
                      carol), carol
     dave = (out / "feedback" / "dave.md").read_text()
@@ -1114,6 +1134,59 @@ def test_the_feedback_names_each_regions_first_failure(graded_class):
         f"SyntaxError at minregion/triangle.py line {line}:" in dave, dave
     alice = (out / "feedback" / "alice.md").read_text()
     assert alice.count(": passed") == sum(r.chapter in ("ch02", "ch04") for r in PACKAGE_BLANKS)
+
+
+HELPER_OUTSIDE = ("def _t(a):\n    return np.swapaxes(a, -1, -2)\n\n\n"
+                  "def dense_backward(dout, cache):")
+
+
+@pytest.fixture(scope="module")
+def audited_class(tmp_path_factory):
+    """Chapter 3 of four submissions, unit tests: ines hands in her work beside the untouched
+    download; jon's tree holds a blank backup of layers.py; kim's mse_backward ends the
+    process; lee's dense_backward calls a helper written above it, outside the markers."""
+    tmp = tmp_path_factory.mktemp("audit")
+    subs = tmp / "submissions"
+    filled_tree(str(subs / "ines" / "minregion-student"))
+    ms.write_tree(str(subs / "ines" / "minregion-student-original"))
+    jon = filled_tree(str(subs / "jon"))
+    shutil.copy(subs / "ines" / "minregion-student-original" / "minregion" / "layers.py",
+                os.path.join(jon, "minregion", "_layers_backup.py"))
+    filled_tree(str(subs / "kim"), {"mse_backward": ["    import os\n", "    os._exit(3)\n"]})
+    lee = filled_tree(str(subs / "lee"), {"dense_backward": [
+        "    dx = _t(W) @ dout\n", "    dW = dout @ _t(x)\n", "    db = dout.sum(axis=-1)\n"]})
+    _edit(lee, "minregion/layers.py", "def dense_backward(dout, cache):", HELPER_OUTSIDE)
+    grade_class.grade_class(str(subs), str(tmp / "grades"), ["ch03"], unit=True, jobs=2,
+                            test_timeout=30, say=lambda line: None)
+    return tmp / "grades", subs
+
+
+def test_the_class_grader_names_the_tree_it_graded_and_the_copies_it_did_not(audited_class):
+    out, _ = audited_class
+    table, tests = _csv(out), sum(1 for r in PACKAGE_BLANKS if r.chapter == "ch03")
+    assert (table["ines", "ch03"]["tests_failed"], table["jon", "ch03"]["tests_failed"]) == \
+        ("0", "0"), table
+    assert table["ines", "ch03"]["note"].startswith(
+        "2 trees in the submission: graded minregion-student/ ("), table["ines", "ch03"]
+    assert table["jon", "ch03"]["note"] == \
+        "copies not graded: minregion/_layers_backup.py (3 regions)", table["jon", "ch03"]
+    jon = (out / "feedback" / "jon.md").read_text()
+    assert "## About your submission" in jon and "not graded: minregion/_layers_backup.py" \
+        in jon, jon
+    assert jon.count(": passed") == tests, jon
+
+
+def test_a_test_that_ends_the_process_costs_itself_not_its_chapter(audited_class):
+    """kim's mse_backward calls os._exit: the tests that reach it fail, every other test of
+    the chapter runs in a fresh process, and her other regions pass."""
+    out, _ = audited_class
+    row = _csv(out)["kim", "ch03"]
+    assert 0 < int(row["tests_failed"]) < int(row["tests_passed"]), row
+    assert row["note"].startswith("ended the process: tests/"), row
+    kim = (out / "feedback" / "kim.md").read_text()
+    assert re.search(r"`mse_backward` \(minregion/layers\.py line \d+\): FAILED tests/\S+: the "
+                     r"test ended the process \(exit status 3\)", kim), kim
+    assert kim.count(": passed") == sum(1 for r in PACKAGE_BLANKS if r.chapter == "ch03") - 1
 
 
 def test_a_submission_is_read_without_links_and_the_output_is_never_overwritten(tmp_path):
