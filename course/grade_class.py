@@ -296,8 +296,8 @@ def notebook_plan(course, tree, chapter, tree_root):
 
 
 def _first_failure(outcomes, region, alone):
-    """The first failing test of ``outcomes`` that concerns ``region`` (whose traceback
-    passes through its function, or any when it is graded ``alone``)."""
+    """The first failing test of ``outcomes`` that concerns ``region`` (the deepest region
+    of its traceback, or any when it is graded ``alone``)."""
     failing = [(n, o) for n, o in outcomes.items() if o["outcome"] in ("failed", "error")]
     name = region.function.split(".")[-1]
     failing.sort(key=lambda no: (region.id not in no[1].get("touched", []),
@@ -306,6 +306,14 @@ def _first_failure(outcomes, region, alone):
         if alone or region.id in o.get("touched", []):
             return f"{n}: {o['message']}"
     return None
+
+
+def _name_error_hint(message):
+    """A hint for a NameError: the grader takes only the code between the markers."""
+    if "NameError" not in message:
+        return ""
+    return (" (only the code between the markers is graded: a helper or an import written "
+            "outside them is not there; move it into the region)")
 
 
 def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeout, deadline):
@@ -345,7 +353,7 @@ def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeo
             shutil.rmtree(alone, ignore_errors=True)
             message = _first_failure(got, r, alone=True)
         if message:
-            feedback[r.id] = f"FAILED {message}"
+            feedback[r.id] = f"FAILED {message}" + _name_error_hint(message)
         elif not_run:
             feedback[r.id] = (f"not graded to the end: the time limit of the grading ran out "
                               f"before {len(not_run)} of the chapter's tests ran (no failure "

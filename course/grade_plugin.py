@@ -7,8 +7,7 @@ code under test does not see them:
 ``MINREGION_GRADE_REPORT``
     a file to which it appends one JSON object per line: ``collected`` (every test with its
     chapters), ``start`` (a test begins), ``outcome`` (a test ended: passed, failed or
-    skipped, the first line of its failure, the student's regions its traceback passes
-    through),
+    skipped, the first line of its failure, the student's region deepest in its traceback),
     ``finish`` (with ``restart``: true when the run stopped early at a time limit, for the
     grader to run the remaining tests in a fresh process);
 ``MINREGION_GRADE_SETTINGS``
@@ -213,12 +212,13 @@ def _shapes(frame, line):
 
 
 def _student_message(excinfo):
-    """(message, region ids the traceback passes through)."""
+    """(message, [id of the region deepest in the traceback] or []). Only the deepest is
+    blamed: a correct function that calls a broken one is not at fault."""
     touched, deepest = [], None
     for entry in excinfo.traceback:
         r = _region_of(entry.frame.raw if hasattr(entry.frame, "raw") else entry.frame)
         if r is not None:
-            touched.append(r["id"])
+            touched = [r["id"]]
             deepest = (r, entry)
     err = excinfo.value
     if deepest is None or isinstance(err, (AssertionError, TestTimeout)) or \

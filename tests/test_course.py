@@ -1189,6 +1189,17 @@ def test_a_test_that_ends_the_process_costs_itself_not_its_chapter(audited_class
     assert kim.count(": passed") == sum(1 for r in PACKAGE_BLANKS if r.chapter == "ch03") - 1
 
 
+def test_a_failure_is_blamed_on_the_deepest_region_and_a_name_error_explained(audited_class):
+    """lee's dense_backward calls a helper written outside the markers: the class grader,
+    which takes the regions alone, fails it with a NameError that says why; mlp_backward,
+    which calls it, is not blamed."""
+    out, _ = audited_class
+    lee = (out / "feedback" / "lee.md").read_text()
+    assert re.search(r"`dense_backward` \([^)]*\): FAILED .*NameError: name '_t' is not defined"
+                     r".*only the code between the markers is graded", lee), lee
+    assert re.search(r"`mlp_backward` \([^)]*\): passed", lee), lee
+
+
 def test_a_submission_is_read_without_links_and_the_output_is_never_overwritten(tmp_path):
     sub = tmp_path / "eve" / "deep" / "tree"
     (sub / "minregion").mkdir(parents=True)
