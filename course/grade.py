@@ -20,6 +20,8 @@ and ``# END YOUR CODE`` (in the reference: ``# BEGIN SOLUTION`` .. ``# END SOLUT
 A blank is found by parsing that code: it is left while the code raises
 ``NotImplementedError`` (however it is written), or when it is empty; a region whose marker
 lines are gone counts as a blank too (a class grader takes only the code between them).
+For the same reason a package file whose code outside the markers is not the handed-out
+edition's (the edition's record holds its fingerprint) is named, with its regions.
 
 **Limits.** Each test and each notebook cell may run ``--test-timeout`` seconds (default
 120), the whole grading ``--timeout`` seconds (default 3600). A test past its limit is
@@ -34,6 +36,8 @@ Only the standard library is needed here; the pytest processes load
 """
 import argparse
 import ast
+import hashlib
+import io
 import json
 import os
 import re
@@ -44,6 +48,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import tokenize
 from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -288,13 +293,81 @@ def tree_sources(root):
     return files
 
 
+def _record(root):
+    """The edition's record (course/edition.json) of this tree, or {} outside an edition."""
+    try:
+        with open(os.path.join(root, EDITION), encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 def edition(root):
     """The regions handed out in this tree's edition, or [] outside a student edition."""
     try:
-        with open(os.path.join(root, EDITION), encoding="utf-8") as fh:
-            return [r for r in json.load(fh)["regions"] if r.get("blank")]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [r for r in _record(root)["regions"] if r.get("blank")]
+    except (KeyError, TypeError, AttributeError):
         return []
+
+
+# --- the code outside the regions ----------------------------------------------------------
+
+def without_region_bodies(text):
+    """A package file's text with the code between every region's markers left out (the
+    marker lines kept): what a class grader does not take from the student."""
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        if inside and YOUR_END.match(bare):
+            inside = False
+        if not inside:
+            out.append(line)
+        if not inside and YOUR_BEGIN.match(bare):
+            inside = True
+    return "".join(out)
+
+
+def _code_tokens(text):
+    """The code of a Python text as tokens, comments, blank lines, spacing and line ends
+    left out; its lines, stripped, when it cannot be tokenized."""
+    text = text.replace("\r\n", "\n")
+    skipped = (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING)
+    bare = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
+    try:
+        return "\n".join(tokenize.tok_name[t.type] if t.type in bare else t.string
+                         for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                         if t.type not in skipped)
+    except (tokenize.TokenError, SyntaxError):
+        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def outside_fingerprint(text):
+    """SHA-256 of a package file's code outside its regions (``make_student`` records it for
+    every package file of the edition; comments and blank lines do not count)."""
+    return hashlib.sha256(_code_tokens(without_region_bodies(text)).encode("utf-8")).hexdigest()
+
+
+def changed_outside(root, files=None):
+    """{path: why} of the package files whose code outside the regions is not the handed-out
+    edition's (a class grader takes the regions alone: that code is not graded), and of
+    the package files the edition does not have. {} for an edition that does not record it."""
+    recorded = _record(root).get("outside_sha256")
+    if not isinstance(recorded, dict):
+        return {}
+    files = tree_sources(root) if files is None else files
+    found = {}
+    for rel, text in sorted(files.items()):
+        if not (rel.startswith("minregion/") and rel.endswith(".py")):
+            continue
+        if rel not in recorded:
+            found[rel] = ("not in the handed-out edition: the class grader does not read it; "
+                          "move what your regions need into them")
+        elif outside_fingerprint(text) != recorded[rel]:
+            found[rel] = ("its code outside the markers differs from the handed-out edition: "
+                          "the class grader takes only the code between the markers: move "
+                          "this into a region")
+    return found
 
 
 def read_tree(root):
@@ -699,8 +772,21 @@ def _names_own(nodeid, o, names):
     return any(n and n in text for n in names)
 
 
-def chapter_report(chapter, tree, outcomes, exercises, unit):
-    """(row cells, detail lines, done) of one chapter."""
+def _outside_lines(chapter, tree, outside):
+    """The detail lines of a chapter's regions that sit in a file whose code outside the
+    markers changed (``outside``: {path: why}, from :func:`changed_outside`)."""
+    lines = []
+    for path, why in sorted(outside.items()):
+        ids = [f.id for f in tree.regions.values()
+               if f.chapter == chapter and f.cell is None and f.path == path]
+        if ids:
+            lines.append(f"  {', '.join(ids)}: {path}: {why}")
+    return lines
+
+
+def chapter_report(chapter, tree, outcomes, exercises, unit, outside=None):
+    """(row cells, detail lines, done) of one chapter. ``outside``: {path: why} of the
+    package files changed outside their regions."""
     mine = [f for f in tree.regions.values() if f.chapter == chapter]
     own_ids = {f.id for f in mine}
     names = own_ids | {f.function.split(".")[-1] for f in mine if f.function}
@@ -730,7 +816,10 @@ def chapter_report(chapter, tree, outcomes, exercises, unit):
         note = "syntax error"
     if not_run:
         note = "; ".join(x for x in (note, f"{len(not_run)} not run (time limit)") if x)
-    lines = [f"  {f.id}: {f.error}" for f in broken]
+    moved = _outside_lines(chapter, tree, outside or {})
+    if moved:
+        note = "; ".join(x for x in (note, "code outside the markers changed") if x)
+    lines = moved + [f"  {f.id}: {f.error}" for f in broken]
     for f in blanks:
         if f.cell is None:
             stops = len(at_blank.get(f.id, []))
@@ -823,8 +912,9 @@ def main(argv=None):
         print(f"grade: {err}", file=sys.stderr)
         return 130
     rows, details, done = [], [], not problem
+    outside = changed_outside(ROOT)
     for ch in chapters:
-        row, lines, ok = chapter_report(ch, tree, outcomes, exercises, args.unit)
+        row, lines, ok = chapter_report(ch, tree, outcomes, exercises, args.unit, outside)
         rows.append(row)
         done = done and ok
         if lines:
@@ -837,6 +927,8 @@ def main(argv=None):
         print(f"\ngrade: {problem}")
     for p in tree.problems:
         print(f"grade: {p}")
+    for path, why in sorted(outside.items()):
+        print(f"grade: {path}: {why}")
     if details:
         print()
         print("\n".join(details))

@@ -509,6 +509,7 @@ def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=
                              "section": r.section, "blank": r.id in blank} for r in regions],
                 "answers": sorted(a for a in answers if f"answers/{a}.md" in files)}
     manifest["sha256"] = fingerprints(files)      # what proves a file ours, later
+    manifest["outside_sha256"] = outside_fingerprints(files)   # what a class grader ignores
     files[grade.EDITION] = b""                  # listed in itself; filled in below
     manifest["files"] = sorted(files)
     files[grade.EDITION] = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
@@ -520,6 +521,14 @@ def fingerprints(files):
     left out: it is proved by being a record this tool can read)."""
     return {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(files.items())
             if rel != grade.EDITION}
+
+
+def outside_fingerprints(files):
+    """{path: :func:`grade.outside_fingerprint`} of the package's Python files: the code
+    outside the regions, which a class grader takes from the reference, not the student."""
+    return {rel: grade.outside_fingerprint(data.decode("utf-8"))
+            for rel, data in sorted(files.items())
+            if rel.startswith("minregion/") and rel.endswith(".py")}
 
 
 def _inside(path, folder):

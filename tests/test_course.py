@@ -864,6 +864,7 @@ def test_grade_counts_blanks_by_parsing_and_says_what_blocks_a_chapter(small_cou
     assert "exercises left blank: ex_c (code cell 3, line 1)" in said, said
     assert "exercise ex_d blocked: blocked by ex_c (NameError" in said, said
     assert "1 test(s) blocked by ch01 double: write it first" in said, said
+    assert "outside the markers" not in said, said
     run = _run_grade(tree, "ch01", "--unit")
     assert _row(run.stdout, "ch01")[1:5] == ["2", "0", "3", "-"], run.stdout
 
@@ -1198,6 +1199,24 @@ def test_a_failure_is_blamed_on_the_deepest_region_and_a_name_error_explained(au
     assert re.search(r"`dense_backward` \([^)]*\): FAILED .*NameError: name '_t' is not defined"
                      r".*only the code between the markers is graded", lee), lee
     assert re.search(r"`mlp_backward` \([^)]*\): passed", lee), lee
+
+
+def test_the_students_grader_warns_of_code_written_outside_the_markers(audited_class):
+    """In lee's own tree her helper is there and every test passes, but her grader says that
+    the class grader will not take it; a package file the edition does not have is named."""
+    _, subs = audited_class
+    lee = str(subs / "lee")
+    with open(os.path.join(lee, "minregion", "scratch.py"), "w") as fh:
+        fh.write("x = 1\n")
+    run = _run_grade(lee, "ch03", "--unit")
+    said = run.stdout
+    assert _row(said, "ch03")[3:] == ["0", "-", "code outside the markers changed"], said
+    assert re.search(r"  dense_backward, relu_backward, mse_backward: minregion/layers\.py: its "
+                     r"code outside the markers differs from the handed-out edition: the class "
+                     r"grader takes only the code between the markers: move this into a region",
+                     said), said
+    assert "grade: minregion/scratch.py: not in the handed-out edition" in said, said
+    assert "minregion/mlp.py" not in said, said
 
 
 def test_a_submission_is_read_without_links_and_the_output_is_never_overwritten(tmp_path):
