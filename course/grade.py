@@ -708,12 +708,12 @@ def run_notebook(root, plan, test_timeout=TEST_TIMEOUT, deadline=None):
         path, report, log = (os.path.join(tmp, n) for n in ("plan.json", "report", "log"))
         with open(path, "w", encoding="utf-8") as fh:
             json.dump(plan, fh)
-        started = [None, 0.0]
+        started = [0, 0.0]          # cells started (a rerun counts), when the last began
 
         def watch():
-            for e in _events(report)[-1:]:
-                if e["event"] == "start" and e["cell"] != started[0]:
-                    started[0], started[1] = e["cell"], time.monotonic()
+            count = sum(e["event"] == "start" for e in _events(report))
+            if count != started[0]:
+                started[0], started[1] = count, time.monotonic()
             if started[0] and time.monotonic() - started[1] > \
                     test_timeout + min(GRACE, test_timeout):
                 return "timeout"

@@ -6,7 +6,8 @@
 on ``sys.path``), ``cell_timeout`` (seconds) and ``cells``: for each code cell, ``source``
 (the code to grade), ``regions`` (the ids of the exercises in it), ``blank`` (those left
 blank) and, when the grader has the reference, ``fallback`` (the reference's code for the
-cell). The report gets one JSON object per line: ``start`` (a cell begins), ``exercise``
+cell). The report gets one JSON object per line: ``start`` (a cell begins, or again with
+the reference's code), ``exercise``
 (``id``, ``outcome``: passed, failed, blank or blocked, and ``message``), ``cell_failed``
 (a cell without exercises failed), ``finish``.
 
@@ -141,6 +142,7 @@ def run_once(cells, forced, emit):
                 if before is not None:
                     namespace.clear()
                     namespace.update(before)
+                    emit(event="start", cell=k, rerun=True)     # the cell's time starts again
                     try:
                         run_cell(k, cell["fallback"], namespace)
                     except CellFailed as again:
