@@ -20,7 +20,9 @@ chapter's unit tests (``course/grade.py``: the course's pytest settings, a time 
 test, a test that hangs, crashes or ends the process becomes a failure) and, unless
 ``--unit``, the chapter's notebook exercise by exercise (``course/grade_notebook.py``: the
 reference notebook with the student's exercise code in its cells; an exercise that fails is
-replaced by the reference so that the next ones can be graded).
+replaced by the reference so that the next ones can be graded; when the chapter's own
+package regions fail, the exercises that did not pass are graded again with the reference
+package, saying what blocked them).
 
 **Output** (``--out``, a new or empty folder, default ``grades``): ``grades.csv`` with one row
 per student and chapter (student, chapter, blanks left, tests passed, failed, exercises
@@ -364,6 +366,28 @@ def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeo
     return feedback
 
 
+def regrade_exercises(course, tree, chapter, workdir, exercises, culprits, test_timeout,
+                      deadline):
+    """The chapter's exercises graded again with the reference package, when the student's
+    own package regions of the chapter (``culprits``) fail: an exercise that failed or was
+    not reached with them takes its outcome from that run, and one that passes there says
+    what blocked it. Returns (exercises, problem of the second run)."""
+    place = course.copy(os.path.join(workdir, f"{chapter}-reference-package"))
+    again, problem = grade.run_notebook(place, notebook_plan(course, tree, chapter, place),
+                                        test_timeout, deadline)
+    shutil.rmtree(place, ignore_errors=True)
+    blocked = f"with your package it is blocked by {chapter} {', '.join(culprits)}"
+    out = dict(exercises)
+    for id_, (outcome, message) in exercises.items():
+        if outcome in ("passed", "blank") or id_ not in again:
+            continue
+        outcome2, message2 = again[id_]
+        out[id_] = (outcome2, f"graded with the reference package ({blocked})"
+                    if outcome2 == "passed" else f"{message2} ({blocked})")
+    return out, "; ".join(x for x in [problem, "exercises graded with the reference package"]
+                          if x)
+
+
 def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
     """(row dict, feedback lines) of one chapter of one submission."""
     start = time.monotonic()
@@ -383,6 +407,11 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
     plan = None if unit else notebook_plan(course, tree, chapter, root)
     if plan is not None:
         exercises, nb_problem = grade.run_notebook(root, plan, test_timeout, deadline)
+        culprits = [r.id for r in regions if r.cell is None and
+                    not feedback.get(r.id, "").startswith("passed")]
+        if culprits and any(o != "passed" for o, _ in exercises.values()):
+            exercises, nb_problem = regrade_exercises(course, tree, chapter, workdir, exercises,
+                                                      culprits, test_timeout, deadline)
     for r in regions:
         if r.cell is not None and not unit:
             f = tree.regions.get(r.id)

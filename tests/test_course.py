@@ -1245,12 +1245,18 @@ def test_a_submission_is_read_without_links_and_the_output_is_never_overwritten(
 
 def test_notebook_exercises_are_graded_one_by_one_in_a_class(tmp_path):
     """Chapter 3 with its notebook: a wrong exercise fails with its message, a blank one is
-    blank, and the exercises after them are still graded with the reference in their place."""
+    blank, and the exercises after them are still graded with the reference in their place.
+    A bug in the chapter's package code (hal's dense_backward) makes the notebook's checks
+    fail, the reference's exercise code too: the exercises are graded again with the
+    reference package, and say what blocked them."""
     subs = tmp_path / "submissions"
     filled_tree(str(subs / "grace"), {"ex03_1": ["step_1 = 1e-3\n"], "ex03_3": None})
-    rows = grade_class.grade_class(str(subs), str(tmp_path / "grades"), ["ch03"], jobs=1,
+    filled_tree(str(subs / "hal"), {"dense_backward": [
+        "    dx = np.swapaxes(W, -1, -2) @ dout\n", "    dW = dout @ np.swapaxes(x, -1, -2)\n",
+        "    db = 2 * dout.sum(axis=-1)\n"]})
+    rows = grade_class.grade_class(str(subs), str(tmp_path / "grades"), ["ch03"], jobs=2,
                                    test_timeout=60, say=lambda line: None)
-    [row] = rows
+    row, hal = rows
     exercises = sum(r.chapter == "ch03" and r.cell is not None for r in REGIONS)
     assert (row["tests_failed"], row["blanks_left"], row["exercises_passed"],
             row["exercises"]) == (0, 1, exercises - 2, exercises), row
@@ -1259,6 +1265,11 @@ def test_notebook_exercises_are_graded_one_by_one_in_a_class(tmp_path):
                      r"line \d+\): failed: AssertionError at line \d+", feedback), feedback
     assert re.search(r"- `ex03_3` \([^)]*\): blank left", feedback), feedback
     assert re.search(r"- `ex03_5` \([^)]*\): passed", feedback), feedback
+    assert (hal["tests_failed"] > 0, hal["exercises_passed"]) == (True, exercises), hal
+    assert "exercises graded with the reference package" in hal["note"], hal
+    feedback = (tmp_path / "grades" / "feedback" / "hal.md").read_text()
+    assert re.search(r"- `ex03_5` \([^)]*\): passed: graded with the reference package \(with "
+                     r"your package it is blocked by ch03 dense_backward\)", feedback), feedback
 
 
 # --- (f) the published pages: the student edition, without solutions or answers --------------
