@@ -27,7 +27,9 @@ edition's (the edition's record holds its fingerprint) is named, with its region
 120), the whole grading ``--timeout`` seconds (default 3600). A test past its limit is
 stopped with a message saying where it was, a test that crashes or ends the process is
 reported as such: each fails on its own, and the remaining tests run on in a fresh process.
-Only the tests that the whole grading's limit leaves unrun count as "not run". SIGINT and SIGTERM stop every process the grader started. pytest runs with the
+Only the tests that the whole grading's limit leaves unrun count as "not run", and those of
+a chapter three of whose tests ran past their limit (``MAX_TIMEOUTS``). SIGINT and SIGTERM
+stop every process the grader started. pytest runs with the
 course's own settings only (``-c pyproject.toml``, ``tests/conftest.py``, no other conftest,
 no plugin installed in the environment, ``PYTEST_ADDOPTS`` ignored).
 
@@ -64,6 +66,7 @@ SOLUTION_BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch
 SOLUTION_END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 BLANK_MESSAGE = re.compile(r"NotImplementedError: (ch0[1-8]) ([A-Za-z_]\w*):")
 TEST_TIMEOUT, TIMEOUT = 120.0, 3600.0
+MAX_TIMEOUTS = 3          # tests of one run past their limit before the rest are "not run"
 GRACE = 10.0              # at most, beyond a test's limit, before its process is killed
 PYTEST_ENV_DROPPED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSTARTUP", "PYTHONINSPECT")
 
@@ -578,7 +581,7 @@ def grading_env(root):
     return env
 
 
-NOT_RUN = "not run"          # the outcome of a test the grading's time limit left unrun
+NOT_RUN = "not run"          # the outcome of a test the time limits left unrun
 
 
 def _pytest_command(marks):
@@ -640,14 +643,32 @@ def _read_run(events, outcomes, chapters_of):
     return current, finish
 
 
-def _not_run(outcomes, chapters_of, deselect):
-    """Mark the tests that no run reached before the grading's deadline: "not run", an
-    outcome of its own (neither passed nor failed)."""
-    for nodeid in chapters_of:
-        if nodeid not in outcomes and nodeid not in deselect:
-            outcomes[nodeid] = {"chapters": chapters_of[nodeid], "outcome": NOT_RUN,
-                                "message": "not run: the time limit of the grading ran out "
-                                           "before it", "touched": [], "timeout": False}
+def _not_run(outcomes, chapters_of, deselect,
+             why="the time limit of the grading ran out before it"):
+    """Mark the tests that no run reached (before the grading's deadline, or once
+    MAX_TIMEOUTS tests had run past their limit): "not run", an outcome of its own
+    (neither passed nor failed). Returns how many."""
+    left = [n for n in chapters_of if n not in outcomes and n not in deselect]
+    for nodeid in left:
+        outcomes[nodeid] = {"chapters": chapters_of[nodeid], "outcome": NOT_RUN,
+                            "message": f"not run: {why}", "touched": [], "timeout": False}
+    return len(left)
+
+
+def _cap_timeouts(outcomes, chapters_of, deselect):
+    """Once MAX_TIMEOUTS tests of a chapter have run past their limit, its tests not run yet
+    are "not run" (and left out of the next run): one loop that every test of a chapter
+    reaches would otherwise cost each of them the whole limit."""
+    late = {}
+    for o in outcomes.values():
+        for ch in o["chapters"] if o["timeout"] else ():
+            late[ch] = late.get(ch, 0) + 1
+    full = {ch for ch, n in late.items() if n >= MAX_TIMEOUTS}
+    if full:
+        left = {n: c for n, c in chapters_of.items() if set(c) & full}
+        _not_run(outcomes, left, deselect, f"{MAX_TIMEOUTS} tests of its chapter had run past "
+                 "the time limit of one test before it (grading stops there, to bound its time)")
+        deselect |= set(left)
 
 
 def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None,
@@ -655,7 +676,8 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
     """Run the tests of ``marks`` (a pytest -m expression) in ``root`` with the grader's
     plugin. A test that hangs, crashes or ends the process fails on its own: the remaining
     tests run again in a fresh process with the tests done so far left out, until all have
-    run or ``deadline`` passes (those left are "not run").
+    run or ``deadline`` passes; once MAX_TIMEOUTS tests of a chapter have run past their
+    limit, the chapter's tests left are "not run" (:func:`_cap_timeouts`).
 
     ``regions``: dicts (id, chapter, path, function[, lines]) of the student's functions.
     Returns (outcomes {nodeid: {"chapters", "outcome", "message", "touched", "timeout"}},
@@ -696,6 +718,7 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
             if set(outcomes) <= deselect:       # nothing new: do not go round for ever
                 return outcomes, "the tests could not be run to the end"
             deselect |= set(outcomes)
+            _cap_timeouts(outcomes, chapters_of, deselect)
 
 
 def run_notebook(root, plan, test_timeout=TEST_TIMEOUT, deadline=None):
@@ -815,7 +838,7 @@ def chapter_report(chapter, tree, outcomes, exercises, unit, outside=None):
     elif broken:
         note = "syntax error"
     if not_run:
-        note = "; ".join(x for x in (note, f"{len(not_run)} not run (time limit)") if x)
+        note = "; ".join(x for x in (note, f"{len(not_run)} not run (time limits)") if x)
     moved = _outside_lines(chapter, tree, outside or {})
     if moved:
         note = "; ".join(x for x in (note, "code outside the markers changed") if x)
@@ -829,8 +852,9 @@ def chapter_report(chapter, tree, outcomes, exercises, unit, outside=None):
                                        not _names_own(n, own[n], names)))
     lines += [f"  FAILED {n}: {own[n]['message']}" for n in order]
     if not_run:
-        lines.append(f"  {len(not_run)} test(s) not run: the time limit of the grading ran out "
-                     f"before them ({not_run[0]}{', ...' if len(not_run) > 1 else ''})")
+        why = tests[not_run[0]]["message"].replace("not run: ", "", 1).replace(" it ", " them ")
+        lines.append(f"  {len(not_run)} test(s) not run: {why} ({not_run[0]}"
+                     f"{', ...' if len(not_run) > 1 else ''})")
     if blockers:
         count = sum(bool(b) for b in blocked.values())
         lines.append(f"  {count} test(s) blocked by {', '.join(blockers)}" +

@@ -930,6 +930,23 @@ def test_a_submission_with_two_trees_is_graded_from_the_one_with_the_work(tmp_pa
                          "regions written), not minregion-student-original/ (0 written)"]
 
 
+def test_a_chapter_stops_running_tests_once_three_have_run_past_their_limit():
+    """One loop that every test of a chapter reaches costs MAX_TIMEOUTS limits, not one per
+    test: the chapter's tests left are "not run" (the other chapters' run on)."""
+    chapters_of = {f"t{k}": ["ch04"] for k in range(6)} | {"u": ["ch05"]}
+    outcomes = {f"t{k}": {"chapters": ["ch04"], "outcome": "failed", "message": "stopped",
+                          "touched": [], "timeout": k != 1} for k in range(3)}
+    deselect = set(outcomes)
+    grade._cap_timeouts(outcomes, chapters_of, deselect)
+    assert set(outcomes) == {"t0", "t1", "t2"} and deselect == {"t0", "t1", "t2"}
+    outcomes["t3"] = dict(outcomes["t0"])
+    deselect.add("t3")
+    grade._cap_timeouts(outcomes, chapters_of, deselect)
+    assert [outcomes[f"t{k}"]["outcome"] for k in (4, 5)] == [grade.NOT_RUN] * 2
+    assert "3 tests of its chapter had run past the time limit" in outcomes["t4"]["message"]
+    assert "u" not in outcomes and "u" not in deselect and {"t4", "t5"} <= deselect
+
+
 def test_grade_stops_a_hung_test_and_goes_on(small_course):
     """A Python loop is stopped by the alarm, a hang that blocks the alarm by killing its
     process, an early os._exit is reported: each a failure of its own that says where it
