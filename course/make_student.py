@@ -28,7 +28,9 @@ comments (``course/grade.py``, ``course/grade_class.py``).
 Markdown cells whose first line is ``<!-- SOLUTION -->`` (prose answers) become answer cells
 (``<!-- ANSWER -->``, one "*Your answer:*" per exercise label of the answer, headings kept),
 and the answers themselves go to ``answers/chNN.md`` only when asked (``--answers``, or later
-``--release-answers``). Notebooks are written without outputs. The tree holds the package,
+``--release-answers``). Notebooks are written without outputs. The tree holds the package
+(its modules and the data files it reads, :data:`PACKAGE_DATA`; nothing else under
+``minregion/``),
 ``tests/`` (without the course's own tests), ``tutorials/``, ``docs/``, ``pyproject.toml``,
 ``requirements.txt``, ``LICENSE``, the student's grader (``course/grade*.py``), the capstone
 (``course/capstone.py`` and the reference's numbers for it), the student's
@@ -46,7 +48,9 @@ closed, nested, malformed or defined twice, a region whose replacement would not
 Python (or that would raise on import), a notebook region that is not at the top level of
 its cell, and a DIR that is, contains or sits above the sources, lies inside the sources'
 own folders, is not empty (unless ``--force``), or holds a symbolic link on a path it would
-write. ``--force`` overwrites or removes only files that this tool wrote there before,
+write. Editors' backups, swap and lock files (``*~``, ``*.swp``, ``.#*``, ``*.orig``,
+``*.bak``, ...) are never copied, from any folder, and a file copied as it is that holds the
+text of a solution marker or a prose answer's cell is refused by name. ``--force`` overwrites or removes only files that this tool wrote there before,
 exactly as it wrote them (listed in the old ``course/edition.json`` with the SHA-256 of
 their contents), and names them before writing; a file changed since (a student's work) is
 refused, and everything else (``.venv``, the student's own files) is kept.
@@ -101,6 +105,13 @@ COURSE_TESTS = ("test_course.py",)        # the course's own tests stay in the r
 REFERENCE_ONLY = ("minregion/reproduce/fast.py", "tests/test_fast.py")
 WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "figures")
+# The files of the package that the edition holds: its modules, and the data files it reads
+# (pyproject.toml's package-data); nothing else under minregion/ is copied.
+PACKAGE_DATA = {"minregion/data": (".json",)}
+# Editors' backups, swap and lock files, and a merge's leftovers: never copied from any folder
+# (a backup of a package file holds its solutions).
+LEFTOVER_SUFFIXES = ("~", ".swp", ".swo", ".swn", ".orig", ".rej", ".bak", ".tmp", ".pyc", ".pyo")
+LEFTOVER_PREFIXES = (".#", "#")
 STUDENT_GITIGNORE = """.venv/
 __pycache__/
 *.pyc
@@ -270,13 +281,22 @@ def _rel(path, root):
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
+def is_leftover(name):
+    """Whether a file name is an editor's backup, swap or lock file or a merge's leftover
+    (``layers.py~``, ``.layers.py.swp``, ``.#layers.py``, ``layers.py.orig``, ...)."""
+    return name.endswith(LEFTOVER_SUFFIXES) or name.startswith(LEFTOVER_PREFIXES)
+
+
 def package_files(root=ROOT):
-    """Every file of the package (relative paths), caches left out."""
+    """The files of the package that the edition holds (relative paths): every module
+    (``.py``) and the data files it reads (:data:`PACKAGE_DATA`); caches, editors' backups and
+    anything else left out."""
     out = []
     for folder, dirs, files in os.walk(os.path.join(root, PACKAGE)):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
-        out += [_rel(os.path.join(folder, f), root) for f in sorted(files)
-                if not f.endswith((".pyc", ".pyo"))]
+        here = _rel(folder, root)
+        kinds = (".py",) + PACKAGE_DATA.get(here, ())
+        out += [f"{here}/{f}" for f in sorted(files) if f.endswith(kinds) and not is_leftover(f)]
     return out
 
 
@@ -468,10 +488,17 @@ def _copied_files(src, dst):
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
         for f in sorted(files):
-            if not f.endswith((".pyc", ".pyo")):
+            if not is_leftover(f):
                 path = os.path.join(folder, f)
                 out[dst + "/" + _rel(path, src)] = path
     return out
+
+
+def holds_a_marker(data):
+    """Whether the bytes of a file hold the text of a solution marker or of a prose answer's
+    cell (:data:`LOOKS_LIKE_MARKER`, :data:`SOLUTION_CELL`), whatever the kind of file."""
+    text = data.decode("utf-8", errors="replace")
+    return bool(LOOKS_LIKE_MARKER.search(text)) or SOLUTION_CELL in text
 
 
 def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=()):
@@ -495,6 +522,12 @@ def edition_files(root=ROOT, only=(), exclude=(), keep_solutions=False, answers=
             item for s, d in COPIED.items()
             for item in _copied_files(os.path.join(root, s), d).items()]:
         files[dst] = _read_bytes(src)
+    verbatim = [rel for rel in files if not rel.endswith(".py") or not rel.startswith(PACKAGE)]
+    marked = [rel for rel in sorted(verbatim) if holds_a_marker(files[rel])]
+    if marked:
+        raise RegionError("refused: files copied as they are hold a solution marker (a backup "
+                          "of a solution file? move it away, or split the marker's text as "
+                          "course/grade.py does): " + ", ".join(marked))
     for rel in notebook_files(root):
         files[rel] = render_notebook(rel, regions, blank, keep_solutions, root).encode("utf-8")
     notebooks = chapter_notebooks(root)

@@ -265,6 +265,33 @@ def test_a_notebook_region_must_sit_at_the_top_level_of_its_cell(tmp_path):
         ms.scan(root)
 
 
+def test_editors_backups_and_files_the_package_does_not_read_stay_out_of_the_edition(tmp_path):
+    module = f"def f():\n    # BEGIN SOLUTION ch01 f1 {HEAD} a\n    return 1\n    # END SOLUTION\n"
+    leftovers = ["minregion/mod.py~", "minregion/.mod.py.swp", "minregion/.#mod.py",
+                 "minregion/mod.py.orig", "minregion/mod.py.bak", "minregion/notes.txt",
+                 "minregion/data/old.json~", "tests/test_mod.py~", "docs/SPEC.md.orig"]
+    root = _source_tree(tmp_path / "src", module=module)
+    _write_files(root, {**{rel: module for rel in leftovers},
+                        "minregion/data/numbers.json": "{}\n"})
+    files, _, _ = ms.edition_files(root)
+    assert "minregion/mod.py" in files and "minregion/data/numbers.json" in files
+    assert not set(leftovers) & set(files), sorted(set(leftovers) & set(files))
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("minregion/data/numbers.json", '{"note": "# BEGIN SOLUTION ch01 f1"}\n'),
+    ("tests/helpers.txt", "#   end solution\n"),
+    ("docs/notes.md", "<!-- SOLUTION -->\nthe answer\n"),
+    ("course/grade.py", "# BEGIN SOLUTION ch01 f1 (section 1): a\n"),
+])
+def test_a_file_copied_as_it_is_that_holds_a_solution_marker_is_refused(tmp_path, rel, text):
+    root = _source_tree(tmp_path / "src")
+    _write_files(root, {rel: text})
+    with pytest.raises(ms.RegionError, match=re.escape(rel)):
+        ms.write_tree(str(tmp_path / "out"), root=root)
+    assert not os.path.exists(tmp_path / "out")
+
+
 # --- make student touches nothing but its destination ------------------------------------
 
 def _contents(folder):
@@ -537,15 +564,59 @@ def test_keeping_the_solutions_reproduces_the_reference(solution_tree):
                 assert fx.read() == fy.read(), f"{y} differs from {x}"
 
 
+# Lines of a solution (of 25 characters or more, spaces evened out) that the student edition
+# shows elsewhere on purpose: the exercise's own instructions or check, an idiom taught
+# before, or a building block the student is meant to call (raw_loss_and_grads: the network,
+# the MSE and their backward passes, which the student wrote in chapter 3). Any other line of
+# a solution found in any file of the edition is a leak.
+SHOWN_ON_PURPOSE = {
+    "constrained_loss_and_grads": {"out, caches = mlp_forward(layers, X)",
+                                   "loss, mcache = mse_forward(out[..., 0, :], Y)"},
+    "nb05_step": {"out, caches = mlp_forward(layers, X)"},
+    "ex02_7": {"with warnings.catch_warnings(record=True) as caught:",
+               'warnings.simplefilter("always")'},
+    "ex07_2": {'target2 = nonconvex_target("sin(2 pi x)")'},
+    "nb08_knots": {"xs = np.linspace(lo, hi, grid)",
+                   "f2 = np.abs(np.gradient(np.gradient(f(xs), xs, edge_order=2), xs, "
+                   "edge_order=2))"},
+    "nb08_mirror": {"u, w = np.polynomial.legendre.leggauss(400)"},
+}
+
+
+def _solution_lines(region):
+    """The code lines of a region's solution, of 25 characters or more, spaces evened out."""
+    path = os.path.join(ROOT, region.path)
+    lines = ms.read_lines(path) if region.cell is None else \
+        "".join(ms.read_notebook(path)["cells"][region.cell]["source"]).splitlines(keepends=True)
+    code = [" ".join(line.split("#")[0].split()) for line in region.body(lines)]
+    return {line for line in code if len(line) >= 25}
+
+
+def _as_read(rel, data):
+    """The text of a file of the edition as a reader sees it: a notebook's cells, any other
+    file's bytes (not UTF-8: decoded with replacements), spaces evened out."""
+    text = data.decode("utf-8", errors="replace")
+    if rel.endswith(".ipynb"):
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+    return " ".join(text.split())
+
+
 def test_the_student_tree_has_every_blank_and_no_solution(student_tree):
-    text = {}
-    for rel in _files(student_tree):
-        if rel.endswith((".py", ".ipynb")) and rel.startswith(("minregion", "tutorials", "tests")):
-            with open(os.path.join(student_tree, rel), encoding="utf-8") as fh:
-                text[rel] = fh.read()
+    every = {}
+    for rel in _files(student_tree):             # every file, whatever its kind
+        with open(os.path.join(student_tree, rel), "rb") as fh:
+            every[rel] = fh.read()
+    for rel, data in every.items():
+        assert not ms.holds_a_marker(data), f"{rel} holds a solution marker or a prose answer"
+    seen = {rel: _as_read(rel, data) for rel, data in every.items()}
+    for r in REGIONS:
+        for line in sorted(_solution_lines(r) - SHOWN_ON_PURPOSE.get(r.id, set())):
+            shown = [rel for rel, body in seen.items() if line in body]
+            assert not shown, f"{r.id}: a line of its solution is in {shown}: {line!r}"
+    text = {rel: every[rel].decode("utf-8") for rel in every
+            if rel.endswith((".py", ".ipynb")) and rel.startswith(("minregion", "tutorials",
+                                                                   "tests"))}
     for rel, body in text.items():
-        assert not ms.LOOKS_LIKE_MARKER.search(body), f"{rel} still holds a solution marker"
-        assert ms.SOLUTION_CELL not in body, f"{rel} still holds a prose answer"
         if rel.endswith(".py"):
             compile(body, rel, "exec")
     for r in REGIONS:
