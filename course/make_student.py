@@ -102,7 +102,10 @@ COURSE_TESTS = ("test_course.py",)        # the course's own tests stay in the r
 # the experiments' fast step runs the blanks' maths as working code (the backward passes,
 # Adam's update, the hidden matrix): the student edition leaves it and its test out, and its
 # tables run the readable step, the student's own code (experiments.resolve_step)
-REFERENCE_ONLY = ("minregion/reproduce/fast.py", "tests/test_fast.py")
+# The notebooks committed without outputs is the repository's own rule, not a chapter's: a
+# student who saves a notebook in Jupyter has done nothing wrong, so its test stays here.
+REFERENCE_ONLY = ("minregion/reproduce/fast.py", "tests/test_fast.py",
+                  "tests/test_notebooks_committed.py")
 WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "figures")
 # The files of the package that the edition holds: its modules, and the data files it reads

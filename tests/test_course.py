@@ -644,6 +644,20 @@ def test_the_student_tree_leaves_the_fast_step_out_and_its_tables_run_the_readab
     assert "refused step='fast'" in out.stdout
 
 
+def test_a_notebook_saved_in_jupyter_fails_no_chapter_test_of_the_edition(student_tree):
+    """Saving a notebook with its outputs, or switching %autoreload on, is how a student
+    works: the rules of the committed notebooks are the repository's own (house), and the
+    edition leaves their file out; no test of a chapter reads a notebook's outputs."""
+    assert "tests/test_notebooks_committed.py" in ms.REFERENCE_ONLY
+    chapters = " or ".join(ms.CHAPTERS)
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                          "-p", "no:cacheprovider", "-m", chapters], cwd=student_tree,
+                         env=_env(student_tree), capture_output=True, text=True, timeout=300)
+    ids = [line for line in out.stdout.splitlines() if "::" in line]
+    assert ids, out.stdout[-2000:] + out.stderr[-2000:]
+    assert not [i for i in ids if "committed" in i or "autoreload" in i], ids
+
+
 # --- (c) every package blank and its typical bugs fail its chapter; rewrites pass ---------
 
 @pytest.fixture(scope="module")
