@@ -208,6 +208,47 @@ BUGS = {
             ("grads = weight_map_backward(wgrads, wcache)",
              "grads = dict(zip(sorted(params), [g[0] for g in wgrads]))")],
     },
+    # --- ch07 ------------------------------------------------------------------------------
+    "difference_backward": {
+        "half 2 gets +dout (the minus sign of f = g1 - g2 lost)": [("-dout[..., None, :]",
+                                                                   "dout[..., None, :]")],
+        "half 1 given half 2's cache": [("cache[0]", "cache[1]")],
+        "half 1's gradient halved": [("mlp_backward(dout", "mlp_backward(0.5 * dout")],
+        "the halves swapped in the list": [("g1, _ = mlp_backward(dout", "g2, _ = mlp_backward(dout"),
+                                           ("g2, _ = mlp_backward(-dout", "g1, _ = mlp_backward(-dout")],
+    },
+    # --- ch08 ------------------------------------------------------------------------------
+    "curvature_knots": {
+        "the sup rule's exponent 1/2, not 2/5": [("f2 ** 0.4 +", "f2 ** 0.5 +"),
+                                                 ("f2.max() ** 0.4", "f2.max() ** 0.5")],
+        "f' instead of f'' (one gradient)": [
+            ("np.gradient(np.gradient(f(x), x, edge_order=2), x, edge_order=2)",
+             "np.gradient(f(x), x, edge_order=2)")],
+        "a left Riemann sum instead of the trapezoid rule": [
+            ("0.5 * (density[1:] + density[:-1])", "density[:-1]")],
+        "the interval ignored (always [0, 1])": [("np.linspace(lo, hi, grid)",
+                                                  "np.linspace(0.0, 1.0, grid)")],
+        "equally spaced knots (the cumulative integral unused)": [
+            ("np.interp(np.linspace(0.0, cdf[-1], pieces + 1), cdf, x)",
+             "np.linspace(lo, hi, pieces + 1)")],
+    },
+    "spline_floor": {
+        "the knots on [0, 1], not on the points' range": [
+            ("curvature_knots(f, pieces, x.min(), x.max())", "curvature_knots(f, pieces)")],
+        "the interpolant at the knots, not the least-squares fit": [
+            ("coef, *_ = np.linalg.lstsq(basis, y, rcond=None)", "coef = f(knots)")],
+        "the root of the MSE": [("float(np.mean((basis @ coef - y) ** 2))",
+                                 "float(np.sqrt(np.mean((basis @ coef - y) ** 2)))")],
+        "the first hat function left out": [("for j in range(len(knots))",
+                                             "for j in range(1, len(knots))")],
+    },
+    "mirror_bound": {
+        "without the factor a0 (1 - a0)": [("a0 * (1.0 - a0) * np.sum(", "np.sum(")],
+        "no best c (alpha not fitted)": [("c = np.sum(w * D * u) / np.sum(w * u * u)", "c = 0.0")],
+        "the right half read forwards": [("f(1.0 - (1.0 - a0) * t)", "f(a0 + (1.0 - a0) * t)")],
+        "the quadrature weights left out": [("np.sum(w * (D - c * u) ** 2)",
+                                             "np.mean((D - c * u) ** 2)")],
+    },
 }
 
 REWRITES = {
@@ -347,6 +388,43 @@ REWRITES = {
             grads = weight_map_backward(wgrads, wcache)
         """,
     },
+    "difference_backward": {
+        "np.expand_dims, and the minus on the gradients' input": """
+            g1, _ = mlp_backward(np.expand_dims(dout, -2), cache[0])
+            g2, _ = mlp_backward(np.expand_dims(-dout, -2), cache[1])
+        """,
+    },
+    "curvature_knots": {
+        "the cumulative integral with np.cumsum of the midpoints, the knots by np.interp": """
+            x = np.linspace(lo, hi, grid)
+            second = np.gradient(np.gradient(f(x), x, edge_order=2), x, edge_order=2)
+            rho = np.abs(second) ** 0.4
+            rho = rho + 1e-12 * (rho.max() + 1e-300)
+            cdf = np.zeros(grid)
+            cdf[1:] = np.cumsum(np.diff(x) * (rho[1:] + rho[:-1]) / 2)
+            levels = np.linspace(0.0, cdf[-1], pieces + 1)
+            return np.interp(levels, cdf, x)
+        """,
+    },
+    "spline_floor": {
+        "the hats as one np.interp per column of an identity, by a list": """
+            knots = curvature_knots(f, pieces, np.min(x), np.max(x))
+            hats = np.column_stack([np.interp(x, knots, e) for e in np.eye(pieces + 1)])
+            values = np.linalg.lstsq(hats, f(x), rcond=None)[0]
+            residual = hats @ values - f(x)
+            return float(residual @ residual / len(x))
+        """,
+    },
+    "mirror_bound": {
+        "dot products": """
+            t, w = _quadrature(nodes)
+            D = f(a0 * t) - f(1.0 - (1.0 - a0) * t)
+            u = t - 1.0
+            c = np.dot(w * u, D) / np.dot(w * u, u)
+            r = D - c * u
+            return float(a0 * (1.0 - a0) * np.dot(w, r * r))
+        """,
+    },
 }
 
 NOTEBOOK_BUGS = {
@@ -364,6 +442,16 @@ NOTEBOOK_BUGS = {
         "the MSE's gradient not given back its output axis": [("[:, None, :]", "")],
         "the interval forgotten": [("weight_map_forward(params, sigma, lo, hi)",
                                     "weight_map_forward(params, sigma)")],
+    },
+    "nb07_difference_backward": {
+        "half 2 gets +dout": [("-dout[:, None, :]", "dout[:, None, :]")],
+        "half 1 given half 2's cache": [("cache[0]", "cache[1]")],
+    },
+    "nb08_knots": {
+        "the exponent 1/2 whatever the power": [("f2 ** power + 1e-12", "f2 ** 0.5 + 1e-12")],
+        "the interpolant at the knots, not the least-squares fit": [
+            ("values, *_ = np.linalg.lstsq(hats, y, rcond=None)",
+             "values = np.interp(knots, x, y)")],
     },
 }
 
@@ -383,6 +471,17 @@ NOTEBOOK_REWRITES = {
                 project_params(params)
                 return loss, grads
         """,
+    },
+    "nb07_difference_backward": {
+        "the package's form, for any leading axes": """
+            grads1, _ = mlp_backward(dout[..., None, :], cache[0])
+            grads2, _ = mlp_backward(-dout[..., None, :], cache[1])
+        """,
+    },
+    "nb08_knots": {
+        "the trapezoid rule written the other way round": [
+            ("0.5 * (density[1:] + density[:-1]) * np.diff(xs)",
+             "np.diff(xs) * (density[1:] + density[:-1]) / 2")],
     },
 }
 

@@ -161,7 +161,8 @@ def constrained_loss_and_grads(params, X, Y, sigma, lo=0.0, hi=1.0):
     grads : dict like ``params``
     """
     # BEGIN SOLUTION ch05 constrained_loss_and_grads (section 2): weight map forward, network
-    #   forward, MSE, its backward, network backward, weight map backward
+    #   forward, MSE, its backward, network backward, weight map backward (raw_loss_and_grads,
+    #   below, is the network's part: call it or write it out)
     layers, wcache = weight_map_forward(params, sigma, lo, hi)
     out, caches = mlp_forward(layers, X)
     loss, mcache = mse_forward(out[..., 0, :], Y)

@@ -48,6 +48,8 @@ EXPECTED_PACKAGE_BLANKS = {
     "ch04": {"entries_backward", "entries_to_ratios_backward", "offset_backward",
              "cumprod_backward", "theorem31_backward"},
     "ch05": {"constrained_loss_and_grads", "project_params"},
+    "ch07": {"difference_backward"},
+    "ch08": {"curvature_knots", "spline_floor", "mirror_bound"},
 }
 
 

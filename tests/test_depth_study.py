@@ -79,6 +79,45 @@ def test_knots_follow_the_curvature():
     assert np.diff(knots)[-1] < np.diff(knots)[0] / 5
 
 
+def test_the_knots_of_x3_follow_the_two_fifths_rule():
+    """f'' = 6x: the density (6x)^(2/5) integrates to a multiple of x^(7/5), so knot k of N
+    stands at (k / N)^(5/7)."""
+    knots = curvature_knots(CUBE, 32)
+    np.testing.assert_allclose(knots, (np.arange(33) / 32) ** (5 / 7), atol=5e-6)
+
+
+def test_the_knots_and_the_floor_on_another_interval():
+    np.testing.assert_allclose(curvature_knots(lambda v: v**2, 6, -1.0, 2.0),
+                               np.linspace(-1.0, 2.0, 7), atol=1e-9)
+    x = np.linspace(-1.0, 2.0, 600)
+    assert spline_floor(lambda v: 2 * v - 1, 4, x) < 1e-28          # fitted exactly there too
+
+
+def test_the_floor_of_a_parabola_is_h4_over_180():
+    """For x^2 the knots are uniform (width h) and the least-squares spline is the
+    interpolant lowered by h^2/6: its MSE is h^4/180 (interpolation alone gives h^4/30)."""
+    fine = np.linspace(0.0, 1.0, 20001)
+    for pieces in (4, 8):
+        assert spline_floor(lambda v: v**2, pieces, fine) == \
+            pytest.approx(pieces**-4.0 / 180, rel=1e-3)
+
+
+@pytest.mark.parametrize("a0", [0.3, 0.6])
+def test_the_mirror_bound_of_x3_in_closed_form(a0):
+    """D(t) = (a0^3 + (1 - a0)^3) t^3 - 3 (1 - a0)^2 t^2 + 3 (1 - a0) t - 1 is a cubic:
+    integrate the bound exactly with polynomials."""
+    P = np.polynomial.Polynomial
+    D = P([-1.0, 3 * (1 - a0), -3 * (1 - a0) ** 2, a0**3 + (1 - a0) ** 3])
+    u = P([-1.0, 1.0])
+
+    def integral(p):
+        return p.integ()(1.0) - p.integ()(0.0)
+
+    c = integral(D * u) / integral(u * u)
+    exact = a0 * (1 - a0) * integral((D - c * u) ** 2)
+    assert mirror_bound(CUBE, a0) == pytest.approx(exact, rel=1e-10)
+
+
 def test_one_cell_of_the_study_and_its_summary():
     config = study_config(runs=3, seeds=(0,)).with_overrides(epochs=40, pretrain_epochs=40)
     blocks = [depth_block(config, 0, "x^3", d, m) for d in (1, 2)

@@ -125,10 +125,12 @@ def difference_backward(dout, cache):
     """Backward of :func:`difference_forward`.
 
     dout : (..., N) dL/df. Returns grads : two lists of ``(dW, db)`` (half 2 gets ``-dout``).
-    
     """
+    # BEGIN SOLUTION ch07 difference_backward (section 2): g1, g2 = the (dW, db) lists of both
+    #   halves from dout and the cache (half 2 gets -dout; mlp_backward wants the output axis)
     g1, _ = mlp_backward(dout[..., None, :], cache[0])
     g2, _ = mlp_backward(-dout[..., None, :], cache[1])
+    # END SOLUTION
     return [g1, g2]
 
 

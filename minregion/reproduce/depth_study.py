@@ -65,11 +65,15 @@ def curvature_knots(f, pieces, lo=0.0, hi=1.0, grid=20001):
 
     Returns knots : (pieces + 1,) float64 from lo to hi.
     """
+    # BEGIN SOLUTION ch08 curvature_knots (section 1): |f''| on a grid of lo..hi (np.gradient
+    #   twice), the density |f''|^(2/5) plus a tiny floor, its cumulative integral by the
+    #   trapezoid rule, and the knots where it crosses pieces + 1 equally spaced levels
     x = np.linspace(lo, hi, grid)
     f2 = np.abs(np.gradient(np.gradient(f(x), x, edge_order=2), x, edge_order=2))
     density = f2 ** 0.4 + 1e-12 * (f2.max() ** 0.4 + 1e-300)
     cdf = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * np.diff(x))])
     return np.interp(np.linspace(0.0, cdf[-1], pieces + 1), cdf, x)
+    # END SOLUTION
 
 
 def spline_floor(f, pieces, x):
@@ -78,12 +82,15 @@ def spline_floor(f, pieces, x):
     The knots follow :func:`curvature_knots`; the values at the knots are fitted by linear
     least squares on the points ``x`` (N,). Returns the MSE (float).
     """
+    # BEGIN SOLUTION ch08 spline_floor (section 1): the knots on x's range, the hat functions
+    #   as columns (N, pieces + 1), their least-squares values, and the mean squared residual
     knots = curvature_knots(f, pieces, x.min(), x.max())
     basis = np.stack([np.interp(x, knots, np.eye(len(knots))[j]) for j in range(len(knots))],
                      axis=1)                                   # (N, pieces + 1) hat functions
     y = f(x)
     coef, *_ = np.linalg.lstsq(basis, y, rcond=None)
     return float(np.mean((basis @ coef - y) ** 2))
+    # END SOLUTION
 
 
 def fitted_slope(depths, mse):
@@ -107,11 +114,15 @@ def mirror_bound(f, a0, nodes=400):
     ``D(t) = f(a0 t) - f(1 - (1 - a0) t)`` (the module docstring derives it), by
     Gauss-Legendre quadrature. Returns float.
     """
+    # BEGIN SOLUTION ch08 mirror_bound (section 3): D at the quadrature nodes of [0, 1]
+    #   (_quadrature), the least-squares c of D on (t - 1), and a0 (1 - a0) times the integral
+    #   of (D - c (t - 1))^2
     t, w = _quadrature(nodes)
     D = f(a0 * t) - f(1.0 - (1.0 - a0) * t)
     u = t - 1.0
     c = np.sum(w * D * u) / np.sum(w * u * u)
     return float(a0 * (1.0 - a0) * np.sum(w * (D - c * u) ** 2))
+    # END SOLUTION
 
 
 def mirror_gap(layers, a0, alpha, t):

@@ -3,12 +3,15 @@ import numpy as np
 import pytest
 
 from minregion.construction import weight_map_forward
-from minregion.extensions.difference import (difference_as_mlp, difference_constrained_loss_and_grads,
+from minregion.extensions.difference import (difference_as_mlp, difference_backward,
+                                             difference_constrained_loss_and_grads,
+                                             difference_forward,
                                              difference_parameter_count, difference_predict,
                                              difference_raw_loss_and_grads,
                                              difference_weight_map_forward, init_difference)
 from minregion.extensions.train import matched_dense_widths, train_difference
 from minregion.gradcheck import numerical_gradient, vector_rel_error
+from minregion.layers import mse_backward, mse_forward
 from minregion.mlp import mlp_predict, prepare_data
 from minregion.regions import count_regions
 
@@ -37,6 +40,27 @@ def test_difference_gradients_match_finite_differences_through_the_weight_map(rn
                 return float(difference_constrained_loss_and_grads(params, X, Y, lo=-1.0, hi=1.0)[0])
             num = numerical_gradient(f, params[half][k])
             assert vector_rel_error(grads[half][k], num) < 1e-7, (half, k)
+
+
+@pytest.mark.parametrize("runs", [None, 3])
+def test_difference_backward_matches_centred_differences_with_and_without_a_runs_axis(rng, runs):
+    params, x, y = _difference(rng, runs=runs)
+    X, Y = prepare_data(x, y, runs)
+    nets, _ = difference_weight_map_forward(params, lo=-1.0, hi=1.0)
+    # raw weights moved off the construction, so that no kink sits on a point
+    nets = [[(W + 0.01 * rng.standard_normal(W.shape), b.copy()) for W, b in n] for n in nets]
+    out, cache = difference_forward(nets, X)
+    loss, mcache = mse_forward(out, Y)
+    grads = difference_backward(mse_backward(1.0, mcache), cache)
+    assert len(grads) == 2, "difference_backward returns the two halves' lists of (dW, db)"
+    for half, n, g in zip(("g1", "g2"), nets, grads):
+        assert [(dW.shape, db.shape) for dW, db in g] == [(W.shape, b.shape) for W, b in n], half
+        for layer, ((W, b), (dW, db)) in enumerate(zip(n, g)):
+            for name, p, dp in (("W", W, dW), ("b", b, db)):
+                def f():
+                    return float(np.sum(mse_forward(difference_forward(nets, X)[0], Y)[0]))
+                assert vector_rel_error(dp, numerical_gradient(f, p)) < 1e-7, \
+                    f"difference_backward: d{name} of layer {layer} of {half}"
 
 
 def test_difference_gradients_match_finite_differences_on_raw_weights(rng):
