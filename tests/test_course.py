@@ -1390,6 +1390,51 @@ def test_the_student_notebooks_to_publish_hold_no_solution_and_no_answer():
         assert len(found) >= 0.9 * len(hidden[name]) > 0, (name, len(found), len(hidden[name]))
 
 
+def _marking_snippet():
+    """The Python of the syllabus's marking scheme: the indented block that follows
+    "In Python, from the CSV"."""
+    with open(os.path.join(COURSE, "SYLLABUS.md"), encoding="utf-8") as fh:
+        lines = fh.read().split("In Python, from the CSV", 1)[1].splitlines()[1:]
+    block = []
+    for line in lines:
+        if line.strip() and not line.startswith("    "):
+            if block:
+                break
+            continue
+        if line.strip() or block:
+            block.append(line[4:])
+    return "\n".join(block).strip() + "\n"
+
+
+def test_the_syllabus_marking_snippet_gives_nothing_for_an_untouched_edition(tmp_path):
+    rows = [  # student, chapter, blanks_left, tests_passed, tests_failed, exercises_passed,
+              # exercises, note
+        ("_untouched", "ch03", 15, 12, 20, 0, 10, ""),
+        ("_untouched", "ch06", 4, 15, 0, 0, 4, ""),
+        ("ann", "ch03", 15, 12, 20, 0, 10, ""),                  # untouched
+        ("ann", "ch06", 4, 15, 0, 0, 4, ""),                     # untouched, no package blanks
+        ("bob", "ch03", 0, 32, 0, 10, 10, ""),                   # complete
+        ("bob", "ch06", 0, 15, 0, 4, 4, ""),                     # complete, no unit part
+        ("cat", "ch03", 12, 22, 10, "", "", ""),                 # graded with --unit
+        ("dan", "ch03", "", "", "", "", "", "not graded: no minregion/ in the submission"),
+    ]
+    (tmp_path / "grades").mkdir()
+    with open(tmp_path / "grades" / "grades.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(grade_class.COLUMNS)
+        writer.writerows(rows)
+    (tmp_path / "marks.py").write_text(_marking_snippet())
+    out = subprocess.run([sys.executable, "marks.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "ann ch03 0.00 of 8", "ann ch06 0.00 of 8", "bob ch03 8.00 of 8", "bob ch06 8.00 of 8",
+        "cat ch03 2.50 of 5",
+        "dan ch03 not graded: no minregion/ in the submission"], out.stdout
+    assert "ch06" in set(ms.CHAPTERS) - {r.chapter for r in PACKAGE_BLANKS}, \
+        "the syllabus names ch06 as a chapter without package blanks"
+
+
 def test_every_chapter_has_learning_objectives_in_the_syllabus():
     goals = build_html.objectives()
     for chapter in ms.chapter_notebooks():
