@@ -62,7 +62,8 @@ table3-settings: $(STAMP)
 	$(PY) -m minregion table3-settings --seeds 3 --out $(OUT)
 
 ## make docs-data [OUT=results]: copy what README.md and docs/results.md quote of OUT's tables
-## into docs/data/tables.json (commit it); make docs: rewrite their numbers from that file
+## into docs/data/tables.json (commit it), OUT/long and OUT/cosine included when there (else
+## the file's numbers of those protocols are kept); make docs: rewrite their numbers from it
 docs-data: $(STAMP)
 	$(PY) -m minregion.reproduce.docs_numbers extract $(OUT)
 

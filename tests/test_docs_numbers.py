@@ -79,3 +79,29 @@ def test_an_interrupted_rewrite_leaves_the_document_as_it_was(tmp_path, monkeypa
     with pytest.raises(KeyboardInterrupt):
         docs_numbers.replace_text(str(doc), "half written")
     assert doc.read_text() == "new text\n" and os.listdir(tmp_path) == ["results.md"]
+
+
+def test_the_longer_protocols_are_read_from_their_folders_or_kept(tmp_path, monkeypatch):
+    """`make docs-data` reads results/long and results/cosine when they are there, and keeps
+    the numbers docs/data/tables.json holds of them when they are not."""
+    import json
+    data = docs_numbers.load()
+    for p in docs_numbers.LONGER:
+        folder = tmp_path / "results" / p
+        folder.mkdir(parents=True)
+        (folder / "table1.json").write_text(json.dumps(data[p]["1"]))
+        (folder / "ext.json").write_text(json.dumps(data[p]["ext"]))
+        assert docs_numbers.extract_longer(str(folder)) == data[p]
+    committed = tmp_path / "tables.json"
+    for p in docs_numbers.LONGER:
+        data[p]["kept"] = p                   # only the committed file has this
+    committed.write_text(json.dumps(data))
+    written = {}
+    monkeypatch.setattr(docs_numbers, "DATA", str(committed))
+    monkeypatch.setattr(docs_numbers, "extract", lambda results: {"1": data["1"]})
+    monkeypatch.setattr(docs_numbers, "replace_text",
+                        lambda path, text: written.update(json.loads(text)))
+    monkeypatch.setattr(docs_numbers.os.path, "isfile", lambda path: True)
+    assert docs_numbers.main(["extract", str(tmp_path / "elsewhere")]) == 0
+    assert {p: written[p] for p in docs_numbers.LONGER} == {
+        p: data[p] for p in docs_numbers.LONGER}

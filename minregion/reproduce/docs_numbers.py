@@ -2,8 +2,9 @@
 
 ``make reproduce`` writes ``results/table1.json`` .. ``table3.json`` and ``ext.json``, ``make
 table3-settings`` ``results/table3_settings.json``, ``make calibrate``
-``results/calibration.json`` and ``make depth`` ``results/depth/depth.json``; ``make docs-data``
-copies what the documents quote of them (per-seed statistics of both blocks of seeds,
+``results/calibration.json``, ``make depth`` ``results/depth/depth.json``, and ``make
+reproduce-long`` and ``make reproduce-cosine`` the same table files in ``results/long/`` and
+``results/cosine/``; ``make docs-data`` copies what the documents quote of them (per-seed statistics of both blocks of seeds,
 medians, ranges; no per-run numbers) into ``docs/data/tables.json``, which is committed;
 ``make docs`` rewrites every block between ``<!-- BEGIN NUMBERS name -->`` and
 ``<!-- END NUMBERS name -->`` in README.md and docs/results.md from that file alone; a test
@@ -60,6 +61,27 @@ def extract(results):
     out["depth"] = {k: s[k] for k in ("targets", "depths", "mse", "floor", "slope", "rate",
                                       "mirror")}
     out["depth"]["regions"] = {"pretrain_theorem_3_1": s["regions"]["pretrain_theorem_3_1"]}
+    for p in LONGER:
+        if all(os.path.isfile(os.path.join(results, p, n)) for n in ("table1.json", "ext.json")):
+            out[p] = extract_longer(os.path.join(results, p))
+    return out
+
+
+LONGER = ("long", "cosine")       # make reproduce-long, make reproduce-cosine: results/long, /cosine
+
+
+def extract_longer(folder):
+    """What the section on longer training quotes of ``folder/table1.json`` and
+    ``folder/ext.json`` (``make reproduce-long`` or ``make reproduce-cosine``)."""
+    with open(os.path.join(folder, "table1.json")) as fh:
+        s = json.load(fh)
+    out = {"1": {k: s[k] for k in KEEP}}
+    out["1"]["config"] = {k: s["config"][k] for k in (
+        "protocol", "depth", "epochs", "pretrain_epochs", "lr_schedule", "runs", "seeds")}
+    with open(os.path.join(folder, "ext.json")) as fh:
+        s = json.load(fh)
+    out["ext"] = {k: s[k] for k in ("methods", "targets", "seeds", "mse", "parameters")}
+    out["ext"]["config"] = {k: s["config"][k] for k in ("runs", "seeds")}
     return out
 
 
@@ -338,6 +360,145 @@ def settings_table(settings):
     return "\n".join(lines)
 
 
+# --- longer training: make reproduce-long and make reproduce-cosine, one seed each ----------
+
+def _one_seed(data):
+    """``"one seed (seed S)"`` of the long and cosine runs (or their seeds, if more)."""
+    seeds = sorted({str(x) for p in LONGER for x in data[p]["1"]["seeds"]}, key=int)
+    if len(seeds) == 1:
+        return f"one seed (seed {seeds[0]})"
+    return f"{len(seeds)} seeds ({', '.join(seeds)})"
+
+
+def _e(v):
+    return f"{v:.1e}"
+
+
+def longer_table(data):
+    """Table 1's minimum and mean under ``long`` and ``cosine`` (medians over their seeds)."""
+    s = data["long"]["1"]
+    lines = [f"Table 1, {_one_seed(data)}, {s['config']['runs']} runs per cell:", "",
+             "| method | target | min: long / cosine | mean: long / cosine |",
+             "|---|---|---|---|"]
+    for m in s["methods"]:
+        for tgt in s["targets"]:
+            cells = [data[p]["1"]["mse"][m][tgt] for p in LONGER]
+            lines.append(f"| {METHODS[m]} | {tgt} | "
+                         + " / ".join(_e(c["min"]) for c in cells) + " | "
+                         + " / ".join(_e(c["mean"]) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def _near1(v):
+    """A ratio near 1 with two decimals (1.00, 0.72), else as :func:`ratio` writes it."""
+    return f"{v:.2f}" if 0.1 <= v < 10 else ratio(v)
+
+
+def _within(values):
+    """The factor ``K`` such that every ratio in ``values`` lies in [1/K, K]."""
+    return max(max(values), 1 / min(values))
+
+
+def longer_claims(data):
+    """What ``long`` and ``cosine`` change against ``paper`` and against each other, on
+    their seed(s); every number from the data."""
+    lo, co, pa = data["long"]["1"], data["cosine"]["1"], data["1"]
+    seeds = list(lo["seeds"])
+    cells = [(m, tgt) for m in lo["methods"] for tgt in lo["targets"]]
+    name = lambda m, tgt: f"{METHODS[m]} {tgt}"
+    out = [f"{_one_seed(data).capitalize()} for each protocol, so these are indications, not "
+           f"claims that hold on every seed."]
+    # long against paper, on the same seed(s)
+    same = [x for x in seeds if x in pa["seeds"]]
+    lower = [(m, tgt) for m, tgt in cells
+             if all(lo["seeds"][x][m][tgt]["min"] < pa["seeds"][x][m][tgt]["min"] for x in same)]
+    not_lower = [name(m, tgt) for m, tgt in cells if (m, tgt) not in lower]
+    out.append(
+        f"**Longer training against `paper` on the same seed** (seed {', '.join(same)}): "
+        f"`long` has the lower minimum in {len(lower)} of {len(cells)} method-target cells"
+        + (f" (not in: {', '.join(not_lower)})" if not_lower else " (every method, both targets)")
+        + ". Kaiming's minimum under `long` is "
+        + ", ".join(f"{_e(lo['mse'][BASE][tgt]['min'])} on {tgt} "
+                    f"({ratio(lo['mse'][BASE][tgt]['min'] / paper_cell('1', BASE, tgt, 'min'))}x "
+                    f"the paper's)" for tgt in lo["targets"])
+        + "; Kaiming / Theorem 3.1 at the minimum is "
+        + ", ".join(f"{ratio(lo['mse'][BASE][tgt]['min'] / lo['mse'][OURS][tgt]['min'])}x on {tgt}"
+                    for tgt in lo["targets"])
+        + " under `long` and "
+        + ", ".join(f"{ratio(co['mse'][BASE][tgt]['min'] / co['mse'][OURS][tgt]['min'])}x"
+                    for tgt in co["targets"])
+        + " under `cosine`, against "
+        + ", ".join(span(pa, lambda c, tgt=tgt: c[BASE][tgt]["min"] / c[OURS][tgt]["min"])
+                    for tgt in pa["targets"])
+        + f" over the {n_seeds(pa)} seeds under `paper` (Table 1): a comparison with the "
+          f"paper's numbers is only like for like at the paper's budget.")
+    # cosine against long
+    rmin = {(m, tgt): co["mse"][m][tgt]["min"] / lo["mse"][m][tgt]["min"] for m, tgt in cells}
+    rmean = {(m, tgt): co["mse"][m][tgt]["mean"] / lo["mse"][m][tgt]["mean"] for m, tgt in cells}
+    far = max(rmin, key=lambda k: max(rmin[k], 1 / rmin[k]))
+    down = [name(*k) for k in cells if rmean[k] < 1]
+    up = [name(*k) for k in cells if rmean[k] >= 1]
+    out.append(
+        f"**The cosine decay against `long`** (cosine / long): at the minimum "
+        f"{_near1(min(rmin.values()))}x to {_near1(max(rmin.values()))}x over the "
+        f"{len(lo['methods'])} methods and {len(lo['targets'])} targets, so within "
+        f"{_within(list(rmin.values())):.2g}x (farthest: {name(*far)}, {_near1(rmin[far])}x); "
+        f"in the mean " + "; ".join(
+            f"{METHODS[m]} " + ", ".join(f"{tgt} {_near1(rmean[m, tgt])}x" for tgt in lo["targets"])
+            for m in lo["methods"])
+        + f". The mean is lower under `cosine` in {len(down)} of {len(cells)} cells"
+        + (f" (not in: {', '.join(up)})" if up and down else "") + ".")
+    # the pieces at the end
+    protos = [("paper", pa)] + [(p, data[p]["1"]) for p in LONGER]
+    pieces = "; ".join(
+        f"{METHODS[m]} " + ", ".join(
+            f"{tgt} " + " / ".join(f"{s['regions'][m][tgt]['end']['median']:.0f}"
+                                   for _, s in protos) for tgt in lo["targets"])
+        for m in (OURS, BASE))
+    out.append(f"Exact pieces at the end, median over the runs (paper / long / cosine; `paper` "
+               f"over its {len(pa['seeds'])} reported seeds): {pieces}.")
+    return "\n\n".join(out)
+
+
+def longer_ext(data):
+    """The extensions' gains under ``long`` and ``cosine`` (as the table of the extensions)."""
+    s = data["long"]["ext"]
+    lines = [f"{_one_seed(data).capitalize()}, {s['config']['runs']} runs per cell:", "",
+             "| target | gain at the minimum: long / cosine | gain in the mean: long / cosine |",
+             "|---|---|---|"]
+    for tgt in s["targets"]:
+        row = [tgt]
+        for stat in ("min", "mean"):
+            row.append(" / ".join(
+                _gain_text(tgt, _gain(tgt, data[p]["ext"]["mse"][BASE][tgt][stat],
+                                      data[p]["ext"]["mse"][OURS][tgt][stat]))
+                for p in LONGER))
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def depth_cosine(data):
+    """What the cosine run says about phase 2, at the one depth it runs."""
+    lo, co = data["long"]["1"], data["cosine"]["1"]
+    d = co["config"]["depth"]
+    rmean = {tgt: co["mse"][OURS][tgt]["mean"] / lo["mse"][OURS][tgt]["mean"]
+             for tgt in co["targets"]}
+    rmin = {tgt: co["mse"][OURS][tgt]["min"] / lo["mse"][OURS][tgt]["min"]
+            for tgt in co["targets"]}
+    verb = ("lowers" if all(v < 1 for v in rmean.values()) else
+            "raises" if all(v > 1 for v in rmean.values()) else "moves")
+    return (f"A cosine decay of the learning rate is run at depth {d} only, and on "
+            f"{_one_seed(data)}: `make reproduce-cosine`, in the section on longer training. "
+            f"There "
+            f"it {verb} Theorem 3.1's mean over runs against `long` (cosine / long: "
+            + ", ".join(f"{tgt} {_near1(v)}x" for tgt, v in rmean.items())
+            + ") and leaves its minimum within "
+            f"{_within(list(rmin.values())):.2g}x (" + ", ".join(
+                f"{tgt} {_near1(v)}x" for tgt, v in rmin.items())
+            + f"). No other depth and no other seed is run with it, so what it does to the "
+              f"flattening past depth {d} is not measured.")
+
+
 DEPTH_NAMES = {"constrained": "after phase 1", "pretrain_theorem_3_1": "after phase 2",
                "kaiming": "Kaiming", "raai": "RAAI"}
 
@@ -408,7 +569,9 @@ def generate(data):
             "table3-claims": table3_claims(data), "ext": ext_table(data), "regions": regions_table(data),
             "ext-claims": ext_claims(data), "table3-settings": settings_table(data["settings"]),
             "calibration": calibration_table(data["calibration"]),
-            "depth": depth_tables(data["depth"])}
+            "depth": depth_tables(data["depth"]), "longer": longer_table(data),
+            "longer-claims": longer_claims(data), "longer-ext": longer_ext(data),
+            "depth-cosine": depth_cosine(data)}
 
 
 def rewrite(text, blocks):
@@ -460,6 +623,16 @@ def main(argv=None):
         if missing:
             parser.error(f"argument results: {args.results!r} lacks {', '.join(missing)}")
         data = extract(args.results)
+        for p in LONGER:
+            if p not in data:
+                old = load(DATA) if os.path.isfile(DATA) else {}
+                if p not in old:
+                    parser.error(f"argument results: {args.results!r} lacks {p}/table1.json and "
+                                 f"{p}/ext.json (make reproduce-{p} OUT={args.results})")
+                data[p] = old[p]
+                print(f"note: {os.path.join(args.results, p)} has no results: kept the "
+                      f"{p} protocol's numbers that {DATA} holds (make reproduce-{p} "
+                      f"OUT={args.results} refreshes them)")
         replace_text(DATA, json.dumps(data, indent=1) + "\n")
         print(f"wrote {DATA}")
         return 0
