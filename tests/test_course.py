@@ -1195,7 +1195,7 @@ def graded_class(tmp_path_factory):
     said = []
     start = time.monotonic()
     rows = grade_class.grade_class(str(subs), str(tmp / "grades"), ["ch02", "ch04"],
-                                   unit=True, jobs=2, test_timeout=10, say=said.append)
+                                   unit=True, jobs=2, test_timeout=5, say=said.append)
     took = time.monotonic() - start
     return tmp / "grades", rows, said, took
 
@@ -1228,7 +1228,7 @@ def test_the_feedback_names_each_regions_first_failure(graded_class):
     assert "- `matrix_entries` (minregion/construction.py line" in bob and "blank left" in bob
     carol = (out / "feedback" / "carol.md").read_text()
     assert re.search(r"`cumprod_backward` \(minregion/construction\.py line \d+\): FAILED "
-                     r"tests/test_construction\.py::\w+: stopped after 10 s \(the time limit of "
+                     r"tests/test_construction\.py::\w+: stopped after 5 s \(the time limit of "
                      r"one test\) in cumprod_backward \(minregion/construction\.py line \d+\)",
                      carol), carol
     dave = (out / "feedback" / "dave.md").read_text()
