@@ -24,8 +24,9 @@ import grade  # noqa: E402
 import make_student as ms  # noqa: E402
 
 
-def check(chapter, unit=False):
-    """The tests of ``chapter`` with the blanks of every later chapter empty.
+def check(chapter, unit=False, ignore=()):
+    """The tests of ``chapter`` with the blanks of every later chapter empty (``ignore``:
+    test files left out, relative to the tree).
 
     Returns (the later chapters, blanked ids, outcomes by nodeid) or raises RuntimeError."""
     later = list(ms.CHAPTERS[ms.CHAPTERS.index(chapter) + 1:])
@@ -33,7 +34,7 @@ def check(chapter, unit=False):
         tree = os.path.join(tmp, "tree")
         _, blank = ms.write_tree(tree, only=later)
         marks = chapter if not unit else f"{chapter} and not notebook"
-        outcomes, problem = grade.run_pytest(tree, marks)
+        outcomes, problem = grade.run_pytest(tree, marks, ignore=ignore)
     if problem:
         raise RuntimeError(f"pytest did not finish in {chapter}'s tree: {problem}")
     return later, blank, outcomes

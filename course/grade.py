@@ -586,11 +586,11 @@ def grading_env(root):
 NOT_RUN = "not run"          # the outcome of a test the time limits left unrun
 
 
-def _pytest_command(marks):
+def _pytest_command(marks, ignore=()):
     return [sys.executable, "-m", "pytest", "tests", "-m", marks, "-c", "pyproject.toml",
             "--rootdir", ".", "--confcutdir", "tests", "-p", "grade_plugin",
             "-p", "no:cacheprovider", "-q", "--tb=short", "-o", "addopts=--strict-markers",
-            "--continue-on-collection-errors"]
+            "--continue-on-collection-errors"] + [f"--ignore={path}" for path in ignore]
 
 
 def _test_watch(report, test_timeout):
@@ -674,14 +674,15 @@ def _cap_timeouts(outcomes, chapters_of, deselect):
 
 
 def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None,
-               first=(), exitfirst=False):
+               first=(), exitfirst=False, ignore=()):
     """Run the tests of ``marks`` (a pytest -m expression) in ``root`` with the grader's
     plugin. A test that hangs, crashes or ends the process fails on its own: the remaining
     tests run again in a fresh process with the tests done so far left out, until all have
     run or ``deadline`` passes; once MAX_TIMEOUTS tests of a chapter have run past their
     limit, the chapter's tests left are "not run" (:func:`_cap_timeouts`).
 
-    ``regions``: dicts (id, chapter, path, function[, lines]) of the student's functions.
+    ``regions``: dicts (id, chapter, path, function[, lines]) of the student's functions;
+    ``ignore``: test files left out (paths relative to ``root``).
     Returns (outcomes {nodeid: {"chapters", "outcome", "message", "touched", "timeout"}},
     problem or ""); an outcome is passed, failed, error, skipped or "not run"."""
     deadline = time.monotonic() + TIMEOUT if deadline is None else deadline
@@ -697,7 +698,7 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
             if os.path.exists(report):
                 os.remove(report)
             env.update(MINREGION_GRADE_REPORT=report, MINREGION_GRADE_SETTINGS=settings)
-            status, reason = run_limited(_pytest_command(marks), root, env, deadline, log,
+            status, reason = run_limited(_pytest_command(marks, ignore), root, env, deadline, log,
                                          _test_watch(report, test_timeout))
             current, finish = _read_run(_events(report), outcomes, chapters_of)
             if finish is not None and not (finish.get("restart") and not exitfirst):
