@@ -1114,16 +1114,20 @@ def test_the_grader_stopped_by_sigterm_leaves_no_process(small_course):
         child = int(fh.read())
     grader.send_signal(signal.SIGTERM)
     grader.wait(timeout=20)
+    _gone_within_5_s(child, "the pytest process of a grader stopped by SIGTERM is still running")
+    assert grader.returncode != 0
+
+
+def _gone_within_5_s(pid, why):
+    """Wait up to 5 s for process ``pid`` to end; else kill it and fail with ``why``."""
     for _ in range(50):
         try:
-            os.kill(child, 0)
+            os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return
         time.sleep(0.1)
-    else:
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("the pytest process of a grader stopped by SIGTERM is still running")
-    assert grader.returncode != 0
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(why)
 
 
 def test_each_chapter_is_graded_in_a_copy_written_from_memory(tmp_path):
@@ -1154,15 +1158,7 @@ def test_a_process_that_leaves_its_group_does_not_outlive_the_grader(small_cours
     run = _run_grade(tree, "--unit")
     with open(pid_file) as fh:
         escaped = int(fh.read())
-    for _ in range(50):
-        try:
-            os.kill(escaped, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(escaped, signal.SIGKILL)
-        pytest.fail(f"a process that left its group outlived the grader:\n{run.stdout}")
+    _gone_within_5_s(escaped, f"a process that left its group outlived the grader:\n{run.stdout}")
     assert "FAILED" not in run.stdout, run.stdout
 
 
