@@ -50,10 +50,11 @@ its cell, and a DIR that is, contains or sits above the sources, lies inside the
 own folders, is not empty (unless ``--force``), or holds a symbolic link on a path it would
 write. Editors' backups, swap and lock files (``*~``, ``*.swp``, ``.#*``, ``*.orig``,
 ``*.bak``, ...) are never copied, from any folder, and a file copied as it is that holds the
-text of a solution marker or a prose answer's cell is refused by name. ``--force`` overwrites or removes only files that this tool wrote there before,
-exactly as it wrote them (listed in the old ``course/edition.json`` with the SHA-256 of
-their contents), and names them before writing; a file changed since (a student's work) is
-refused, and everything else (``.venv``, the student's own files) is kept.
+text of a solution marker or a prose answer's cell is refused by name. ``--force``
+overwrites or removes only files that this tool wrote there before, exactly as it wrote them
+(listed in the old ``course/edition.json`` with the SHA-256 of their contents), and names
+them before writing; a file changed since (a student's work) is refused, and everything else
+(``.venv``, the student's own files) is kept.
 
 Only the standard library is used, so this runs with any Python 3.9 or newer.
 """

@@ -333,10 +333,11 @@ def check_finite_output(out, who):
     """``out``, the values a network computed, or a ``ValueError`` when one overflowed
     float64 (inf, or NaN from inf - inf): never returned as if it were a result."""
     if not np.isfinite(out).all():
+        largest = np.max(np.abs(out[np.isfinite(out)]), initial=0)
         raise ValueError(f"{who}: the network's output overflows float64 (inf or NaN) for these "
                          f"inputs, though weights and inputs are finite: they are too large "
-                         f"together (largest |output| {np.max(np.abs(out[np.isfinite(out)]), initial=0):.3g} "
-                         f"where finite); scale the weights or the inputs down")
+                         f"together (largest |output| {largest:.3g} where finite); scale the "
+                         f"weights or the inputs down")
     return out
 
 
@@ -429,8 +430,8 @@ def check_peaks(a, name="a"):
 
 def check_sigma(sigma):
     """``sigma`` selects x - F (``-1``, convex shapes) or x + F (``+1``, concave shapes)."""
-    if (isinstance(sigma, (bool, np.bool_))
-            or not isinstance(sigma, (int, float, np.integer, np.floating)) or sigma not in (-1, 1)):
+    number = isinstance(sigma, (int, float, np.integer, np.floating))
+    if isinstance(sigma, (bool, np.bool_)) or not number or sigma not in (-1, 1):
         raise ValueError(f"sigma must be -1 (convex, x - F) or +1 (concave, x + F); "
                          f"got {_kind(sigma)}")
     return float(sigma)

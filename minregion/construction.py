@@ -46,8 +46,7 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 import numpy as np
 
 from .checks import (check_broadcast, check_entries_finite, check_map_params, check_output_layer,
-                     check_peaks, check_real_array, check_scales_shape, check_sigma,
-                     check_weight_grads)
+                     check_peaks, check_real_array, check_scales_shape, check_weight_grads)
 from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training

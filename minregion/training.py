@@ -257,6 +257,33 @@ def cosine_lr(lr, lr_final, epochs):
     return lambda t: lr_final + 0.5 * (lr - lr_final) * (1.0 + np.cos(np.pi * t / span))
 
 
+def check_settings(epochs, lr, record_every, verbose, history):
+    """The settings both trainers share (and their fast twins, ``reproduce/fast.py``),
+    checked -> record_every, verbose, history (a History to append to); else a ValueError
+    naming the bad one."""
+    check_epochs(epochs)
+    check_lr(lr, schedule=True)
+    return check_record_every(record_every), check_verbose(verbose), History.checked(history)
+
+
+def check_trained_layers(layers):
+    """Raw layers that a training updates in place: float64 arrays, shapes that fit ->
+    runs, the leading shape (``()`` or ``(R,)``); else a ValueError."""
+    runs = check_layers(layers)
+    check_float_arrays([p for pair in layers for p in pair],
+                       [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
+    return runs
+
+
+def check_trained_params(params):
+    """The construction's parameters that a training updates in place: the dict's keys,
+    float64 arrays, one value per run -> the keys, sorted; else a ValueError."""
+    keys = sorted(check_param_dict(params))
+    check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
+    check_param_shapes(params)
+    return keys
+
+
 def every(n, start):
     """A ``record`` test: due at ``start``, every ``n`` steps after it, and at the end."""
     return lambda step, done: bool(n) and ((step - start) % n == 0 or done)
@@ -285,14 +312,9 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     -------
     history : :class:`History`
     """
-    check_epochs(epochs)
-    check_lr(lr, schedule=True)
-    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
-    keys = sorted(check_param_dict(params))
-    check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
-    check_param_shapes(params)
+    record_every, verbose, history = check_settings(epochs, lr, record_every, verbose, history)
+    keys = check_trained_params(params)
     weight_map_forward(params, sigma, lo, hi)    # every parameter checked before any step
-    history = History.checked(history)
     runs = np.shape(params["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)
@@ -324,14 +346,9 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     -------
     history : :class:`History`
     """
-    check_epochs(epochs)
-    check_lr(lr, schedule=True)
-    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
+    record_every, verbose, history = check_settings(epochs, lr, record_every, verbose, history)
     lo, hi = check_interval(lo, hi)
-    runs = check_layers(layers)
-    check_float_arrays([p for pair in layers for p in pair],
-                       [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
-    history = History.checked(history)
+    runs = check_trained_layers(layers)
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)
 

@@ -4,8 +4,9 @@
 table3-settings`` ``results/table3_settings.json``, ``make calibrate``
 ``results/calibration.json``, ``make depth`` ``results/depth/depth.json``, and ``make
 reproduce-long`` and ``make reproduce-cosine`` the same table files in ``results/long/`` and
-``results/cosine/``; ``make docs-data`` copies what the documents quote of them (per-seed statistics of both blocks of seeds,
-medians, ranges; no per-run numbers) into ``docs/data/tables.json``, which is committed;
+``results/cosine/``; ``make docs-data`` copies what the documents quote of them (per-seed
+statistics of both blocks of seeds, medians, ranges; no per-run numbers) into
+``docs/data/tables.json``, which is committed;
 ``make docs`` rewrites every block between ``<!-- BEGIN NUMBERS name -->`` and
 ``<!-- END NUMBERS name -->`` in README.md and docs/results.md from that file alone; a test
 checks that the documents hold exactly what this module generates.

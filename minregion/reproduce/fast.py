@@ -32,13 +32,12 @@ still slower than JAX (``docs/speed.md``).
 """
 import numpy as np
 
-from ..checks import (check_epochs, check_float_arrays, check_interval, check_layers, check_lr,
-                      check_map_params, check_param_dict, check_param_shapes, check_record_every,
-                      check_verbose)
+from ..checks import check_epochs, check_interval, check_map_params
 from ..construction import (matrix_entries, project_params, scales, weight_map_backward,
                             weight_map_forward)
 from ..mlp import prepare_data
-from ..training import History, check_step, every, record_regions
+from ..training import (check_settings, check_step, check_trained_layers, check_trained_params,
+                        every, record_regions)
 
 CHUNK = 16     # [choice] runs per chunk, from `make bench`'s sweep (docs/speed.md)
 
@@ -260,16 +259,12 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
               verbose=0, chunk=CHUNK):
     """Phase 2 as :func:`minregion.training.train_raw`, the same numbers; ``layers`` with a
     runs axis (``W`` : ``(R, fan_out, fan_in)``), updated in place. Returns the History."""
-    check_epochs(epochs)
-    check_lr(lr, schedule=True)
-    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
+    record_every, verbose, history = check_settings(epochs, lr, record_every, verbose, history)
     lo, hi = check_interval(lo, hi)
-    runs = check_layers(layers)
+    runs = check_trained_layers(layers)
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every W; got runs shape {runs}")
     arrays = [p for pair in layers for p in pair]
-    check_float_arrays(arrays, [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
-    history = History.checked(history)
     X, Y = prepare_data(x, y, runs[0])
     p, views = flat_views([a.shape for a in arrays])
     g, gviews = flat_views([a.shape for a in arrays])
@@ -299,17 +294,12 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
                       history=None, verbose=0, chunk=CHUNK):
     """Phase 1 as :func:`minregion.training.train_constrained`, the same numbers; ``params``
     with a runs axis, updated in place. Returns the History."""
-    check_epochs(epochs)
-    check_lr(lr, schedule=True)
-    record_every, verbose = check_record_every(record_every), check_verbose(verbose)
-    keys = sorted(check_param_dict(params))
-    check_float_arrays([params[k] for k in keys], [f"params[{k!r}]" for k in keys])
-    check_param_shapes(params)
+    record_every, verbose, history = check_settings(epochs, lr, record_every, verbose, history)
+    keys = check_trained_params(params)
     wmap, built = WeightMap(params, sigma, lo, hi), {}     # every parameter checked first
     runs = np.shape(params["alpha"])
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every parameter; got {runs}")
-    history = History.checked(history)
     X, Y = prepare_data(x, y, runs[0])
     p, views = flat_views([params[k].shape for k in keys])
     g, gviews = flat_views([params[k].shape for k in keys])
