@@ -68,7 +68,7 @@ SOLUTION_BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN[ ]SOLUTION (?P<chapter>
 SOLUTION_END = re.compile(r"^[ \t]*# END[ ]SOLUTION\s*$")
 BLANK_MESSAGE = re.compile(r"NotImplementedError: (ch0[1-8]) ([A-Za-z_]\w*):")
 TEST_TIMEOUT, TIMEOUT = 120.0, 3600.0
-MAX_TIMEOUTS = 3          # tests of one run past their limit before the rest are "not run"
+MAX_TIMEOUTS = 3          # tests of one chapter past their limit before the rest are "not run"
 GRACE = 10.0              # at most, beyond a test's limit, before its process is killed
 PYTEST_ENV_DROPPED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSTARTUP", "PYTHONINSPECT")
 
@@ -855,7 +855,8 @@ def chapter_report(chapter, tree, outcomes, exercises, unit, outside=None):
                                        not _names_own(n, own[n], names)))
     lines += [f"  FAILED {n}: {own[n]['message']}" for n in order]
     if not_run:
-        why = tests[not_run[0]]["message"].replace("not run: ", "", 1).replace(" it ", " them ")
+        why = tests[not_run[0]]["message"].replace("not run: ", "", 1).replace("before it",
+                                                                               "before them")
         lines.append(f"  {len(not_run)} test(s) not run: {why} ({not_run[0]}"
                      f"{', ...' if len(not_run) > 1 else ''})")
     if blockers:

@@ -93,7 +93,7 @@ def _folder_listing(path):
             full = os.path.join(folder, entry)
             if not os.path.islink(full) and os.path.isfile(full):
                 names[os.path.relpath(full, path).replace(os.sep, "/")] = (
-                    os.path.getsize(full), lambda full=full: _read_bytes(full))
+                    os.path.getsize(full), lambda full=full: ms._read_bytes(full))
     return names
 
 
@@ -105,11 +105,6 @@ def _zip_listing(zf):
         if not info.is_dir() and not is_link:
             names[info.filename] = (info.file_size, lambda info=info: zf.read(info))
     return names
-
-
-def _read_bytes(full):
-    with open(full, "rb") as fh:
-        return fh.read()
 
 
 def _tree_files(listing, prefix):
@@ -216,8 +211,10 @@ class Course:
         return [r for r in self.regions if r.chapter == chapter and r.id in self.handed]
 
     def copy(self, dest):
-        """A fresh copy of the edition in ``dest``, written from memory: nothing on disk
-        that a student's code ran beside can change what the next one is graded in."""
+        """A fresh copy of the edition in ``dest``, a new folder, written from memory:
+        nothing on disk that a student's code ran beside can change what the next one is
+        graded in. Returns ``dest``."""
+        os.mkdir(dest)                      # new: nothing planted there is written through
         ms.write_files(dest, self.files)
         return dest
 
@@ -357,9 +354,9 @@ def region_feedback(course, tree, chapter, workdir, outcomes, syntax, test_timeo
         if message:
             feedback[r.id] = f"FAILED {message}" + _name_error_hint(message)
         elif not_run:
-            feedback[r.id] = (f"not graded to the end: the time limit of the grading ran out "
-                              f"before {len(not_run)} of the chapter's tests ran (no failure "
-                              "of its own in those that did)")
+            feedback[r.id] = (f"not graded to the end: the time limits left {len(not_run)} of "
+                              "the chapter's tests not run (no failure of its own in those "
+                              "that did)")
         else:
             feedback[r.id] = "passed" + (" (no failure of its own; some tests stop at a blank "
                                          "first)" if at_blank else "")
@@ -441,7 +438,7 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
     shutil.rmtree(root, ignore_errors=True)
     lines = [f"## {chapter}", "",
              f"{passed} tests passed, {failed} failed" +
-             (f", {not_run} not run (the time limit of the grading)" if not_run else "") +
+             (f", {not_run} not run (time limits)" if not_run else "") +
              ("" if row["exercises"] == "" else
               f"; exercises {row['exercises_passed']} of {row['exercises']} passed") +
              f" ({time.monotonic() - start:.0f} s){'; ' + note if note else ''}", ""]
@@ -579,6 +576,9 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
 
 
 def write_results(out, rows, feedback, loaded, chapters, unit):
+    """Write ``out/grades.csv`` (``rows``, one dict per student and chapter, COLUMNS) and
+    ``out/feedback/<student>.md`` (``feedback[student][chapter]``: lines; ``loaded[student]``:
+    the submission's (files, tree or the reason it was not graded, notes))."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
     rows = sorted(rows, key=lambda r: (r["student"], r["chapter"]))
     buffer = io.StringIO()

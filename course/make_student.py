@@ -619,8 +619,9 @@ def _plain_path(rel):
 def _read_manifest(dest):
     """The record of the edition written into ``dest``: {path: SHA-256 of the contents
     written, or None where the record holds none}, the record itself included; None when
-    there is no record this tool can read. Paths that would leave DIR are dropped (a record
-    is a file anyone can edit: it names what may be ours, it proves nothing by itself)."""
+    there is no record this tool can read. Paths that would leave DIR are dropped. The
+    fingerprints guard against accidents (a student's work, a file of the same name), not
+    against a record edited on purpose: anyone who can edit it can remove the files too."""
     try:
         with open(os.path.join(dest, grade.EDITION), encoding="utf-8") as fh:
             manifest = json.load(fh)
