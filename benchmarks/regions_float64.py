@@ -7,6 +7,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
     python benchmarks/regions_float64.py profile 20    # where that count's time goes, by the clock
+    python benchmarks/regions_float64.py rows 20       # the rows a screen could not clear
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
     python benchmarks/regions_float64.py small --against DIR --rounds 5   # ... against another checkout
     python benchmarks/regions_float64.py exact         # float64 against exact arithmetic (section 7)
@@ -334,6 +335,94 @@ def profile(d):
           "(where einsum adds in that order on this machine; elsewhere einsum itself)")
 
 
+def rows_to_detail(d):
+    """What a cheap first pass could leave out of the guard's detailed work in the depth-d
+    count (as :func:`depth`): of the rows of every float64 layer (the new cells' left ends,
+    chunk by chunk), the share where some neuron is at or near zero, so that a screen
+    against a bound must pass them on; and the guard's time per layer-chunk in passes over
+    an array of that size (``a += 1.0`` in place, one read and one write: the cheapest
+    pass). The bound is the best one a screen can take without the row's own terms: each
+    neuron's largest terms over the chunk (its scale, for the noise)."""
+    from minregion.float64 import marks as M
+    seen, spent = [], [0.0, 0.0]
+    find_dips, mark_layer, split_at_zeros = M.find_dips, M.mark_layer, NEW.split_at_zeros
+
+    def screened(cut, ends, sizes, W, b, *args, **kwargs):
+        if cut.slope.dtype != object:
+            z = np.abs(np.asarray(ends.zl[:-1]))
+            new = np.flatnonzero(cut.made_by[:-1] >= 0)
+            z[new, cut.made_by[new]] = np.inf         # a new breakpoint's own neuron: 0
+            bound = sizes.terms.max(axis=0)
+            kinks = cut.first
+            other = np.any(z <= 2.0 ** -36 * sizes.scale, axis=1)
+            either = other.copy()
+            either[new] = True
+            seen.append((len(z), len(new), len(kinks), np.count_nonzero(other),
+                         np.count_nonzero(np.any(z <= 2.0 ** -36 * sizes.scale.max(axis=0),
+                                                 axis=1)),
+                         np.count_nonzero(either),
+                         np.count_nonzero(np.any(z[kinks] <= 2.0 ** -20 * sizes.terms[kinks],
+                                                 axis=1)),
+                         np.count_nonzero(np.any(z[kinks] <= 2.0 ** -20 * bound, axis=1))))
+        return find_dips(cut, ends, sizes, W, b, *args, **kwargs)
+
+    def timed(p, cut, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return mark_layer(p, cut, *args, **kwargs)
+        finally:
+            if cut.slope.dtype != object:
+                spent[0] += time.perf_counter() - start
+
+    def timed_cut(p, *args):
+        start = time.perf_counter()
+        try:
+            return split_at_zeros(p, *args)
+        finally:
+            if p.slope.dtype != object:
+                spent[1] += time.perf_counter() - start
+
+    layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
+    M.find_dips = screened
+    try:
+        run(NEW, layers)                                   # (to list the rows)
+        M.find_dips, NEW.float64.mark_layer, NEW.split_at_zeros = find_dips, timed, timed_cut
+        best = [float("inf")] * 2
+        for _ in range(3):
+            spent[:] = [0.0, 0.0]
+            run(NEW, layers)
+            best = [min(b, t) for b, t in zip(best, spent)]
+    finally:
+        M.find_dips, NEW.float64.mark_layer, NEW.split_at_zeros = find_dips, mark_layer, \
+            split_at_zeros
+    rows, new, kinks, other, other_bound, either, near, near_bound = np.sum(seen, axis=0)
+    n = len(seen)
+    share = lambda k, of: f"{100 * k / of:4.1f} %"
+    print(f"depth {d}: {n} float64 layer-chunks, {rows} rows ({rows / n:.0f} a chunk)")
+    for label, k, of, screen in (
+            ("new breakpoints (their own neuron at zero: the error needs its terms)",
+             new, rows, None),
+            ("another neuron within 2^-36 of its scale (noise: the scale needed)",
+             other, rows, other_bound),
+            ("either", either, rows, None),
+            ("kinks with a neuron within 2^-20 of its terms (read at the kink)",
+             near, kinks, near_bound)):
+        print(f"  {label:72s} {share(k, of)}" +
+              (f" (a screen against the bound passes on {share(screen, of)})"
+               if screen is not None else ""))
+    a = np.asfortranarray(np.ones((int(rows / n), 4)))
+    one = float("inf")
+    for _ in range(200):
+        start = time.perf_counter()
+        a += 1.0
+        one = min(one, time.perf_counter() - start)
+    print(f"  one pass over ({int(rows / n)}, 4): {one * 1e6:.1f} us; best of 3 counts:")
+    for label, t in (("the guard in float64 (marks.mark_layer)", best[0]),
+                     ("the cut in float64 (regions.split_at_zeros)", best[1])):
+        print(f"  {label:45s} {t:.2f} s, {t / n * 1e3:.2f} ms a layer-chunk = "
+              f"{t / n / one:.0f} such passes")
+
+
 TIME_SMALL = """
 import time, warnings
 import numpy as np
@@ -458,7 +547,7 @@ def small(old=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["cases", "families", "touches", "depth", "small",
-                                         "exact", "fuzz", "profile"])
+                                         "exact", "fuzz", "profile", "rows"])
     parser.add_argument("d", nargs="?", type=int, default=20)
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
@@ -484,6 +573,8 @@ def main():
         exact_against_float64(args.depths)
     elif args.what == "profile":
         profile(args.d)
+    elif args.what == "rows":
+        rows_to_detail(args.d)
     elif args.what == "fuzz":
         fuzz(args.d, args.seed, args.far)
     elif args.against:
