@@ -380,7 +380,7 @@ def cmd_table3_settings(args, parser):
             json.dump(res, fh, indent=1)
             fh.write("\n")
         with open(os.path.join(folder, NAMES[1]), "w") as fh:
-            fh.write(text)
+            fh.write(f"Command: `{_command(args.argv)}`.\n\n{text}")
 
     if not _publish(output, write):
         return 1

@@ -323,6 +323,18 @@ def test_the_report_records_the_arguments_given_to_main(tmp_path, monkeypatch):
         main("calibrate --seeds 1")
 
 
+def test_the_table3_settings_page_records_its_command_line(tmp_path, monkeypatch):
+    import minregion.reproduce.table3_settings as settings
+    monkeypatch.setattr(settings, "run_settings", lambda *args, **kwargs: {"seeds": [200]})
+    monkeypatch.setattr(settings, "format_settings", lambda res: "a table\n")
+    out = tmp_path / "t3"
+    assert main(["table3-settings", "--seeds", "1", "--runs", "2", "--out", out]) == 0
+    text = (out / "table3_settings.md").read_text()
+    assert text.startswith(f"Command: `python -m minregion table3-settings --seeds 1 --runs 2 "
+                           f"--out {out}`."), text
+    assert text.endswith("a table\n")
+
+
 def test_make_clean_removes_only_the_files_minregion_wrote(tmp_path):
     _published(tmp_path, {"a.txt": "a", "b.txt": "b"})
     out = tmp_path / "res"
