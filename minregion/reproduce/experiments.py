@@ -31,7 +31,7 @@ import importlib.util
 
 import numpy as np
 
-from ..checks import check_budget
+from ..checks import check_budget, check_integer, check_lr, check_record_every
 from ..construction import construction_params, weight_map_forward
 from ..init import init_kaiming, init_raai
 from ..mlp import mlp_predict
@@ -81,6 +81,31 @@ LR_SCHEDULES = ("constant", "cosine")
 VALIDATION_START = 1000   # the validation block: seeds from here, never reported nor calibrated
 
 
+def _what(value):
+    """How a value of the wrong kind is named in a message: ``'no' (a str)``, ``5``."""
+    return f"{value!r}" if isinstance(value, (int, float, np.number)) else \
+        f"{value!r:.60} (a {type(value).__name__})"
+
+
+def _check_int_field(value, name, minimum, why=""):
+    """An integer field of a configuration (an int or a NumPy integer, not a float: the
+    configuration keeps what it is given), or a ``ValueError`` naming it."""
+    if isinstance(value, (float, np.floating)):
+        raise ValueError(f"{name} must be an integer >= {minimum}{why}; got {value!r} (a float)")
+    return check_integer(value, name, minimum, why)
+
+
+def _check_seeds(seeds, name, allowed):
+    """``seeds``: a tuple (or list) of distinct integers >= 0, or a ``ValueError`` naming it."""
+    values = list(seeds) if isinstance(seeds, (tuple, list, range)) else None
+    if (values is None or (not values and name == "seeds")
+            or any(isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer))
+                   or s < 0 for s in values)
+            or len(set(values)) != len(values)):
+        raise ValueError(f"{name} must be a tuple of distinct integers >= 0{allowed}; "
+                         f"got {list(values) if values is not None else _what(seeds)}")
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything that decides a table's numbers (defaults: the ``paper`` protocol).
@@ -119,15 +144,37 @@ class Config:
     sparse_n: int = 10
 
     def check(self):
-        """Raise a clear ``ValueError`` for an impossible configuration."""
-        if self.protocol not in PROTOCOLS:
+        """Raise a clear ``ValueError`` for an impossible configuration, naming the field and
+        its allowed range (a field of the wrong kind too); return the configuration.
+
+        ``depth``, ``width``, ``epochs``, ``runs``: integers >= 1; ``pretrain_epochs``,
+        ``record_every``: integers >= 0; ``dense_n`` >= 2 and ``sparse_n`` >= 1 integers;
+        ``pretrain_in_budget``: True or False; ``lr``, ``lr_final``: real numbers > 0;
+        ``seeds``: distinct integers >= 0, at least one; ``validation_seeds``: distinct
+        integers >= 0, none of ``seeds`` (may be empty).
+        """
+        if not isinstance(self.protocol, str) or self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; "
                              f"got {self.protocol!r}")
-        if self.lr_schedule not in LR_SCHEDULES:
+        for name, minimum, why in (("depth", 1, " (one ReLU layer at least)"),
+                                   ("width", 1, " (neurons per hidden layer)"),
+                                   ("epochs", 1, ""), ("pretrain_epochs", 0, ""),
+                                   ("runs", 1, ""), ("dense_n", 2, " (points of Tables 1-2)"),
+                                   ("sparse_n", 1, " (points of Table 3)")):
+            _check_int_field(getattr(self, name), name, minimum, why)
+        check_record_every(self.record_every)
+        if not isinstance(self.pretrain_in_budget, (bool, np.bool_)):
+            raise ValueError(f"pretrain_in_budget must be True (phase 1 inside the epochs) or "
+                             f"False (before them); got {_what(self.pretrain_in_budget)}")
+        check_lr(self.lr)
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; "
                              f"got {self.lr_schedule!r}")
+        check_lr(self.lr_final, "lr_final")
         if self.lr_schedule == "cosine" and not 0 < self.lr_final <= self.lr:
             raise ValueError(f"lr_final must lie in (0, lr={self.lr}]; got {self.lr_final}")
+        _check_seeds(self.seeds, "seeds", ", at least one")
+        _check_seeds(self.validation_seeds, "validation_seeds", " (empty: no validation block)")
         both = set(self.seeds) & set(self.validation_seeds)
         if both or len(set(self.validation_seeds)) != len(self.validation_seeds):
             raise ValueError(f"validation_seeds must differ from each other and from seeds "
@@ -145,7 +192,7 @@ class Config:
     @classmethod
     def for_protocol(cls, protocol="paper", **changes):
         """The configuration of a named protocol, with ``changes`` on top, checked."""
-        if protocol not in PROTOCOLS:
+        if not isinstance(protocol, str) or protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; "
                              f"got {protocol!r}")
         return replace(cls(protocol=protocol, **PROTOCOLS[protocol]), **changes).check()
@@ -160,6 +207,15 @@ class Config:
         (K seeds from ``VALIDATION_START``; 0: no validation block); when the seeds are
         changed and it is not given, the run has no validation block.
         """
+        if epochs is not None:          # the ratio below needs it before check() sees it
+            _check_int_field(epochs, "epochs", 1)
+        if first_seed is not None:
+            check_integer(first_seed, "first_seed", 0, " (the first of the seeds)")
+        if seeds is not None:
+            check_integer(seeds, "seeds", 1, " (how many seeds, a count)")
+        if validation_seeds is not None:
+            check_integer(validation_seeds, "validation_seeds", 0,
+                          f" (how many validation seeds from {VALIDATION_START}, a count; 0: none)")
         changes = {k: v for k, v in (("runs", runs), ("epochs", epochs), ("lr", lr),
                                      ("pretrain_epochs", pretrain_epochs)) if v is not None}
         if epochs is not None and pretrain_epochs is None:
