@@ -31,7 +31,8 @@ import importlib.util
 
 import numpy as np
 
-from ..checks import check_budget, check_integer, check_lr, check_record_every
+from ..checks import (check_budget, check_count, check_data, check_depth, check_generator,
+                      check_integer, check_lr, check_peak_range, check_record_every)
 from ..construction import construction_params, weight_map_forward
 from ..init import init_kaiming, init_raai
 from ..mlp import mlp_predict
@@ -292,11 +293,29 @@ def block_data(config, seed, table, target):
     return x, tgt.f(x), x_test, tgt.f(x_test)
 
 
+def _check_config(config, name="config"):
+    """A :class:`Config`, or a ``ValueError`` naming it (instead of an AttributeError)."""
+    if not isinstance(config, Config):
+        raise ValueError(f"{name} must be a Config (Config(...) or Config.for_protocol(...)); "
+                         f"got {_what(config)}")
+    return config
+
+
 def initial_params(config, target, x, y, rng, free_scales=False):
     """Random peaks U(peak_low, peak_high), ``s_0 = a_0 a_1``, least-squares alpha, beta.
 
+    ``config`` : a :class:`Config` (its ``runs``, ``depth``, ``peak_low``, ``peak_high``);
+    ``x``, ``y`` : the training data, finite, (N,) or (R, N) each with the same N;
+    ``rng`` : a ``numpy.random.Generator``.
+
     Returns params : dict with a runs axis ``(R,)``.
     """
+    config = _check_config(config)
+    check_count(config.runs, "config.runs")
+    check_depth(config.depth)
+    check_peak_range(config.peak_low, config.peak_high)
+    check_data(x, y, runs=config.runs)
+    rng = check_generator(rng)
     tgt = get_target(target)
     a = rng.uniform(config.peak_low, config.peak_high, size=(config.runs, config.depth + 1))
     params = construction_params(a, free_scales=free_scales)
