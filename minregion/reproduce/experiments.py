@@ -268,8 +268,32 @@ def paper_numbers():
 
 # --- one block ------------------------------------------------------------------------
 
+def _check_cell(table, target, method, tables_methods=False):
+    """A table's name, one of its targets and a method (one of the table's methods with
+    ``tables_methods``), or a ``ValueError`` naming the argument and what it may be
+    (instead of a KeyError)."""
+    if not isinstance(table, str) or table not in TABLES:
+        raise ValueError(f"table must be one of {', '.join(map(repr, TABLES))} (a string); "
+                         f"got {_what(table)}")
+    targets = TABLES[table]["targets"]
+    methods = TABLES[table]["methods"] if tables_methods else tuple(METHODS)
+    if not isinstance(target, str) or target not in targets:
+        raise ValueError(f"target must be one of table {table}'s targets, "
+                         f"{', '.join(targets)}; got {_what(target)}")
+    if not isinstance(method, str) or method not in methods:
+        whose = f"table {table}'s methods, " if tables_methods else ""
+        raise ValueError(f"method must be one of {whose}{', '.join(methods)}; "
+                         f"got {_what(method)}")
+
+
 def block_seeds(seed, table, target, method):
-    """Seeds of a block: data depend on (seed, table, target), networks on the method too."""
+    """Seeds of a block: data depend on (seed, table, target), networks on the method too.
+
+    ``seed`` : an integer >= 0; ``table`` : ``"1"``, ``"2"`` or ``"3"``; ``target`` : one of
+    the table's targets; ``method`` : one of :data:`METHODS`.
+    """
+    seed = check_integer(seed, "seed", 0)
+    _check_cell(table, target, method)
     t = list(TABLES[table]["targets"]).index(target)
     m = list(METHODS).index(method)
     return [seed, int(table), t], [seed, int(table), t, m]
@@ -517,7 +541,16 @@ def write_results(results, out_dir):
 
 
 def paper_cell(table, method, target, stat):
-    """The paper's number for a cell, or None where the paper gives none to us."""
+    """The paper's number for a cell, or None where the paper gives none to us (Table 2,
+    and Table 3's mean; callers rely on it).
+
+    ``table`` : ``"1"``, ``"2"`` or ``"3"``; ``method`` : one of the table's methods;
+    ``target`` : one of the table's targets; ``stat`` : ``"min"`` or ``"mean"``. Anything
+    else is a ``ValueError`` naming the argument, not a None.
+    """
+    _check_cell(table, target, method, tables_methods=True)
+    if not isinstance(stat, str) or stat not in ("min", "mean"):
+        raise ValueError(f"stat must be 'min' or 'mean'; got {_what(stat)}")
     ref = paper_numbers()
     try:
         if table == "1":
