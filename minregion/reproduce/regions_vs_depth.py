@@ -6,7 +6,7 @@ rather than with 2^depth (Hanin & Rolnick 2019).
 """
 import numpy as np
 
-from ..checks import check_count, check_depth, check_generator
+from ..checks import check_count, check_depth, check_generator, check_peak_range
 from ..construction import triangle_network
 from ..init import init_kaiming, init_raai
 from ..regions import count_regions
@@ -20,7 +20,8 @@ def regions_by_depth(max_depth, rng, samples=50, peak_low=0.3, peak_high=0.7):
     max_depth : int >= 1
     rng : numpy.random.Generator
     samples : random networks per depth and initialiser (>= 1)
-    peak_low, peak_high : range of the construction's random peaks
+    peak_low, peak_high : range of the construction's random peaks,
+        0 < peak_low < peak_high < 1
 
     Returns
     -------
@@ -29,6 +30,7 @@ def regions_by_depth(max_depth, rng, samples=50, peak_low=0.3, peak_high=0.7):
     """
     max_depth = check_depth(max_depth)
     samples, rng = check_count(samples, "samples"), check_generator(rng)
+    check_peak_range(peak_low, peak_high)
     out = {k: [] for k in ("depth", "constructed", "kaiming_median", "raai_median",
                            "kaiming_max", "raai_max")}
     for d in range(1, max_depth + 1):
