@@ -16,6 +16,8 @@ import signal
 import threading
 import time
 
+from ..checks import check_integer, check_positive
+
 
 def _watch_parent(parent):
     """Exit this (worker) process as soon as its parent is gone."""
@@ -37,6 +39,32 @@ def _call(job):
     return work(*block)
 
 
+def _check_arguments(work, blocks, jobs, describe, weights, progress, initializer):
+    """``run_blocks``' arguments, or a ``ValueError`` naming the one that is wrong (before a
+    block runs: a bad weight would otherwise drop results or divide by zero at the end)."""
+    for name, f in (("work", work), ("describe", describe), ("progress", progress)):
+        if not callable(f):
+            raise ValueError(f"{name} must be a function; got {f!r:.60}")
+    if initializer is not None and not callable(initializer):
+        raise ValueError(f"initializer must be a function or None; got {initializer!r:.60}")
+    if not isinstance(blocks, (list, tuple)) or not all(isinstance(b, (list, tuple))
+                                                        for b in blocks):
+        raise ValueError(f"blocks must be a list of argument tuples, one per call of work; "
+                         f"got {blocks!r:.60}")
+    jobs = check_integer(jobs, "jobs", 1, " (worker processes; 1: run here)")
+    if weights is None:
+        return jobs
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+        raise ValueError(f"weights must be a list of numbers > 0, one per block, or None; got "
+                         f"{weights!r:.60}")
+    if len(weights) != len(blocks):
+        raise ValueError(f"weights must hold one number per block: {len(blocks)} blocks but "
+                         f"{len(weights)} weights")
+    for i, w in enumerate(weights):
+        check_positive(w, f"weights[{i}]")
+    return jobs
+
+
 def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
                initializer=None):
     """Call ``work(*block)`` for every block; return the results in the order of ``blocks``.
@@ -47,8 +75,8 @@ def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
     blocks : list of argument tuples
     jobs : int >= 1, worker processes (1: run here, in this process)
     describe : callable ``result -> str``, the body of the progress line
-    weights : list of floats, the relative cost of each block (for the estimate of the time
-        left), or None for equal costs
+    weights : list of numbers > 0, the relative cost of each block (for the estimate of the
+        time left), one per block, or None for equal costs
     progress : callable taking one line of text (``print``; ``lambda s: None`` to be quiet)
     initializer : picklable callable run once in every worker process, or None
 
@@ -58,8 +86,10 @@ def run_blocks(work, blocks, jobs=1, describe=str, weights=None, progress=print,
 
     Raises
     ------
-    Whatever a block raises, after the workers have been terminated.
+    Whatever a block raises, after the workers have been terminated; ``ValueError`` naming
+    the argument before any block runs when an argument is not what is described above.
     """
+    jobs = _check_arguments(work, blocks, jobs, describe, weights, progress, initializer)
     weights = [1.0] * len(blocks) if weights is None else list(weights)
     total, done, start = float(sum(weights)), 0.0, time.perf_counter()
     pool = None
