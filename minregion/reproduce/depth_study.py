@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..checks import (check_count, check_finite, check_integer, check_interval, check_layers,
+                      check_real_array, check_real_number)
 from ..construction import weight_map_forward
 from .experiments import Config, train_method
 from ..mlp import mlp_predict
@@ -56,6 +58,35 @@ def study_config(protocol="paper", runs=10, seeds=(0, 1, 2)):
 
 # --- the floor --------------------------------------------------------------------------
 
+def _checked_function(f, name="f"):
+    """``f``, a function of an array of points, or a ``ValueError`` naming it; what it returns
+    is passed on unchanged, but a value that is not a finite real number is a ``ValueError``
+    (instead of NaN knots, floors or bounds)."""
+    if not callable(f):
+        raise ValueError(f"{name} must be a function of an array of points (f(x) for x of "
+                         f"shape (N,)); got {f!r:.60}")
+
+    def checked(x):
+        value = f(x)
+        if not np.all(np.isfinite(check_real_array(value, f"{name}(x)"))):
+            raise ValueError(f"{name} must be finite where it is evaluated; {name}(x) holds "
+                             f"NaN or inf for x from {np.min(x):.6g} to {np.max(x):.6g}")
+        return value
+    return checked
+
+
+def _check_points(x, name="x"):
+    """``x`` (N,) real and finite with at least two different points, or a ``ValueError``."""
+    values = check_real_array(x, name)
+    if values.ndim != 1 or not np.all(np.isfinite(values)) or not values.size or \
+            not values.min() < values.max():
+        raise ValueError(f"{name} must be a finite (N,) array with at least two different "
+                         f"points; got shape {values.shape}"
+                         + (f", values from {values.min():.6g} to {values.max():.6g}"
+                            if values.size else ""))
+    return values
+
+
 def curvature_knots(f, pieces, lo=0.0, hi=1.0, grid=20001):
     """Knots of a ``pieces``-piece linear spline placed where ``f`` curves, for an L2 fit.
 
@@ -63,8 +94,15 @@ def curvature_knots(f, pieces, lo=0.0, hi=1.0, grid=20001):
     the same on every piece (the optimum, for many pieces) when the knot density is
     proportional to ``|f''|^(2/5)``. (The sup error would want ``|f''|^(1/2)``.)
 
+    ``f`` : a function of an array, finite on [lo, hi]; ``pieces`` : an integer >= 1;
+    ``lo < hi`` finite; ``grid`` : an integer >= 3, the points on which f'' is estimated.
+
     Returns knots : (pieces + 1,) float64 from lo to hi.
     """
+    f = _checked_function(f)
+    pieces = check_count(pieces, "pieces")
+    check_interval(lo, hi)
+    grid = check_integer(grid, "grid", 3, " (points on which f'' is estimated)")
     # BEGIN SOLUTION ch08 curvature_knots (section 1): |f''| on a grid of lo..hi (np.gradient
     #   twice), the density |f''|^(2/5) plus a tiny floor, its cumulative integral by the
     #   trapezoid rule, and the knots where it crosses pieces + 1 equally spaced levels
@@ -80,8 +118,13 @@ def spline_floor(f, pieces, x):
     """MSE of the least-squares continuous piecewise-linear fit with ``pieces`` pieces.
 
     The knots follow :func:`curvature_knots`; the values at the knots are fitted by linear
-    least squares on the points ``x`` (N,). Returns the MSE (float).
+    least squares on the points ``x`` (N,), finite, at least two different ones; ``pieces``
+    is an integer >= 1. Returns the MSE (float).
     """
+    f = _checked_function(f)
+    pieces = check_count(pieces, "pieces")
+    checked = _check_points(x)
+    x = x if isinstance(x, np.ndarray) else checked
     # BEGIN SOLUTION ch08 spline_floor (section 1): the knots on x's range, the hat functions
     #   as columns (N, pieces + 1), their least-squares values, and the mean squared residual
     knots = curvature_knots(f, pieces, x.min(), x.max())
@@ -94,11 +137,30 @@ def spline_floor(f, pieces, x):
 
 
 def fitted_slope(depths, mse):
-    """The slope of log10(MSE) against depth, by least squares (decades per layer)."""
+    """The slope of log10(MSE) against depth, by least squares (decades per layer).
+
+    ``depths`` (K,) finite, at least two different ones; ``mse`` (K,) finite and > 0.
+    """
+    d, m = check_real_array(depths, "depths"), check_real_array(mse, "mse")
+    if d.ndim != 1 or m.shape != d.shape:
+        raise ValueError(f"depths and mse must be two (K,) arrays of the same length; got "
+                         f"shapes {d.shape} and {m.shape}")
+    if not np.all(np.isfinite(d)) or len(set(d.tolist())) < 2:
+        raise ValueError(f"depths must be finite with at least two different depths (a line "
+                         f"is fitted); got {d.tolist()}")
+    if not (np.all(np.isfinite(m)) and np.all(m > 0)):
+        raise ValueError(f"mse must be finite and > 0 (its log10 is fitted); got {m.tolist()}")
     return float(np.polyfit(np.asarray(depths, float), np.log10(mse), 1)[0])
 
 
 # --- the mirror bound of phase 1 ----------------------------------------------------------
+
+def _check_peak(a0, name):
+    """A first peak: a real number in the open interval (0, 1), or a ``ValueError``."""
+    if not 0 < check_real_number(a0, name) < 1:
+        raise ValueError(f"{name} (the first peak) must lie in the open interval (0, 1); "
+                         f"got {a0!r}")
+
 
 @lru_cache(maxsize=None)
 def _quadrature(nodes):
@@ -112,8 +174,12 @@ def mirror_bound(f, a0, nodes=400):
 
     ``a0 (1 - a0) min_c int_0^1 (D(t) - c (t - 1))^2 dt`` with
     ``D(t) = f(a0 t) - f(1 - (1 - a0) t)`` (the module docstring derives it), by
-    Gauss-Legendre quadrature. Returns float.
+    Gauss-Legendre quadrature. ``a0`` lies in the open interval (0, 1); ``f`` is a function
+    of an array, finite on [0, 1]; ``nodes`` an integer >= 1. Returns float.
     """
+    f = _checked_function(f)
+    _check_peak(a0, "a0")
+    nodes = check_count(nodes, "nodes")
     # BEGIN SOLUTION ch08 mirror_bound (section 3): D at the quadrature nodes of [0, 1]
     #   (_quadrature), the least-squares c of D on (t - 1), and a0 (1 - a0) times the integral
     #   of (D - c (t - 1))^2
@@ -127,7 +193,21 @@ def mirror_bound(f, a0, nodes=400):
 
 def mirror_gap(layers, a0, alpha, t):
     """How far a network is from the mirror identity: max |g(a0 t) - g(1 - (1 - a0) t) -
-    alpha (t - 1)| over the points ``t`` (N,), for one network on [0, 1]. Float."""
+    alpha (t - 1)| over the points ``t`` (N,), for one network on [0, 1]. Float.
+
+    ``layers`` : one network, one input and one output; ``a0`` in (0, 1); ``alpha`` finite;
+    ``t`` : (N,) points of [0, 1], N >= 1.
+    """
+    check_layers(layers, n_in=1, n_out=1, one_network=True)
+    _check_peak(a0, "a0")
+    check_finite(alpha, "alpha")
+    points = check_real_array(t, "t")
+    if points.ndim != 1 or not points.size or not np.all((points >= 0) & (points <= 1)):
+        raise ValueError(f"t must be a (N,) array of points of [0, 1] with N >= 1 (the identity "
+                         f"holds there); got shape {points.shape}"
+                         + (f", values from {points.min():.6g} to {points.max():.6g}"
+                            if points.size else ""))
+    t = t if isinstance(t, np.ndarray) else points
     left = mlp_predict(layers, a0 * t)
     right = mlp_predict(layers, 1.0 - (1.0 - a0) * t)
     return float(np.max(np.abs(left - right - alpha * (t - 1.0))))
@@ -138,8 +218,16 @@ def interior_minimum(f, grid=np.linspace(0.05, 0.95, 181)):
 
     The bound tends to 0 as a0 tends to 0 or 1 (the first layer is then wasted, and the
     same problem returns one layer down), so only interior minima are candidates. Returns
-    (a0, bound), refined by golden section.
+    (a0, bound), refined by golden section. ``grid`` : increasing points of (0, 1), at least 3.
     """
+    f = _checked_function(f)
+    points = check_real_array(grid, "grid")
+    if (points.ndim != 1 or points.size < 3 or not np.all(np.isfinite(points))
+            or not np.all(np.diff(points) > 0) or not (points[0] > 0 and points[-1] < 1)):
+        raise ValueError(f"grid must be at least 3 increasing points of the open interval "
+                         f"(0, 1); got shape {points.shape}"
+                         + (f", values from {points.min():.6g} to {points.max():.6g}"
+                            if points.size else ""))
     values = np.array([mirror_bound(f, a) for a in grid])
     inner = [k for k in range(1, len(grid) - 1) if values[k] <= values[k - 1]
              and values[k] <= values[k + 1]]
