@@ -52,7 +52,8 @@ RATE = -np.log10(16.0)            # decades per layer of a 16^-d MSE
 
 def study_config(protocol="paper", runs=10, seeds=(0, 1, 2)):
     """The depth study's configuration: a table protocol with fewer runs, on a few seeds."""
-    return Config.for_protocol(protocol, runs=runs, seeds=tuple(seeds), record_every=0,
+    seeds = tuple(seeds) if isinstance(seeds, (list, tuple, range)) else seeds  # else: named
+    return Config.for_protocol(protocol, runs=runs, seeds=seeds, record_every=0,
                                validation_seeds=())
 
 
@@ -281,8 +282,27 @@ def depth_block(config, seed, target, depth, method):
     return out
 
 
+def _check_study(depths, targets):
+    """The study's depths and targets, or a ``ValueError`` naming what is wrong."""
+    if (not isinstance(depths, (list, tuple, range, np.ndarray)) or len(depths) < 2
+            or any(isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer))
+                   or d < 1 for d in depths) or len(set(depths)) != len(depths)):
+        raise ValueError(f"depths must be distinct integers >= 1, at least two (a slope is "
+                         f"fitted); got {depths!r:.80}")
+    if (not isinstance(targets, (list, tuple)) or not targets
+            or any(not isinstance(t, str) or t not in TARGETS for t in targets)
+            or len(set(targets)) != len(targets)):
+        raise ValueError(f"targets must be distinct names among {', '.join(TARGETS)}, at "
+                         f"least one; got {targets!r:.80}")
+
+
 def depth_blocks(config, depths=DEPTHS, targets=TARGETS):
-    """Every cell of the study: ``(config, seed, target, depth, method)``."""
+    """Every cell of the study: ``(config, seed, target, depth, method)``.
+
+    ``depths`` : distinct integers >= 1, at least two (a slope is fitted); ``targets`` :
+    distinct names of :data:`TARGETS`, at least one.
+    """
+    _check_study(depths, targets)
     methods = [m for m in METHODS if m != "constrained"]
     return [(config, s, t, d, m) for s in config.seeds for t in targets for d in depths
             for m in methods]
