@@ -46,9 +46,17 @@ DEFAULT_SIGMAS = (-1.0, -1.0)
 
 def check_sigmas(sigmas):
     """``sigmas`` : a pair of -1 / +1, the signs of the two halves."""
-    if len(sigmas) != 2:
-        raise ValueError(f"sigmas must be a pair (sigma_1, sigma_2) of -1 or +1; got {sigmas!r}")
-    return tuple(check_sigma(s) for s in sigmas)
+    got = (f"{sigmas!r}" if isinstance(sigmas, (int, float, np.number)) else
+           f"{sigmas!r:.60} (a {type(sigmas).__name__})")
+    message = (f"sigmas must be a pair (sigma_1, sigma_2) of -1 or +1, one sign per half, "
+               f"e.g. (-1, -1); got {got}")
+    if not ((isinstance(sigmas, (tuple, list))
+             or (isinstance(sigmas, np.ndarray) and sigmas.ndim == 1)) and len(sigmas) == 2):
+        raise ValueError(message)
+    try:
+        return tuple(check_sigma(s) for s in sigmas)
+    except ValueError:
+        raise ValueError(message) from None
 
 
 def construction_parameter_count(depth):
@@ -197,6 +205,7 @@ def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, 
     """
     depth, rng = check_depth(depth), check_generator(rng)
     check_interval(lo, hi)
+    check_sigmas(sigmas)
     check_peak_range(peak_low, peak_high)
     lead = () if runs is None else (check_count(runs, "runs"),)
     X, Y = prepare_data(x, y, runs)

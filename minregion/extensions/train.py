@@ -13,8 +13,9 @@ from ..checks import check_count, check_epochs, check_float_arrays, check_lr
 from ..construction import project_params
 from ..mlp import mlp_backward, mlp_forward, prepare_data
 from ..training import History, adam_loop, copy_layers
-from .difference import (DEFAULT_SIGMAS, HALVES, difference_constrained_loss_and_grads,
-                         difference_raw_loss_and_grads, difference_weight_map_forward)
+from .difference import (DEFAULT_SIGMAS, HALVES, check_sigmas,
+                         difference_constrained_loss_and_grads, difference_raw_loss_and_grads,
+                         difference_weight_map_forward)
 from .losses import (mse_columns_backward, mse_columns_forward,
                      softmax_cross_entropy_backward, softmax_cross_entropy_forward)
 from .triangle_layer import (CONSTRAINED_KEYS, constrained_arrays, constrained_stack_backward,
@@ -94,12 +95,14 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
     epochs : total steps; the remaining ``epochs - pretrain_epochs`` train the raw weights
     lr : phase 1's learning rate; raw_lr : the raw phase's (a number or a schedule), or
         None for ``lr``
+    sigmas, lo, hi : as :func:`minregion.extensions.difference.init_difference`
 
     Returns
     -------
     nets : the two halves' trained ``(W, b)`` lists; history : History
     """
     pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs, lr, raw_lr)
+    check_sigmas(sigmas)
     keys = [(h, k) for h in HALVES for k in sorted(params[h])]
     check_float_arrays([params[h][k] for h, k in keys], [f"params[{h!r}][{k!r}]" for h, k in keys])
     runs = np.shape(params["g1"]["alpha"])
