@@ -59,6 +59,27 @@ def check_sigmas(sigmas):
         raise ValueError(message) from None
 
 
+def check_in_interval(X, lo, hi):
+    """The training inputs ``X`` (float64, any shape) must lie in [lo, hi], the interval that
+    the construction maps onto [0, 1]; else a ``ValueError`` naming x, lo and hi.
+
+    Outside, the peaks, the scales and the 2^d pieces of each half sit where there are no
+    data, and the fit gets worse with no sign of why. Rounding is forgiven: x may pass the
+    ends by 1e-9 of the width.
+    """
+    lo, hi = check_interval(lo, hi)
+    low, high = float(np.min(X)), float(np.max(X))
+    slack = 1e-9 * (hi - lo)
+    if low < lo - slack or high > hi + slack:
+        if low < high:
+            hint = f"pass lo={low!r}, hi={high!r} (the range of x)"
+        else:
+            hint = f"pass lo, hi with lo < {low!r} < hi"
+        raise ValueError(f"x must lie in [lo, hi] = [{lo:.10g}, {hi:.10g}], the interval the "
+                         f"construction maps onto [0, 1]; got values in [{low:.10g}, "
+                         f"{high:.10g}]: {hint}")
+
+
 def construction_parameter_count(depth):
     """Raw weights and biases of one 1-4-...-4-1 network of depth d: ``8 + 20 (d - 1) + 5``."""
     return 8 + 20 * (check_depth(depth) - 1) + 5
@@ -192,11 +213,12 @@ def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, 
 
     Parameters
     ----------
-    x, y : training data, (N,) or (R, N) (see :func:`minregion.mlp.prepare_data`)
+    x, y : training data, (N,) or (R, N) (see :func:`minregion.mlp.prepare_data`); x must
+        lie in [lo, hi]
     depth : int >= 1, ReLU layers of each half
     rng : numpy.random.Generator
     runs : int or None, how many independent models (leading axis)
-    sigmas, lo, hi : as :func:`difference_weight_map_forward`
+    sigmas, lo, hi : as :func:`difference_weight_map_forward`; [lo, hi] holds the data
     peak_low, peak_high : the peaks are drawn U(peak_low, peak_high) [choice, as Table 1]
 
     Returns
@@ -209,6 +231,7 @@ def init_difference(x, y, depth, rng, runs=None, sigmas=DEFAULT_SIGMAS, lo=0.0, 
     check_peak_range(peak_low, peak_high)
     lead = () if runs is None else (check_count(runs, "runs"),)
     X, Y = prepare_data(x, y, runs)
+    check_in_interval(X, lo, hi)
     params = {h: construction_params(rng.uniform(peak_low, peak_high, size=lead + (depth + 1,)))
               for h in HALVES}
     nets, _ = difference_weight_map_forward(params, sigmas, lo, hi)

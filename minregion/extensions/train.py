@@ -13,7 +13,7 @@ from ..checks import check_count, check_epochs, check_float_arrays, check_lr
 from ..construction import project_params
 from ..mlp import mlp_backward, mlp_forward, prepare_data
 from ..training import History, adam_loop, copy_layers
-from .difference import (DEFAULT_SIGMAS, HALVES, check_sigmas,
+from .difference import (DEFAULT_SIGMAS, HALVES, check_in_interval, check_sigmas,
                          difference_constrained_loss_and_grads, difference_raw_loss_and_grads,
                          difference_weight_map_forward)
 from .losses import (mse_columns_backward, mse_columns_forward,
@@ -90,7 +90,7 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
     ----------
     params : from :func:`minregion.extensions.difference.init_difference` (trained in place
         in phase 1)
-    x, y : (N,) or (R, N) training data
+    x, y : (N,) or (R, N) training data, x in [lo, hi]
     pretrain_epochs : phase-1 steps (both halves' parameters through the weight map)
     epochs : total steps; the remaining ``epochs - pretrain_epochs`` train the raw weights
     lr : phase 1's learning rate; raw_lr : the raw phase's (a number or a schedule), or
@@ -107,6 +107,7 @@ def train_difference(params, x, y, pretrain_epochs, epochs, lr=1e-3, sigmas=DEFA
     check_float_arrays([params[h][k] for h, k in keys], [f"params[{h!r}][{k!r}]" for h, k in keys])
     runs = np.shape(params["g1"]["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
+    check_in_interval(X, lo, hi)
     history = History()
 
     def constrained_step():

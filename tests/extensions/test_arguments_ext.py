@@ -12,7 +12,43 @@ Y11 = X11 ** 3 - X11
 XG = grid_2d(5)                         # (2, 25) columns
 
 
+def _copies(params):
+    return {h: {k: v.copy() for k, v in params[h].items()} for h in params}
+
+
+def _same(params, before):
+    return all(np.array_equal(params[h][k], before[h][k]) for h in params for k in params[h])
+
+
 # --- the difference model: x inside [lo, hi], sigmas a pair -----------------------------------
+
+@pytest.mark.ch07
+def test_init_difference_refuses_x_outside_lo_hi_and_says_which_interval_to_pass(rng):
+    with pytest.raises(ValueError, match=r"x must lie in \[lo, hi\] = \[0, 1\], the interval "
+                                         r"the construction maps onto \[0, 1\]; got values in "
+                                         r"\[-1, 1\]: pass lo=-1.0, hi=1.0"):
+        init_difference(X11, Y11, 4, rng)
+    with pytest.raises(ValueError, match=r"x must lie in \[lo, hi\] = \[-1, 1\]"):
+        init_difference(np.stack([X11, X11 * 1e10]), np.stack([Y11, Y11]), 2, rng, runs=2,
+                        lo=-1.0, hi=1.0)
+    init_difference(X11, Y11, 2, rng, lo=-1.0, hi=1.0)                 # the ends themselves
+    init_difference(X11 * (1 + 1e-12), Y11, 2, rng, lo=-1.0, hi=1.0)   # and rounding past them
+
+
+@pytest.mark.ch07
+def test_train_difference_refuses_x_outside_lo_hi_before_any_step(rng):
+    params = init_difference(X11, Y11, 2, rng, runs=2, lo=-1.0, hi=1.0)
+    before = _copies(params)
+    with pytest.raises(ValueError, match=r"x must lie in \[lo, hi\] = \[0, 1\].*got values in "
+                                         r"\[-1, 1\]: pass lo=-1.0, hi=1.0"):
+        train_difference(params, X11, Y11, 3, 6)
+    # a huge x blames x, lo and hi, not the targets
+    with pytest.raises(ValueError, match=r"x must lie in \[lo, hi\] = \[-1, 1\].*\[-1e\+10, "
+                                         r"1e\+10\]") as err:
+        train_difference(params, X11 * 1e10, Y11, 3, 6, lo=-1.0, hi=1.0)
+    assert "target" not in str(err.value)
+    assert _same(params, before), "a refused training leaves the parameters as they were"
+
 
 @pytest.mark.ch07
 @pytest.mark.parametrize("sigmas", [-1, 1.0, None, "ab", (-1,), (-1, 1, 1), (-1, 0),
