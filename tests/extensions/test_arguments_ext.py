@@ -1,9 +1,12 @@
 """Chapter 7: the extensions' doors name a bad argument and what it must be, before any
 step; nothing comes back as NaN or as the fit of data the model cannot see."""
+import warnings
+
 import numpy as np
 import pytest
 
 from minregion.extensions.difference import init_difference
+from minregion.extensions.losses import error_rate, softmax_cross_entropy_forward
 from minregion.extensions.targets import grid_2d
 from minregion.extensions.train import train_difference
 
@@ -60,5 +63,41 @@ def test_sigmas_that_are_not_a_pair_of_signs_are_named(rng, sigmas):
     params = init_difference(X11, Y11, 2, rng, lo=-1.0, hi=1.0)
     with pytest.raises(ValueError, match=match):
         train_difference(params, X11, Y11, 1, 2, sigmas=sigmas, lo=-1.0, hi=1.0)
+
+
+# --- the cross-entropy's own door -----------------------------------------------------------
+
+LOGITS = np.zeros((3, 4))
+
+
+@pytest.mark.ch07
+@pytest.mark.parametrize("logits, labels, match", [
+    (LOGITS, np.array([0.5, 1, 2, 0]), r"labels must be integers in \[0, 3\).*got dtype float64"),
+    (LOGITS, np.array([True, False, True, False]), r"labels must be integers.*got dtype bool"),
+    (LOGITS, np.array([0, 1, 3, 0]), r"labels must lie in \[0, 3\).*from 0 to 3"),
+    (LOGITS, np.array([0, -1, 2, 0]), r"labels must lie in \[0, 3\)"),
+    (LOGITS, np.array([0, 1, 2]), r"labels must have shape \(N,\) = \(4,\)"),
+    (np.full((3, 4), np.nan), np.array([0, 1, 2, 0]), "logits must be finite"),
+    (np.full((3, 4), np.inf), np.array([0, 1, 2, 0]), "logits must be finite"),
+    (np.zeros((3, 0)), np.array([], dtype=int), r"logits must have shape \(\.\.\., C, N\).*"
+                                                r"N >= 1; got shape \(3, 0\)"),
+    (np.zeros(4), np.array([0, 1, 2, 0]), r"logits must have shape \(\.\.\., C, N\)"),
+    (np.array([["a", "b"]]), np.array([0, 0]), "logits must hold real numbers"),
+    (np.array([[1e308, -1e308], [-1e308, 1e308]]), np.array([0, 0]),
+     "the cross-entropy overflows float64 for these logits"),
+])
+def test_the_cross_entropy_refuses_bad_labels_and_logits(logits, labels, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no RuntimeWarning, no NaN: an error
+        with pytest.raises(ValueError, match=match):
+            softmax_cross_entropy_forward(logits, labels)
+
+
+@pytest.mark.ch07
+def test_the_error_rate_refuses_labels_that_are_no_class():
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\)"):
+        error_rate(LOGITS, np.array([0.5, 1, 2, 0]))
+    with pytest.raises(ValueError, match="logits must be finite"):
+        error_rate(np.full((3, 4), np.nan), np.array([0, 1, 2, 0]))
 
 
