@@ -9,36 +9,54 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..checks import check_count, check_epochs, check_float_arrays, check_lr
+from ..checks import (check_count, check_epochs, check_float_arrays, check_layers, check_lr,
+                      check_real_array)
 from ..construction import project_params
 from ..mlp import mlp_backward, mlp_forward, prepare_data
 from ..training import History, adam_loop, copy_layers
 from .difference import (DEFAULT_SIGMAS, HALVES, check_in_interval, check_sigmas,
                          difference_constrained_loss_and_grads, difference_raw_loss_and_grads,
                          difference_weight_map_forward)
-from .losses import (mse_columns_backward, mse_columns_forward,
-                     softmax_cross_entropy_backward, softmax_cross_entropy_forward)
-from .triangle_layer import (CONSTRAINED_KEYS, constrained_arrays, constrained_stack_backward,
+from .losses import (check_labels, cross_entropy_unchecked, mse_columns_backward,
+                     mse_columns_forward, softmax_cross_entropy_backward)
+from .triangle_layer import (CONSTRAINED_KEYS, check_input_columns, check_output_lead,
+                             check_target_shape, constrained_arrays, constrained_stack_backward,
                              constrained_stack_forward, project_stack, raw_arrays,
                              raw_stack_backward, raw_stack_forward, release_stack)
 
+# the trainers check the labels at their door (check_target), and a non-finite loss of their
+# own network's logits is a diverged training, which adam_loop reports: the cross-entropy
+# runs without the checks of softmax_cross_entropy_forward, once per step
 LOSSES = {"mse": (mse_columns_forward, mse_columns_backward),
-          "cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward)}
+          "cross_entropy": (cross_entropy_unchecked, softmax_cross_entropy_backward)}
 
 
-def check_target(target, loss, n_points):
-    """The targets of a loss: finite values (``"mse"``) or integer labels (``"cross_entropy"``)."""
+def check_target(target, loss, n_points, n_out, lead, output):
+    """The targets of a loss, for a network whose output is ``lead + (n_out, N)``.
+
+    ``"mse"``: finite real numbers, (N,) (the same for every run) or ``lead + (N,)``, for a
+    network with one output; ``"cross_entropy"``: integer labels (N,) in [0, n_out), one
+    class per output. ``output`` names the output layer in the messages. Returns the targets
+    as an array (float64 for ``"mse"``), or raises a ``ValueError``.
+    """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
-    target = np.asarray(target)
+    if loss == "cross_entropy":
+        target = np.asarray(target)
+        if target.dtype.kind not in "iu" or target.ndim != 1:
+            raise ValueError(f"labels must be (N,) integers in [0, {n_out}) for the "
+                             f"cross-entropy, one class per output of {output}; got dtype "
+                             f"{target.dtype}, shape {target.shape}")
+        return check_labels(target, n_out, n_points)
+    target = check_real_array(target, "target")
     if target.shape[-1:] != (n_points,):
         raise ValueError(f"the targets have shape {target.shape}; there are {n_points} points")
-    if loss == "cross_entropy":
-        if target.dtype.kind not in "iu" or target.ndim != 1 or target.min() < 0:
-            raise ValueError("labels must be (N,) integers >= 0 for the cross-entropy")
-        return target
     if not np.all(np.isfinite(target)):
         raise ValueError("the targets must be finite; found NaN or inf")
+    if n_out != 1:
+        raise ValueError(f"loss='mse' fits one output; {output} has {n_out} outputs: give it "
+                         f"one, or use loss='cross_entropy' to classify into {n_out} classes")
+    check_target_shape(target, tuple(lead) + (n_points,), "target")
     return target.astype(np.float64)
 
 
@@ -137,8 +155,8 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
     ----------
     stack : from :func:`minregion.extensions.triangle_layer.init_triangle_stack` (trained in
         place in phase 1)
-    x : (D, N) training inputs as columns; target : (N,) values (``"mse"``) or labels
-        (``"cross_entropy"``)
+    x : (D, N) training inputs as columns; target : (N,) (or (R, N)) values for ``"mse"``
+        (a stack with one output) or labels in [0, n_out) for ``"cross_entropy"``
     monitor, every : called as ``monitor(step, forward)`` every ``every`` steps, where
         ``forward(x)`` evaluates the current model on other inputs (e.g. a test set)
     lr, raw_lr : as :func:`train_difference`
@@ -150,7 +168,12 @@ def train_triangle_stack(stack, x, target, pretrain_epochs, epochs, lr=1e-3, los
     pretrain_epochs, epochs = _check_budget(pretrain_epochs, epochs, lr, raw_lr)
     check_float_arrays(constrained_arrays(stack),
                        [f"stack[{l}][{k!r}]" for l in range(len(stack)) for k in CONSTRAINED_KEYS])
-    target = check_target(target, loss, np.shape(x)[-1])
+    P, V = stack[0]["P"], stack[-1]["V"]
+    x = check_input_columns(x, P.shape[-1])
+    target = check_target(target, loss, x.shape[-1], V.shape[-2],
+                          check_output_lead(P.shape[:-2], x),
+                          f"the stack's last layer (stack[{len(stack) - 1}]['V'] of shape "
+                          f"{V.shape})")
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
 
@@ -189,9 +212,15 @@ def train_dense(layers, x, target, epochs, lr=1e-3, loss="mse", monitor=None, ev
     """
     epochs = check_epochs(epochs)
     check_lr(lr, schedule=True)
+    runs = check_layers(layers)
     check_float_arrays([p for pair in layers for p in pair],
                        [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
-    target = check_target(target, loss, np.shape(x)[-1])
+    W_in, W_out = layers[0][0], layers[-1][0]
+    x = check_input_columns(x, W_in.shape[-1])
+    target = check_target(target, loss, x.shape[-1], W_out.shape[-2],
+                          check_output_lead(runs, x),
+                          f"the output layer (layers[{len(layers) - 1}]'s W of shape "
+                          f"{W_out.shape})")
     loss_forward, loss_backward = LOSSES[loss]
     history = History()
 

@@ -39,7 +39,7 @@ Raw parameters (phase 2): ``P, c, V, e`` and ``layers``, the K sub-networks' ``(
 import numpy as np
 
 from ..checks import (check_columns, check_count, check_depth, check_generator, check_peak_range,
-                      check_sigma)
+                      check_real_array, check_sigma)
 from ..construction import default_s0, project_params, weight_map_backward, weight_map_forward
 from ..layers import dense_backward, dense_forward
 from ..mlp import mlp_backward, mlp_forward
@@ -56,6 +56,44 @@ def triangle_layer_parameter_count(n_in, K, n_out, depth):
     """
     K, n_out = check_count(K, "K"), check_count(n_out, "n_out")
     return K * (n_in + 1) + K * (13 + 20 * (check_depth(depth) - 1)) + n_out * (K + 1)
+
+
+def check_input_columns(x, n_in, name="x"):
+    """Inputs as columns ``(..., n_in, N)``: finite real numbers, N >= 1, as float64; else a
+    ``ValueError`` naming ``name``, with a hint when the points look like rows (N, n_in)."""
+    x = check_real_array(x, name)
+    if x.ndim >= 2 and x.shape[-2] != n_in and x.shape[-1] == n_in:
+        fix = f"{name}.T" if x.ndim == 2 else f"np.swapaxes({name}, -1, -2)"
+        raise ValueError(f"points are columns ({n_in}, N) here (D = {n_in} inputs); {name} has "
+                         f"shape {x.shape}, points as rows: pass {fix}")
+    x = check_columns(x, n_in, name)
+    if x.shape[-1] == 0:
+        raise ValueError(f"{name} has shape {x.shape}, no points: N must be >= 1")
+    return x
+
+
+def check_output_lead(runs, x):
+    """The leading (runs) axes of a network's output on inputs ``x`` (..., D, N): the
+    network's ``runs`` and x's leading axes together, or a ``ValueError``."""
+    try:
+        return np.broadcast_shapes(tuple(runs), x.shape[:-2])
+    except ValueError:
+        raise ValueError(f"x has shape {x.shape}, leading axes {x.shape[:-2]} that do not fit "
+                         f"the network's runs axis {tuple(runs)}: pass x as (D, N), the same "
+                         f"points for every run, or {tuple(runs) + x.shape[-2:]}") from None
+
+
+def check_target_shape(y, want, name="y"):
+    """Targets ``y`` of a one-output model whose output is ``runs + (1, N)``, given as
+    ``want = runs + (N,)``: ``y`` must be (N,) (the same for every run) or ``runs + (N,)``
+    (axes of length 1 broadcast); else a ``ValueError`` naming it."""
+    n = want[-1]
+    if not (1 <= y.ndim <= len(want) and y.shape[-1] == n
+            and all(t in (1, w) for t, w in zip(y.shape[-2::-1], want[-2::-1]))):
+        runs = f" or {want}, one row per run" if len(want) > 1 else ""
+        raise ValueError(f"{name} has shape {y.shape}; the model's output has shape "
+                         f"{want[:-1] + (1, n)}, so {name} must be ({n},){runs}")
+    return y
 
 
 # --- initialisation -------------------------------------------------------------------
@@ -116,12 +154,17 @@ def fit_combination(params, x, y, sigma=-1.0):
     :func:`minregion.readout.lstsq_readout` with the K sub-networks' outputs as features.
     Updates ``params["V"]`` (..., 1, K) and ``params["e"]`` (..., 1) in place.
 
-    x : (..., D, N) the layer's inputs; y : (N,) or (R, N) targets.
+    x : (..., D, N) the layer's inputs; y : (N,) or (R, N) finite targets.
     """
     if np.shape(params["V"])[-2] != 1:
         raise ValueError("fit_combination fits a layer with one output (n_out = 1)")
     layers, _ = weight_map_forward(sub_network_params(params), check_sigma(sigma))
-    z, _ = dense_forward(check_columns(x, np.shape(params["P"])[-1]), params["P"], params["c"])
+    x = check_input_columns(x, np.shape(params["P"])[-1])
+    y = check_real_array(y, "y")
+    check_target_shape(y, check_output_lead(np.shape(params["P"])[:-2], x) + x.shape[-1:])
+    if not np.isfinite(y).all():
+        raise ValueError("y must be finite; found NaN or inf")
+    z, _ = dense_forward(x, params["P"], params["c"])
     g = mlp_forward(layers, z[..., None, :])[0][..., 0, :]          # (..., K, N)
     params["V"][..., 0, :], params["e"][..., 0] = lstsq_readout(g, y)
 

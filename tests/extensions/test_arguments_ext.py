@@ -7,8 +7,11 @@ import pytest
 
 from minregion.extensions.difference import init_difference
 from minregion.extensions.losses import error_rate, softmax_cross_entropy_forward
-from minregion.extensions.targets import grid_2d
-from minregion.extensions.train import train_difference
+from minregion.extensions.targets import grid_2d, r_cubed
+from minregion.extensions.train import train_dense, train_difference, train_triangle_stack
+from minregion.extensions.triangle_layer import (fit_combination, init_triangle_layer,
+                                                 init_triangle_stack)
+from minregion.init import init_kaiming
 
 X11 = np.linspace(-1.0, 1.0, 40)        # x^3 - x lives on [-1, 1]
 Y11 = X11 ** 3 - X11
@@ -65,6 +68,48 @@ def test_sigmas_that_are_not_a_pair_of_signs_are_named(rng, sigmas):
         train_difference(params, X11, Y11, 1, 2, sigmas=sigmas, lo=-1.0, hi=1.0)
 
 
+# --- outputs and targets that do not fit ----------------------------------------------------
+
+@pytest.mark.ch07
+def test_train_dense_refuses_targets_that_do_not_fit_its_outputs_at_the_door(rng):
+    z = r_cubed(XG)
+    with pytest.raises(ValueError, match=r"loss='mse' fits one output; the output layer "
+                                         r"\(layers\[1\]'s W of shape \(2, 4\)\) has 2 outputs"):
+        train_dense(init_kaiming([2, 4, 2], rng), XG, z, 3)
+    with pytest.raises(ValueError, match=r"target has shape \(3, 25\); .* must be \(25,\)$"):
+        train_dense(init_kaiming([2, 4, 1], rng), XG, np.zeros((3, 25)), 3)
+    with pytest.raises(ValueError, match=r"target has shape \(3, 25\); .* must be \(25,\) or "
+                                         r"\(2, 25\), one row per run"):
+        train_dense(init_kaiming([2, 4, 1], rng, runs=2), XG, np.zeros((3, 25)), 3)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\)"):
+        train_dense(init_kaiming([2, 4, 2], rng), XG, np.arange(25) % 3, 3,
+                    loss="cross_entropy")
+
+
+@pytest.mark.ch07
+def test_train_triangle_stack_refuses_targets_that_do_not_fit_its_outputs_at_the_door(rng):
+    z = r_cubed(XG)
+    stack = init_triangle_stack(XG, [(3, 1)], 2, rng)
+    with pytest.raises(ValueError, match=r"target has shape \(1, 25\); the model's output has "
+                                         r"shape \(1, 25\), so target must be \(25,\)"):
+        train_triangle_stack(stack, XG, z[None], 3, 3)
+    two = init_triangle_stack(XG, [(3, 2)], 2, rng)
+    with pytest.raises(ValueError, match=r"loss='mse' fits one output; the stack's last layer "
+                                         r"\(stack\[0\]\['V'\] of shape \(2, 3\)\) has 2 outputs"):
+        train_triangle_stack(two, XG, z, 3, 3)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\)"):
+        train_triangle_stack(two, XG, np.arange(25) % 3, 3, 3, loss="cross_entropy")
+
+
+@pytest.mark.ch07
+def test_fit_combination_refuses_targets_that_do_not_fit(rng):
+    params = init_triangle_layer(XG, 3, 1, 2, rng)
+    with pytest.raises(ValueError, match=r"y has shape \(1, 25\); .* must be \(25,\)"):
+        fit_combination(params, XG, r_cubed(XG)[None])
+    with pytest.raises(ValueError, match="y must hold real numbers; got a complex array"):
+        fit_combination(params, XG, r_cubed(XG) + 0j)
+
+
 # --- the cross-entropy's own door -----------------------------------------------------------
 
 LOGITS = np.zeros((3, 4))
@@ -99,5 +144,23 @@ def test_the_error_rate_refuses_labels_that_are_no_class():
         error_rate(LOGITS, np.array([0.5, 1, 2, 0]))
     with pytest.raises(ValueError, match="logits must be finite"):
         error_rate(np.full((3, 4), np.nan), np.array([0, 1, 2, 0]))
+
+
+# --- targets and inputs of the wrong kind ---------------------------------------------------
+
+BAD_KINDS = [(np.array(["a"] * 25), "got strings"), (np.zeros(25, dtype=bool), "got booleans"),
+             (np.zeros(25) + 1j, "got a complex array")]
+
+
+@pytest.mark.ch07
+@pytest.mark.parametrize("target, match", BAD_KINDS)
+def test_targets_that_are_not_real_numbers_are_named(rng, target, match):
+    stack = init_triangle_stack(XG, [(3, 1)], 2, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no ComplexWarning: an error
+        with pytest.raises(ValueError, match=f"target must hold real numbers.*{match}"):
+            train_dense(init_kaiming([2, 4, 1], rng), XG, target, 3)
+        with pytest.raises(ValueError, match=f"target must hold real numbers.*{match}"):
+            train_triangle_stack(stack, XG, target, 3, 3)
 
 
