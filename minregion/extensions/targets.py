@@ -7,6 +7,7 @@ import numpy as np
 from ..checks import (check_count, check_finite, check_generator, check_interval,
                       check_nonnegative)
 from ..targets import Target, get_target
+from .triangle_layer import check_input_columns
 
 # Named non-convex 1-D targets [choice: x^3 - x on [-1, 1], where it has an inflection at 0;
 # on [0, 1] it is convex (f'' = 6x >= 0) and would not exercise the difference]. Their sigma
@@ -37,8 +38,11 @@ def grid_2d(n, lo=-1.0, hi=1.0):
 
 
 def r_cubed(x):
-    """``z = r^3``, ``r = sqrt(x^2 + y^2)``. x : (2, N) columns. Returns z : (N,)."""
-    return np.sqrt(np.sum(np.asarray(x, np.float64) ** 2, axis=0)) ** 3
+    """``z = r^3``, ``r = sqrt(x^2 + y^2)``. x : (2, N) columns, finite. Returns z : (N,)."""
+    x = check_input_columns(x, 2)
+    if x.ndim != 2:
+        raise ValueError(f"x must be (2, N), points as columns; got shape {x.shape}")
+    return np.sqrt(np.sum(x ** 2, axis=0)) ** 3
 
 
 def two_spirals(n, rng, turns=1.5, noise=0.04):

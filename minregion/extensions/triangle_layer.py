@@ -103,7 +103,8 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
 
     Parameters
     ----------
-    x : (D, N) or (R, D, N) the layer's training inputs as columns (for the normalisation)
+    x : (D, N) or (R, D, N) the layer's training inputs as columns (for the normalisation),
+        finite real numbers, at least as many points as dimensions (N >= D, N >= 2)
     K : int >= 1, number of projections (and of sub-networks)
     n_out : int >= 1, outputs of the combination
     depth : int >= 1, ReLU layers of each sub-network
@@ -124,11 +125,17 @@ def init_triangle_layer(x, K, n_out, depth, rng, runs=None, peak_low=0.25, peak_
     """
     K, n_out, depth = check_count(K, "K"), check_count(n_out, "n_out"), check_depth(depth)
     rng = check_generator(rng)
-    x = np.asarray(x, dtype=np.float64)
+    x = check_real_array(x, "x")
     if x.ndim not in (2, 3):
         raise ValueError(f"x must be (D, N) or (R, D, N) columns; got shape {x.shape}")
     x = check_columns(x, x.shape[-2])
     D = x.shape[-2]
+    if x.shape[-1] < max(D, 2):
+        fix = "x.T" if x.ndim == 2 else "np.swapaxes(x, -1, -2)"
+        raise ValueError(f"points are columns (D, N) and the layer maps their projections onto "
+                         f"[0, 1], which takes N >= 2 points and at least as many as "
+                         f"dimensions, N >= D; got x of shape {x.shape}: {x.shape[-1]} point(s) "
+                         f"in {D} dimensions. If the points are rows, pass {fix}")
     lead = () if runs is None else (check_count(runs, "runs"),)
     if x.ndim == 3 and (not lead or x.shape[0] != lead[0]):
         raise ValueError(f"x has shape {x.shape}, a runs axis of {x.shape[0]}, but runs={runs}")
@@ -272,7 +279,7 @@ def init_triangle_stack(x, sizes, depth, rng, runs=None, **peaks):
     """
     if len(sizes) < 1:
         raise ValueError("sizes must list at least one (K, n_out) pair")
-    stack, h = [], np.asarray(x, dtype=np.float64)
+    stack, h = [], check_real_array(x, "x")
     for K, n_out in sizes:
         params = init_triangle_layer(h, K, n_out, depth, rng, runs=runs, **peaks)
         stack.append(params)

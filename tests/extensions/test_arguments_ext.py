@@ -110,6 +110,27 @@ def test_fit_combination_refuses_targets_that_do_not_fit(rng):
         fit_combination(params, XG, r_cubed(XG) + 0j)
 
 
+# --- points as columns ----------------------------------------------------------------------
+
+@pytest.mark.ch07
+def test_points_given_as_rows_are_refused_with_a_hint(rng):
+    with pytest.raises(ValueError, match=r"points are columns \(2, N\) here .* has shape "
+                                         r"\(100, 2\), points as rows: pass x.T"):
+        r_cubed(np.zeros((100, 2)))
+    with pytest.raises(ValueError, match=r"got x of shape \(25, 2\): 2 point\(s\) in 25 "
+                                         r"dimensions. If the points are rows, pass x.T"):
+        init_triangle_layer(XG.T, 4, 1, 2, rng)
+    with pytest.raises(ValueError, match=r"pass x.T"):
+        init_triangle_stack(XG.T, [(4, 1)], 2, rng)
+    with pytest.raises(ValueError, match=r"has shape \(25, 2\), points as rows: pass x.T"):
+        train_dense(init_kaiming([2, 4, 1], rng), XG.T, r_cubed(XG), 3)
+    stack = init_triangle_stack(XG, [(3, 1)], 2, rng)
+    with pytest.raises(ValueError, match=r"pass x.T"):
+        train_triangle_stack(stack, XG.T, r_cubed(XG), 3, 3)
+    with pytest.raises(ValueError, match=r"x must be \(2, N\)"):
+        r_cubed(np.zeros((3, 2, 5)))
+
+
 # --- the cross-entropy's own door -----------------------------------------------------------
 
 LOGITS = np.zeros((3, 4))
@@ -162,5 +183,17 @@ def test_targets_that_are_not_real_numbers_are_named(rng, target, match):
             train_dense(init_kaiming([2, 4, 1], rng), XG, target, 3)
         with pytest.raises(ValueError, match=f"target must hold real numbers.*{match}"):
             train_triangle_stack(stack, XG, target, 3, 3)
+
+
+@pytest.mark.ch07
+def test_complex_or_boolean_inputs_of_a_triangle_layer_are_named(rng):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for init in (lambda x: init_triangle_layer(x, 4, 1, 2, rng),
+                     lambda x: init_triangle_stack(x, [(4, 1)], 2, rng)):
+            with pytest.raises(ValueError, match="x must hold real numbers; got a complex"):
+                init(XG + 0j)
+            with pytest.raises(ValueError, match="x must hold real numbers.*got booleans"):
+                init(XG > 0)
 
 
