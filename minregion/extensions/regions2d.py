@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_layers, check_points
+from ..checks import MAX_COUNT_VALUE, check_layers, check_points
 
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
@@ -67,9 +67,37 @@ def check_layers_2d(layers):
             for W, b in layers]
 
 
+def check_partition_scale(layers, box):
+    """What :func:`region_partition` can hold, before it starts: like the 1-D counter
+    (:func:`minregion.checks.check_counter_network`), a ``ValueError`` naming the layer when
+    the weights are so large that a layer's values or gradients on the box could exceed
+    ``MAX_COUNT_VALUE`` (float64 would overflow in the affine forms, and the partition come
+    out with NaN): a bound from the largest row sums of |W|, the largest |b| and the box.
+
+    layers : checked ``(W, b)`` pairs (:func:`check_layers_2d`); box : (4, 2) its polygon.
+    """
+    value, slope = float(np.max(np.abs(box))), 1.0          # |x|, |y| and their gradients
+    for l, (W, b) in enumerate(layers):
+        row = float(np.max(np.sum(np.abs(W), axis=-1)))
+        value = row * value + float(np.max(np.abs(b)))
+        slope = row * slope
+        if not (value <= MAX_COUNT_VALUE and slope <= MAX_COUNT_VALUE):
+            raise ValueError(
+                f"layers[{l}]: the weights are too large for the 2-D region partition: the "
+                f"network's values on the box can reach {max(value, slope):.3g} there "
+                f"(largest row sum of |W| {row:.3g}), beyond the {MAX_COUNT_VALUE:.3g} that "
+                f"float64 holds with room to spare. Scale the network down: dividing a "
+                f"layer's W and b and the b of every later layer by the same c > 0 divides the "
+                f"output by c and keeps every region")
+
+
 def box_polygon(box=(-1.0, 1.0, -1.0, 1.0)):
     """The rectangle ``[x0, x1] x [y0, y1]`` as a (4, 2) counter-clockwise polygon."""
-    x0, x1, y0, y1 = (float(v) for v in box)
+    try:
+        x0, x1, y0, y1 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise ValueError(f"box must be four real numbers (x0, x1, y0, y1) with x0 < x1 and "
+                         f"y0 < y1; got {box!r:.60}") from None
     if not (np.all(np.isfinite([x0, x1, y0, y1])) and x0 < x1 and y0 < y1):
         raise ValueError(f"box must be finite (x0, x1, y0, y1) with x0 < x1 and y0 < y1; "
                          f"got {box}")
@@ -138,7 +166,8 @@ def region_partition(layers, box=(-1.0, 1.0, -1.0, 1.0), tol_rel=TOL_REL):
     Parameters
     ----------
     layers : list of ``(W, b)``, ``W`` : (fan_out, fan_in), first ``fan_in = 2``; a ReLU after
-        every layer but the last (``mlp.py``'s convention); no runs axis
+        every layer but the last (``mlp.py``'s convention); no runs axis; weights small
+        enough that float64 holds the values on the box (:func:`check_partition_scale`)
     box : (x0, x1, y0, y1), the rectangular domain
     tol_rel : float in [0, 1e-6], see the module docstring
 
@@ -151,6 +180,7 @@ def region_partition(layers, box=(-1.0, 1.0, -1.0, 1.0), tol_rel=TOL_REL):
         raise ValueError(f"tol_rel must be a number in [0, 1e-6] (the default is "
                          f"{TOL_REL:.2g}); got {tol_rel!r}")
     polygons = [box_polygon(box)]
+    check_partition_scale(layers, polygons[0])
     A = np.eye(2)[None]                             # (P, width, 2): h = x, y
     c = np.zeros((1, 2))                            # (P, width)
     patterns = np.zeros((1, 0), dtype=bool)

@@ -7,6 +7,7 @@ import pytest
 
 from minregion.extensions.difference import init_difference
 from minregion.extensions.losses import error_rate, softmax_cross_entropy_forward
+from minregion.extensions.regions2d import box_polygon, region_partition
 from minregion.extensions.targets import grid_2d, r_cubed
 from minregion.extensions.train import train_dense, train_difference, train_triangle_stack
 from minregion.extensions.triangle_layer import (fit_combination, init_triangle_layer,
@@ -197,3 +198,25 @@ def test_complex_or_boolean_inputs_of_a_triangle_layer_are_named(rng):
                 init(XG > 0)
 
 
+# --- the 2-D region partition ---------------------------------------------------------------
+
+@pytest.mark.ch07
+def test_region_partition_refuses_weights_too_large_for_float64():
+    W = 1e200 * np.array([[1, -1], [2, 1], [-1, 3.0]])
+    layers = [(W, np.ones(3)), (np.full((3, 3), 1e200), np.ones(3)), (np.ones((1, 3)), np.ones(1))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no RuntimeWarning, no NaN: an error
+        with pytest.raises(ValueError, match=r"layers\[0\]: the weights are too large for the "
+                                             r"2-D region partition.*Scale the network down"):
+            region_partition(layers)
+        # the box counts too: weights of 1e160 overflow on a box of 1e160
+        with pytest.raises(ValueError, match=r"layers\[0\]: the weights are too large"):
+            region_partition([(np.array([[1.0, -1.0], [2.0, 1.0]]) * 1e160, np.zeros(2)),
+                              (np.ones((1, 2)), np.zeros(1))], box=(-1e160, 1e160, -1e160, 1e160))
+
+
+@pytest.mark.ch07
+@pytest.mark.parametrize("box", [None, (0, 1, 0), ("a", 1, 0, 1), 5])
+def test_a_box_that_is_not_four_numbers_is_named(box):
+    with pytest.raises(ValueError, match=r"box must be four real numbers \(x0, x1, y0, y1\)"):
+        box_polygon(box)
