@@ -4,8 +4,8 @@ feedback file per student.
     python course/grade_class.py SUBMISSIONS [--out grades] [CH ...] [--unit] [--jobs N]
                                  [--test-timeout S] [--timeout S] [--only ID] [--except ID]
 
-``SUBMISSIONS`` is a folder holding one folder or one ``.zip`` per student (the name, without
-``.zip``, is the student's); inside, the student tree may sit at any depth (the folder that
+``SUBMISSIONS`` is a folder holding one folder or one ``.zip`` per student (the name, as it
+is, without ``.zip``, is the student's); inside, the student tree may sit at any depth (the folder that
 holds ``minregion/``). From a submission only the **solution regions** are read: the code
 between ``# BEGIN YOUR CODE chNN id`` and ``# END YOUR CODE`` in the package files and in
 the notebooks. Nothing else of it is copied, imported or run: no conftest, no pytest
@@ -26,7 +26,9 @@ package, saying what blocked them).
 
 **Output** (``--out``, a new or empty folder, default ``grades``): ``grades.csv`` with one row
 per student and chapter (student, chapter, blanks left, tests passed, failed, exercises
-passed, exercises, note) and ``feedback/<student>.md``: per region, the first failure message
+passed, exercises, note, the submission's exact name) and ``feedback/<student>.md`` (a slug
+and a hash of the exact name for a name that is not plain ASCII or is shared:
+:func:`feedback_name`): per region, the first failure message
 (file and line, in the student's numbering, for a syntax error), and the written answers
 found in the student's answer cells, for marking by the rubric. A line per graded chapter
 shows the progress.
@@ -39,6 +41,7 @@ container without network.
 """
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -48,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -58,7 +62,7 @@ import make_student as ms  # noqa: E402
 
 MAX_FILE = 20 * 2**20
 COLUMNS = ("student", "chapter", "blanks_left", "tests_passed", "tests_failed",
-           "exercises_passed", "exercises", "note")
+           "exercises_passed", "exercises", "note", "submission")
 
 
 class GradingError(ValueError):
@@ -170,21 +174,74 @@ def read_submission(path, expected=()):
     return load_submission(path, expected)[0]
 
 
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,79}")
+
+
+def shown(name):
+    """A file or folder name as text that can be written anywhere: bytes that are not UTF-8
+    (a name from a Windows zip, say, read with surrogateescape) become U+FFFD."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def exact(name):
+    """A file or folder name as text that names it exactly: bytes that are not UTF-8 are
+    written as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+class Submission:
+    """One student's folder or zip in SUBMISSIONS: ``entry``, its exact name there (the key
+    of its rows), ``student``, the name without ``.zip`` as text, ``folder``, the exact name
+    as text (:func:`exact`), ``feedback``, the name of its feedback file, and ``path``."""
+
+    def __init__(self, entry, path, feedback):
+        self.entry, self.path, self.feedback = entry, path, feedback
+        self.student = shown(_stem(entry))
+        self.folder = exact(entry)
+        self.twins = []          # the other submissions shown under the same name
+
+    def __repr__(self):
+        return f"Submission({self.folder!r})"
+
+
+def _stem(entry):
+    return entry[:-4] if entry.lower().endswith(".zip") else entry
+
+
+def feedback_name(entry, plain=True):
+    """The name of a submission's feedback file: ``<name>.md`` when its name (without
+    ``.zip``) is a plain one (ASCII letters, digits, ``._-``) that no other submission of the
+    class shares, whatever the case (``plain``); else a safe slug of the name, ``+`` and the
+    first 10 hex digits of the SHA-256 of the exact name (``Muller+3fa2...md``): unique, and
+    the same for the same folder."""
+    stem = _stem(entry)
+    if plain and PLAIN_NAME.fullmatch(stem):
+        return f"{stem}.md"
+    ascii_ = unicodedata.normalize("NFKD", shown(stem)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_).strip("._-")[:40] or "student"
+    digest = hashlib.sha256(os.fsencode(entry)).hexdigest()[:10]
+    return f"{slug}+{digest}.md"
+
+
 def submissions(folder):
-    """[(student, path)] of every folder and zip in ``folder``, sorted by name."""
-    out, seen = [], set()
-    for entry in sorted(os.listdir(folder)):
+    """[:class:`Submission`] of every folder and zip in ``folder``, sorted by name. Each
+    keeps its name as it is (the CSV's ``student`` and ``submission``)."""
+    entries = []
+    for entry in sorted(os.listdir(folder), key=os.fsencode):
         path = os.path.join(folder, entry)
         if entry.startswith(".") or os.path.islink(path):
             continue
         if os.path.isdir(path) or entry.lower().endswith(".zip"):
-            name = re.sub(r"[^A-Za-z0-9._-]+", "_", entry[:-4] if entry.lower().endswith(".zip")
-                          else entry).strip("._") or "student"
-            while name in seen:
-                name += "_"
-            seen.add(name)
-            out.append((name, path))
-    return out
+            entries.append((entry, path))
+    clash = {}
+    for entry, _ in entries:
+        clash.setdefault(shown(_stem(entry)).casefold(), []).append(entry)
+    subs = [Submission(entry, path,
+                       feedback_name(entry, len(clash[shown(_stem(entry)).casefold()]) == 1))
+            for entry, path in entries]
+    for sub in subs:
+        sub.twins = [o.folder for o in subs if o is not sub and o.student == sub.student]
+    return subs
 
 
 # --- one chapter of one submission ----------------------------------------------------------
@@ -519,45 +576,49 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
         chapters = [ch for ch in chapters if course.chapter_regions(ch)]
         expected = [(r.id, r.chapter, r.path) for r in course.regions if r.id in course.handed]
         loaded, deadlines = {}, {}
-        for student, path in subs:
+        for sub in subs:
             try:
-                files, notes = load_submission(path, expected)
+                files, notes = load_submission(sub.path, expected)
                 tree = grade.read_sources(files, expected)
-                loaded[student] = (files, tree, notes)
+                loaded[sub.entry] = (files, tree, notes)
             except GradingError as err:
-                loaded[student] = (None, str(err), [])
-        tasks = [(s, ch) for s, _ in subs for ch in chapters]
+                loaded[sub.entry] = (None, str(err), [])
+        tasks = [(s, ch) for s in subs for ch in chapters]
         done = [0]
 
         def work_on(task):
-            student, chapter = task
+            sub, chapter = task
             if grade.stopping():
                 raise grade.Stopped("the grader was stopped")
-            files, tree, notes = loaded[student]
+            files, tree, notes = loaded[sub.entry]
             if files is None:
-                row = {"student": student, "chapter": chapter, "note": f"not graded: {tree}"}
+                row = {"chapter": chapter, "note": f"not graded: {tree}"}
                 lines = [f"## {chapter}", "", f"not graded: {tree}", ""]
             else:
                 with lock:
-                    deadline = deadlines.setdefault(student, time.monotonic() + timeout)
+                    deadline = deadlines.setdefault(sub.entry, time.monotonic() + timeout)
                 if time.monotonic() > deadline:
-                    row = {"student": student, "chapter": chapter,
+                    row = {"chapter": chapter,
                            "note": f"not graded: the submission's time limit ({timeout:g} s) "
                                    "ran out"}
                     lines = [f"## {chapter}", "", row["note"], ""]
                 else:
-                    place = tempfile.mkdtemp(prefix=f"{student}-", dir=work)
+                    place = tempfile.mkdtemp(prefix=f"{sub.feedback[:-3]}-", dir=work)
                     row, lines = grade_chapter(course, tree, chapter, place, unit,
                                                test_timeout, deadline)
                     shutil.rmtree(place, ignore_errors=True)
-                    row["student"] = student
                     row["note"] = "; ".join(x for x in [row["note"]] + chapter_notes(
                         course, tree, notes, chapter) if x)
+            if sub.twins:
+                row["note"] = "; ".join(x for x in [row.get("note", ""), (
+                    f"{', '.join(sub.twins)} has the same name: tell them apart by the "
+                    "submission column")] if x)
+            row.update(student=sub.student, submission=sub.folder, _entry=sub.entry)
             with lock:
                 rows.append(row)
-                feedback.setdefault(student, {})[chapter] = lines
+                feedback.setdefault(sub.entry, {})[chapter] = lines
                 done[0] += 1
-                say(f"[{done[0]}/{len(tasks)}] {student} {chapter}: "
+                say(f"[{done[0]}/{len(tasks)}] {sub.student} {chapter}: "
                     f"{row.get('tests_passed', '-')} passed, {row.get('tests_failed', '-')} failed"
                     + (f", exercises {row['exercises_passed']}/{row['exercises']}"
                        if row.get("exercises") not in (None, "") else "")
@@ -568,29 +629,37 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                 for _ in pool.map(work_on, tasks):
                     pass
         except grade.Stopped as err:
-            write_results(out, rows, feedback, loaded, chapters, unit)
+            write_results(out, rows, feedback, loaded, chapters, unit, subs)
             say(f"grade_class: {err}; wrote the {len(rows)} rows graded so far")
             raise
-        write_results(out, rows, feedback, loaded, chapters, unit)
-    return sorted(rows, key=lambda r: (r["student"], r["chapter"]))
+        write_results(out, rows, feedback, loaded, chapters, unit, subs)
+    return _sorted(rows)
 
 
-def write_results(out, rows, feedback, loaded, chapters, unit):
+def _sorted(rows):
+    return sorted(rows, key=lambda r: (r["student"], os.fsencode(r["_entry"]), r["chapter"]))
+
+
+def write_results(out, rows, feedback, loaded, chapters, unit, subs):
     """Write ``out/grades.csv`` (``rows``, one dict per student and chapter, COLUMNS) and
-    ``out/feedback/<student>.md`` (``feedback[student][chapter]``: lines; ``loaded[student]``:
-    the submission's (files, tree or the reason it was not graded, notes))."""
+    ``out/feedback/<name>.md`` (``feedback[entry][chapter]``: lines; ``loaded[entry]``: the
+    submission's (files, tree or the reason it was not graded, notes); ``subs``: the
+    :class:`Submission` of each entry)."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
-    rows = sorted(rows, key=lambda r: (r["student"], r["chapter"]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
+    for row in _sorted(rows):
         writer.writerow({k: row.get(k, "") for k in COLUMNS})
     with open(os.path.join(out, "grades.csv"), "w", encoding="utf-8", newline="") as fh:
         fh.write(buffer.getvalue())
-    for student, by_chapter in sorted(feedback.items()):
-        files, tree, notes = loaded[student]
-        lines = [f"# Feedback for {student}", "",
+    for sub in subs:
+        if sub.entry not in feedback:
+            continue
+        by_chapter = feedback[sub.entry]
+        files, tree, notes = loaded[sub.entry]
+        lines = [f"# Feedback for {sub.student}", "",
+                 f"Submission: `{sub.folder}`", "",
                  "Each chapter was graded on its own: your code for that chapter (the lines "
                  "between `# BEGIN YOUR CODE` and `# END YOUR CODE`), the reference for every "
                  f"other; {'unit tests only' if unit else 'unit tests and notebook exercises'}."
@@ -601,7 +670,7 @@ def write_results(out, rows, feedback, loaded, chapters, unit):
         answers = written_answers(files) if files else []
         if answers:
             lines += ["## Written answers (marked by the rubric)", ""] + answers
-        with open(os.path.join(out, "feedback", f"{student}.md"), "w", encoding="utf-8") as fh:
+        with open(os.path.join(out, "feedback", sub.feedback), "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines).rstrip() + "\n")
 
 

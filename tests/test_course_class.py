@@ -1,0 +1,150 @@
+"""Grading a whole class loses no file and no grade: every student keeps their own name and
+rows, one odd submission costs only itself, what is taken from a submission is capped and
+read before any time limit only within those caps, and the lecturer's tools around the
+grader (make_student, the Makefile) keep the course's promises.
+
+Most tests here grade with a stand-in for the chapter's test run (:func:`fake_grading`), so
+that they check the class grader's own work in seconds; one grades for real.
+"""
+import csv
+import os
+import re
+import shlex
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from test_course import COURSE, REGIONS, ROOT, _csv, _marking_snippet, filled_tree
+
+sys.path.insert(0, COURSE)
+import grade  # noqa: E402
+import grade_class  # noqa: E402
+import make_student as ms  # noqa: E402
+
+pytestmark = pytest.mark.house
+
+EXPECTED = [(r.id, r.chapter, r.path) for r in REGIONS]
+
+
+def small_tree(folder, mark, extra=None):
+    """A submission's tree, as bytes paths allow: ``minregion/layers.py`` whose
+    ``dense_backward`` region holds ``mark`` (what tells the students apart)."""
+    folder = os.fsencode(folder)
+    os.makedirs(os.path.join(folder, b"minregion"), exist_ok=True)
+    with open(os.path.join(folder, b"minregion", b"layers.py"), "w", encoding="utf-8") as fh:
+        fh.write(layers_text(mark))
+    for rel, text in (extra or {}).items():
+        path = os.path.join(folder, os.fsencode(rel))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return folder
+
+
+def layers_text(mark):
+    return ("def dense_backward(dout, cache):\n    # BEGIN YOUR CODE ch03 dense_backward\n"
+            f"    return {mark!r}\n    # END YOUR CODE\n")
+
+
+def mark_of(tree):
+    found = tree.regions.get("dense_backward")
+    code = "".join(found.code) if found is not None else ""
+    m = re.search(r"return '([^']*)'", code)
+    return m.group(1) if m else ""
+
+
+@pytest.fixture
+def fake_grading(monkeypatch):
+    """grade_chapter without running anything: tests_passed is the number in the mark of the
+    student's ``dense_backward`` and the note the mark itself, so a row shows whose tree it
+    was graded from."""
+    def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
+        mark = mark_of(tree)
+        number = int(re.sub(r"\D", "", mark) or 0)
+        row = {"chapter": chapter, "blanks_left": 0, "tests_passed": number,
+               "tests_failed": 0, "exercises_passed": "", "exercises": "", "note": mark}
+        return row, [f"## {chapter}", "", f"graded the tree marked {mark}", ""]
+    monkeypatch.setattr(grade_class, "grade_chapter", grade_chapter)
+    return grade_chapter
+
+
+def grade_subs(subs, out, chapters=("ch03",), **kw):
+    return grade_class.grade_class(str(subs), str(out), list(chapters), unit=True,
+                                   say=lambda line: None, **kw)
+
+
+def rows_of(out):
+    with open(os.path.join(out, "grades.csv"), encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def feedback_files(out):
+    folder = os.path.join(out, "feedback")
+    files = {}
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name), encoding="utf-8") as fh:
+            files[name] = fh.read()
+    return files
+
+
+# --- 1. the untouched edition keeps its name: the marking snippet reads the grader's CSV ----
+
+def test_the_marking_snippet_reads_the_class_graders_own_csv(tmp_path):
+    """The documented workflow end to end: an untouched student edition named ``_untouched``
+    graded with the class (chapter 2, unit tests), then the syllabus's marking snippet run on
+    the grader's own grades.csv: the untouched copy earns nothing, the complete one all."""
+    subs = tmp_path / "submissions"
+    ms.write_tree(str(subs / "_untouched"))
+    filled_tree(str(subs / "ann"))
+    ms.write_tree(str(subs / "ben"))
+    grade_class.grade_class(str(subs), str(tmp_path / "grades"), ["ch02"], unit=True, jobs=2,
+                            test_timeout=60, say=lambda line: None)
+    table = _csv(tmp_path / "grades")
+    assert sorted(table) == [("_untouched", "ch02"), ("ann", "ch02"), ("ben", "ch02")], table
+    assert (tmp_path / "grades" / "feedback" / "_untouched.md").exists()
+    (tmp_path / "marks.py").write_text(_marking_snippet())
+    run = subprocess.run([sys.executable, "marks.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["ann ch02 5.00 of 5", "ben ch02 0.00 of 5"], run.stdout
+
+
+# --- 2. every student keeps their own name, rows and feedback file ---------------------------
+
+NAMES = ["a b", "a_b", "王伟", "李娜", "Müller", "Mäller", "_untouched", "Ann", "ann",
+         'quote "me", please']
+
+
+def test_names_are_kept_as_they_are_and_rows_never_swap(tmp_path, fake_grading):
+    subs = tmp_path / "submissions"
+    for k, name in enumerate(NAMES):
+        small_tree(subs / name, f"mark {k}")
+    with zipfile.ZipFile(subs / "zoe.zip", "w") as zf:     # a zip and a folder named alike
+        zf.writestr("t/minregion/layers.py", layers_text("mark 100"))
+    small_tree(subs / "zoe", "mark 101")
+    grade_subs(subs, tmp_path / "out")
+    rows = rows_of(tmp_path / "out")
+    got = {(r["student"], r["submission"]): r for r in rows}
+    want = {(n, n): f"mark {k}" for k, n in enumerate(NAMES)}
+    want.update({("zoe", "zoe.zip"): "mark 100", ("zoe", "zoe"): "mark 101"})
+    assert set(got) == set(want), sorted(got)
+    for key, mark in want.items():
+        assert got[key]["note"].startswith(mark) and \
+            got[key]["tests_passed"] == mark.split()[1], (key, got[key])
+    assert "zoe.zip has the same name" in got["zoe", "zoe"]["note"], got["zoe", "zoe"]
+    files = feedback_files(tmp_path / "out")
+    assert len(files) == len(want), sorted(files)
+    for name, text in files.items():
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._+-]*\.md", name), name
+        folder = re.search(r"^Submission: `(.*)`$", text, re.M).group(1)
+        mark = re.search(r"graded the tree marked (mark \d+)", text).group(1)
+        assert want[next(k for k in want if k[1] == folder)] == mark, (name, folder, mark)
+    assert "_untouched.md" in files and "a_b.md" in files
+    # the same folder gets the same feedback file in another class
+    again = tmp_path / "again"
+    small_tree(again / "Müller", "mark 0")
+    grade_subs(again, tmp_path / "out2")
+    muller = [n for n, t in files.items() if "Submission: `Müller`" in t]
+    assert sorted(feedback_files(tmp_path / "out2")) == muller
