@@ -562,27 +562,40 @@ def check_out(folder):
     return folder
 
 
+def _failure(err):
+    """An unexpected exception, in one line, for a note."""
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def text(value):
+    """``value`` as text that can be written anywhere: characters that cannot be encoded
+    (the surrogates of a name that is not UTF-8) become U+FFFD."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")
+
+
 def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout=120.0,
                 timeout=3600.0, only=(), exclude=(), say=print):
     """Grade every submission; write ``out/grades.csv`` and ``out/feedback/``. Returns the
-    rows."""
+    rows. An unexpected error while reading or grading one submission costs that submission
+    only (its rows say so), and the results are written whatever happens."""
     out = check_out(out)
     subs = submissions(submissions_dir)
     if not subs:
         raise GradingError(f"{submissions_dir} holds no folder and no .zip")
     rows, feedback, lock = [], {}, threading.Lock()
+
+    def tell(line):
+        try:
+            say(text(line))
+        except Exception:           # a progress line is never worth a grade
+            pass
+
     with tempfile.TemporaryDirectory(prefix="grade-class-") as work:
         course = Course(only, exclude)
         chapters = [ch for ch in chapters if course.chapter_regions(ch)]
         expected = [(r.id, r.chapter, r.path) for r in course.regions if r.id in course.handed]
         loaded, deadlines = {}, {}
-        for sub in subs:
-            try:
-                files, notes = load_submission(sub.path, expected)
-                tree = grade.read_sources(files, expected)
-                loaded[sub.entry] = (files, tree, notes)
-            except GradingError as err:
-                loaded[sub.entry] = (None, str(err), [])
         tasks = [(s, ch) for s in subs for ch in chapters]
         done = [0]
 
@@ -604,11 +617,19 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                     lines = [f"## {chapter}", "", row["note"], ""]
                 else:
                     place = tempfile.mkdtemp(prefix=f"{sub.feedback[:-3]}-", dir=work)
-                    row, lines = grade_chapter(course, tree, chapter, place, unit,
-                                               test_timeout, deadline)
-                    shutil.rmtree(place, ignore_errors=True)
-                    row["note"] = "; ".join(x for x in [row["note"]] + chapter_notes(
-                        course, tree, notes, chapter) if x)
+                    try:
+                        row, lines = grade_chapter(course, tree, chapter, place, unit,
+                                                   test_timeout, deadline)
+                        row["note"] = "; ".join(x for x in [row["note"]] + chapter_notes(
+                            course, tree, notes, chapter) if x)
+                    except grade.Stopped:
+                        raise
+                    except Exception as err:     # the grader's fault: this chapter only
+                        row = {"chapter": chapter, "note": "not graded: the grader failed "
+                               f"on this chapter ({_failure(err)}); grade it again"}
+                        lines = [f"## {chapter}", "", row["note"], ""]
+                    finally:
+                        shutil.rmtree(place, ignore_errors=True)
             if sub.twins:
                 row["note"] = "; ".join(x for x in [row.get("note", ""), (
                     f"{', '.join(sub.twins)} has the same name: tell them apart by the "
@@ -618,19 +639,32 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                 rows.append(row)
                 feedback.setdefault(sub.entry, {})[chapter] = lines
                 done[0] += 1
-                say(f"[{done[0]}/{len(tasks)}] {sub.student} {chapter}: "
-                    f"{row.get('tests_passed', '-')} passed, {row.get('tests_failed', '-')} failed"
-                    + (f", exercises {row['exercises_passed']}/{row['exercises']}"
-                       if row.get("exercises") not in (None, "") else "")
-                    + (f" ({row['note']})" if row.get("note") else ""))
+                tell(f"[{done[0]}/{len(tasks)}] {sub.student} {chapter}: "
+                     f"{row.get('tests_passed', '-')} passed, {row.get('tests_failed', '-')} "
+                     "failed" + (f", exercises {row['exercises_passed']}/{row['exercises']}"
+                                 if row.get("exercises") not in (None, "") else "")
+                     + (f" ({row['note']})" if row.get("note") else ""))
 
         try:
+            for sub in subs:
+                if grade.stopping():
+                    raise grade.Stopped("the grader was stopped")
+                try:
+                    files, notes = load_submission(sub.path, expected)
+                    tree = grade.read_sources(files, expected)
+                    loaded[sub.entry] = (files, tree, notes)
+                except GradingError as err:
+                    loaded[sub.entry] = (None, str(err), [])
+                except Exception as err:         # MemoryError, RecursionError, a bug ...
+                    loaded[sub.entry] = (None, f"the grader failed to read it ({_failure(err)})",
+                                         [])
             with ThreadPoolExecutor(max(1, jobs)) as pool:
                 for _ in pool.map(work_on, tasks):
                     pass
-        except grade.Stopped as err:
+        except BaseException as err:
             write_results(out, rows, feedback, loaded, chapters, unit, subs)
-            say(f"grade_class: {err}; wrote the {len(rows)} rows graded so far")
+            tell(f"grade_class: {str(err) or type(err).__name__}; wrote the {len(rows)} rows "
+                 "graded so far")
             raise
         write_results(out, rows, feedback, loaded, chapters, unit, subs)
     return _sorted(rows)
@@ -641,37 +675,48 @@ def _sorted(rows):
 
 
 def write_results(out, rows, feedback, loaded, chapters, unit, subs):
-    """Write ``out/grades.csv`` (``rows``, one dict per student and chapter, COLUMNS) and
-    ``out/feedback/<name>.md`` (``feedback[entry][chapter]``: lines; ``loaded[entry]``: the
-    submission's (files, tree or the reason it was not graded, notes); ``subs``: the
-    :class:`Submission` of each entry)."""
+    """Write ``out/feedback/<name>.md`` (``feedback[entry][chapter]``: lines;
+    ``loaded[entry]``: the submission's (files, tree or the reason it was not graded,
+    notes); ``subs``: the :class:`Submission` of each entry), then ``out/grades.csv``
+    (``rows``, one dict per student and chapter, COLUMNS). A feedback file that cannot be
+    written costs that student's file only (their rows' note says so); every text is
+    written with :func:`text`."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
+    for sub in subs:
+        if sub.entry not in feedback:
+            continue
+        try:
+            by_chapter = feedback[sub.entry]
+            files, tree, notes = loaded.get(sub.entry, (None, "not read", []))
+            lines = [f"# Feedback for {sub.student}", "",
+                     f"Submission: `{sub.folder}`", "",
+                     "Each chapter was graded on its own: your code for that chapter (the "
+                     "lines between `# BEGIN YOUR CODE` and `# END YOUR CODE`), the reference "
+                     f"for every other; "
+                     f"{'unit tests only' if unit else 'unit tests and notebook exercises'}."
+                     " For each region: the first failure message.", ""]
+            lines += submission_feedback(tree, notes)
+            for ch in chapters:
+                lines += by_chapter.get(ch, [f"## {ch}", "", "not graded", ""])
+            answers = written_answers(files) if files else []
+            if answers:
+                lines += ["## Written answers (marked by the rubric)", ""] + answers
+            body = text("\n".join(str(line) for line in lines).rstrip() + "\n")
+            with open(os.path.join(out, "feedback", sub.feedback), "x", encoding="utf-8") as fh:
+                fh.write(body)
+        except Exception as err:
+            for row in rows:
+                if row.get("_entry") == sub.entry:
+                    row["note"] = "; ".join(x for x in [row.get("note", ""), (
+                        f"no feedback file: the grader failed to write it ({_failure(err)})")]
+                        if x)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in _sorted(rows):
-        writer.writerow({k: row.get(k, "") for k in COLUMNS})
+        writer.writerow({k: text(row.get(k, "")) for k in COLUMNS})
     with open(os.path.join(out, "grades.csv"), "w", encoding="utf-8", newline="") as fh:
         fh.write(buffer.getvalue())
-    for sub in subs:
-        if sub.entry not in feedback:
-            continue
-        by_chapter = feedback[sub.entry]
-        files, tree, notes = loaded[sub.entry]
-        lines = [f"# Feedback for {sub.student}", "",
-                 f"Submission: `{sub.folder}`", "",
-                 "Each chapter was graded on its own: your code for that chapter (the lines "
-                 "between `# BEGIN YOUR CODE` and `# END YOUR CODE`), the reference for every "
-                 f"other; {'unit tests only' if unit else 'unit tests and notebook exercises'}."
-                 " For each region: the first failure message.", ""]
-        lines += submission_feedback(tree, notes)
-        for ch in chapters:
-            lines += by_chapter.get(ch, [f"## {ch}", "", "not graded", ""])
-        answers = written_answers(files) if files else []
-        if answers:
-            lines += ["## Written answers (marked by the rubric)", ""] + answers
-        with open(os.path.join(out, "feedback", sub.feedback), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines).rstrip() + "\n")
 
 
 def main(argv=None):

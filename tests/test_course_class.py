@@ -148,3 +148,88 @@ def test_names_are_kept_as_they_are_and_rows_never_swap(tmp_path, fake_grading):
     grade_subs(again, tmp_path / "out2")
     muller = [n for n, t in files.items() if "Submission: `Müller`" in t]
     assert sorted(feedback_files(tmp_path / "out2")) == muller
+
+
+# --- 3. one student's odd name or an error of the grader costs that student only -------------
+
+def test_a_name_that_is_not_utf8_costs_nobody_their_results(tmp_path, fake_grading):
+    """A folder name from a Windows zip (``L\\xf6sung``, Latin-1 bytes): every student gets
+    their row and feedback, the odd name is shown with U+FFFD in text and as ``\\xf6`` in
+    the submission column."""
+    subs = tmp_path / "submissions"
+    small_tree(os.fsencode(subs / "ana") + b"/L\xf6sung/minregion-student", "mark 1")
+    small_tree(os.fsencode(subs) + b"/J\xfcrgen", "mark 2")
+    small_tree(subs / "bo", "mark 3")
+    grade_subs(subs, tmp_path / "out")
+    got = {r["submission"]: r for r in rows_of(tmp_path / "out")}
+    assert sorted(got) == ["J\\xfcrgen", "ana", "bo"], got
+    assert got["J\\xfcrgen"]["student"] == "J\ufffdrgen"
+    assert [got[k]["tests_passed"] for k in ("ana", "J\\xfcrgen", "bo")] == ["1", "2", "3"]
+    files = feedback_files(tmp_path / "out")
+    assert len(files) == 3 and "bo.md" in files and "ana.md" in files, sorted(files)
+
+
+def test_an_error_of_the_grader_costs_one_student_not_the_class(tmp_path, fake_grading,
+                                                                 monkeypatch):
+    """The grader fails on one student's chapter, on reading another's submission and on
+    writing a third one's feedback: each of them has rows that say so, and everybody else
+    their results."""
+    subs = tmp_path / "submissions"
+    for k, name in enumerate(["ann", "ben", "cat", "dan"]):
+        small_tree(subs / name, f"mark {k}")
+
+    def failing_chapter(course, tree, chapter, *args):
+        if mark_of(tree) == "mark 1":
+            raise KeyError("a bug of the grader")
+        return fake_grading(course, tree, chapter, *args)
+
+    read_sources = grade.read_sources
+
+    def failing_read(files, expected=()):
+        if "mark 2" in files.get("minregion/layers.py", ""):
+            raise RecursionError("maximum recursion depth exceeded")
+        return read_sources(files, expected)
+
+    answers = grade_class.written_answers
+
+    def failing_answers(files):
+        if "mark 3" in files.get("minregion/layers.py", ""):
+            raise UnicodeEncodeError("utf-8", "\udcf6", 0, 1, "surrogates not allowed")
+        return answers(files)
+
+    monkeypatch.setattr(grade_class, "grade_chapter", failing_chapter)
+    monkeypatch.setattr(grade, "read_sources", failing_read)
+    monkeypatch.setattr(grade_class, "written_answers", failing_answers)
+    grade_subs(subs, tmp_path / "out", ("ch02", "ch03"))
+    got = {(r["student"], r["chapter"]): r for r in rows_of(tmp_path / "out")}
+    assert len(got) == 8, got
+    for ch in ("ch02", "ch03"):
+        assert got["ann", ch]["tests_passed"] == "0" and got["ann", ch]["note"] == "mark 0"
+        assert got["ben", ch]["note"] == ("not graded: the grader failed on this chapter "
+                                          "(KeyError: 'a bug of the grader'); grade it again")
+        assert got["cat", ch]["note"] == ("not graded: the grader failed to read it "
+                                          "(RecursionError: maximum recursion depth exceeded)")
+        assert got["dan", ch]["tests_passed"] == "3" and got["dan", ch]["note"].startswith(
+            "mark 3; no feedback file: the grader failed to write it (UnicodeEncodeError"), \
+            got["dan", ch]
+    assert sorted(feedback_files(tmp_path / "out")) == ["ann.md", "ben.md", "cat.md"]
+
+
+def test_the_results_are_written_when_the_grader_stops_on_an_error(tmp_path, fake_grading,
+                                                                   monkeypatch):
+    subs = tmp_path / "submissions"
+    for k, name in enumerate(["ann", "ben"]):
+        small_tree(subs / name, f"mark {k}")
+    done = []
+
+    def stop_after_one(*args):
+        if done:
+            raise KeyboardInterrupt
+        done.append(1)
+        return fake_grading(*args)
+
+    monkeypatch.setattr(grade_class, "grade_chapter", stop_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        grade_subs(subs, tmp_path / "out")
+    assert [r["student"] for r in rows_of(tmp_path / "out")] == ["ann"]
+    assert sorted(feedback_files(tmp_path / "out")) == ["ann.md"]
