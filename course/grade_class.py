@@ -10,7 +10,11 @@ holds ``minregion/``). From a submission only the **solution regions** are read:
 between ``# BEGIN YOUR CODE chNN id`` and ``# END YOUR CODE`` in the package files and in
 the notebooks. Nothing else of it is copied, imported or run: no conftest, no pytest
 settings, no tests, no other cell or file. Zips are read in memory, never unpacked; symbolic
-links and files over 20 MB are skipped.
+links, files over 20 MB and macOS's ``__MACOSX/`` and ``._name`` files are skipped. Before
+anything of a submission is read, its listing is checked against caps (:data:`MAX_TREES`
+candidate trees, :data:`MAX_FILES` files and :data:`MAX_BYTES` bytes taken): a submission
+over one, or one that cannot be read (an encrypted zip, a file without read permission), is
+not graded, with a note, and the others are.
 
 **Chapter by chapter in isolation.** Chapter N is graded in a fresh copy of the course's own
 edition (the reference, written by ``make_student.py --keep-solutions``) into which only the
@@ -53,6 +57,7 @@ import threading
 import time
 import unicodedata
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,7 +65,11 @@ sys.path.insert(0, HERE)
 import grade  # noqa: E402
 import make_student as ms  # noqa: E402
 
-MAX_FILE = 20 * 2**20
+MAX_FILE = 20 * 2**20       # a file larger is skipped
+# What is read of one submission at most, checked on its listing before any file is read:
+MAX_TREES = 4               # folders that hold a minregion/ package (candidate trees)
+MAX_FILES = 1000            # package files and notebooks, all trees together
+MAX_BYTES = 40 * 2**20      # their bytes
 COLUMNS = ("student", "chapter", "blanks_left", "tests_passed", "tests_failed",
            "exercises_passed", "exercises", "note", "submission")
 
@@ -76,6 +85,13 @@ def _wanted(rel):
         re.fullmatch(r"tutorials/[^/]+\.ipynb", rel) is not None
 
 
+def _ignored(name):
+    """Whether a path of a submission is macOS's, never the student's: a ``__MACOSX/``
+    folder of a zip, or an AppleDouble ``._name`` file."""
+    parts = name.split("/")
+    return "__MACOSX" in parts[:-1] or parts[-1].startswith("._")
+
+
 def _root_prefixes(names):
     """Every prefix under which ``minregion/`` holds a Python file, shallowest first."""
     prefixes = set()
@@ -86,28 +102,50 @@ def _root_prefixes(names):
     return sorted(prefixes, key=lambda p: (p.count("/"), p))
 
 
+def _read_at_most(path, size):
+    """The bytes of a file of a submission, never more than ``size`` of them."""
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
 def _folder_listing(path):
-    """{name: (size, read)} of the files of a submission folder, links left out; ``read()``
-    gives a file's bytes."""
+    """{name: (size, read)} of the files of a submission folder, links, hidden folders and
+    macOS's files left out; ``read()`` gives a file's bytes. A folder that cannot be read is
+    an OSError."""
     names = {}
-    for folder, dirs, entries in os.walk(path):
+
+    def refuse(err):
+        raise err
+
+    for folder, dirs, entries in os.walk(path, onerror=refuse):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and not os.path.islink(os.path.join(folder, d)))
+                         and d != "__MACOSX" and not os.path.islink(os.path.join(folder, d)))
         for entry in entries:
             full = os.path.join(folder, entry)
-            if not os.path.islink(full) and os.path.isfile(full):
+            if not entry.startswith("._") and not os.path.islink(full) and os.path.isfile(full):
+                size = os.path.getsize(full)
                 names[os.path.relpath(full, path).replace(os.sep, "/")] = (
-                    os.path.getsize(full), lambda full=full: ms._read_bytes(full))
+                    size, lambda full=full, size=size: _read_at_most(full, size))
     return names
 
 
 def _zip_listing(zf):
-    """{name: (size, read)} of the files of an open zip, links left out."""
+    """{name: (size, read)} of the files of an open zip, links and macOS's files left out.
+    A file that cannot be read (encrypted, a compression Python lacks) is a GradingError."""
+    def read(info):
+        try:
+            return zf.read(info)
+        except RuntimeError as err:          # zipfile's word for "encrypted"
+            raise GradingError(f"the zip is encrypted ({shown(info.filename)} needs a "
+                               "password): ask for one made without a password") from err
+        except NotImplementedError as err:
+            raise GradingError(f"not a readable zip: {err}") from err
+
     names = {}
     for info in zf.infolist():
         is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
-        if not info.is_dir() and not is_link:
-            names[info.filename] = (info.file_size, lambda info=info: zf.read(info))
+        if not info.is_dir() and not is_link and not _ignored(info.filename):
+            names[info.filename] = (info.file_size, lambda info=info: read(info))
     return names
 
 
@@ -119,6 +157,25 @@ def _tree_files(listing, prefix):
         if name.startswith(prefix) and _wanted(rel) and size <= MAX_FILE:
             files[rel] = read().decode("utf-8", "replace")
     return files
+
+
+def _check_caps(listing, prefixes):
+    """Refuse, before anything of it is read, a submission that holds more candidate trees,
+    more files to take or more bytes to take than :data:`MAX_TREES`, :data:`MAX_FILES`,
+    :data:`MAX_BYTES` allow (each file over :data:`MAX_FILE` is skipped, not counted)."""
+    if len(prefixes) > MAX_TREES:
+        listed = ", ".join(_folder_name(p) for p in prefixes[:3])
+        raise GradingError(f"refused: {len(prefixes)} minregion/ trees in the submission "
+                           f"({listed}, ...); at most {MAX_TREES} are read (course/LECTURERS.md, "
+                           "\"Limits on a submission\"): ask for the student's tree alone")
+    taken = [size for name, (size, _) in listing.items() for p in prefixes
+             if name.startswith(p) and _wanted(name[len(p):]) and size <= MAX_FILE]
+    if len(taken) > MAX_FILES or sum(taken) > MAX_BYTES:
+        raise GradingError(f"refused: the submission's trees hold {len(taken)} package files "
+                           f"and notebooks, {sum(taken) / 2**20:.1f} MB; at most {MAX_FILES} "
+                           f"files and {MAX_BYTES / 2**20:g} MB are read (course/LECTURERS.md, "
+                           "\"Limits on a submission\"): ask for the student's tree alone, "
+                           "notebooks saved without outputs")
 
 
 def _written_at_home(files, expected):
@@ -133,13 +190,19 @@ def choose_tree(listing, expected=()):
     """(prefix, files, note) of the student tree to grade. When a submission holds more than
     one tree (the student's work beside the untouched download, say), the one whose files
     at the regions' own paths hold the most written regions is graded, and the note says
-    so; a tie goes to the shallowest, with a note all the same."""
+    so; a tie goes to the shallowest, with a note all the same. A submission over the caps
+    (:func:`_check_caps`) is refused before anything of it is read."""
     prefixes = _root_prefixes(listing)
     if not prefixes:
         raise GradingError("no minregion/ folder in the submission")
+    _check_caps(listing, prefixes)
     trees = [(p, _tree_files(listing, p)) for p in prefixes]
+    big = sorted(name for name, (size, _) in listing.items() for p in prefixes
+                 if name.startswith(p) and _wanted(name[len(p):]) and size > MAX_FILE)
+    skipped = (f"skipped, over {MAX_FILE // 2**20} MB: {', '.join(big[:3])}"
+               + (", ..." if len(big) > 3 else "")) if big else ""
     if len(trees) == 1:
-        return trees[0][0], trees[0][1], ""
+        return trees[0][0], trees[0][1], skipped
     scores = [_written_at_home(files, expected) for _, files in trees]
     best = max(range(len(trees)), key=lambda k: (scores[k], -k))
     others = ", ".join(f"{_folder_name(p)} ({scores[k]} written)"
@@ -148,7 +211,7 @@ def choose_tree(listing, expected=()):
     note = (f"{len(trees)} trees in the submission: graded {_folder_name(trees[best][0])} "
             f"({scores[best]} regions written), not {others}" +
             ("; a tie: check which one is the student's" if tie else ""))
-    return trees[best][0], trees[best][1], note
+    return trees[best][0], trees[best][1], "; ".join(x for x in [note, skipped] if x)
 
 
 def _folder_name(prefix):
@@ -157,14 +220,24 @@ def _folder_name(prefix):
 
 def load_submission(path, expected=()):
     """({relative path: text}, notes) of one submission: the package files and notebooks of
-    the tree to grade (:func:`choose_tree`), and what the lecturer should know of them."""
+    the tree to grade (:func:`choose_tree`), and what the lecturer should know of them. A
+    submission that cannot be read (a file or folder without read permission, an encrypted
+    or broken zip) or that is over the caps is a :class:`GradingError`."""
     if os.path.isdir(path):
-        _, files, note = choose_tree(_folder_listing(path), expected)
+        try:
+            _, files, note = choose_tree(_folder_listing(path), expected)
+        except OSError as err:
+            where = os.path.relpath(err.filename, path) if err.filename else path
+            raise GradingError(f"cannot read {shown(where)} ({err.strerror or err}): fix its "
+                               "permissions and grade it again") from err
     else:
         try:
             with zipfile.ZipFile(path) as zf:
                 _, files, note = choose_tree(_zip_listing(zf), expected)
-        except (zipfile.BadZipFile, OSError) as err:
+        except GradingError:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+                ValueError) as err:
             raise GradingError(f"not a readable zip: {err}") from err
     return files, [note] if note else []
 

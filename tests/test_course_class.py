@@ -10,6 +10,7 @@ import csv
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -233,3 +234,101 @@ def test_the_results_are_written_when_the_grader_stops_on_an_error(tmp_path, fak
         grade_subs(subs, tmp_path / "out")
     assert [r["student"] for r in rows_of(tmp_path / "out")] == ["ann"]
     assert sorted(feedback_files(tmp_path / "out")) == ["ann.md"]
+
+
+# --- 4. a submission that cannot be read is refused with a note, the others graded ----------
+
+def _zip_folder(folder, zip_path, *options):
+    subprocess.run(["zip", "-qr", *options, str(zip_path), "."], cwd=folder, check=True)
+
+
+@pytest.mark.skipif(shutil.which("zip") is None, reason="needs the zip command")
+def test_an_encrypted_zip_is_refused_with_a_note(tmp_path, fake_grading):
+    subs = tmp_path / "submissions"
+    small_tree(tmp_path / "eve", "mark 1")
+    subs.mkdir()
+    _zip_folder(tmp_path / "eve", subs / "eve.zip", "-P", "secret")
+    small_tree(subs / "fay", "mark 2")
+    grade_subs(subs, tmp_path / "out")
+    got = {r["student"]: r for r in rows_of(tmp_path / "out")}
+    assert got["eve"]["note"] == ("not graded: the zip is encrypted (minregion/layers.py needs "
+                                  "a password): ask for one made without a password"), got
+    assert got["fay"]["tests_passed"] == "2"
+
+
+def test_a_file_that_cannot_be_read_refuses_its_submission_only(tmp_path, fake_grading,
+                                                                 monkeypatch):
+    """A mode-000 file (the grader run by a user who may not read it): its submission is
+    refused, naming the file, and the others are graded."""
+    subs = tmp_path / "submissions"
+    small_tree(subs / "gus", "mark 1", {"tutorials/01_x.ipynb": "{}"})
+    small_tree(subs / "hal", "mark 2")
+    os.chmod(subs / "gus" / "tutorials" / "01_x.ipynb", 0)
+    read = grade_class._read_at_most
+
+    def as_a_user(path, size):          # root reads a mode-000 file: refuse as for a user
+        if not os.stat(path).st_mode & 0o444:
+            raise PermissionError(13, "Permission denied", path)
+        return read(path, size)
+
+    monkeypatch.setattr(grade_class, "_read_at_most", as_a_user)
+    grade_subs(subs, tmp_path / "out")
+    got = {r["student"]: r for r in rows_of(tmp_path / "out")}
+    assert got["gus"]["note"] == ("not graded: cannot read tutorials/01_x.ipynb (Permission "
+                                  "denied): fix its permissions and grade it again"), got
+    assert got["hal"]["tests_passed"] == "2"
+
+
+# --- 5. what is taken from a submission is capped before anything is read --------------------
+
+def test_a_submission_over_the_caps_is_refused_before_anything_is_read(tmp_path, fake_grading,
+                                                                       monkeypatch):
+    """Eight nested copies of the tree (more candidate trees than MAX_TREES), and one tree
+    whose files are over MAX_BYTES in all: both refused with a note saying why, nothing of
+    them read; the student beside them graded."""
+    subs = tmp_path / "submissions"
+    nested = subs / "ida"
+    for k in range(8):
+        small_tree(nested, "mark 1")
+        nested = nested / f"copy{k}"
+    small_tree(subs / "jo", "mark 2", {"minregion/big.py": "x = 1\n" * 1000})
+    small_tree(subs / "kai", "mark 3")
+    with zipfile.ZipFile(subs / "lu.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for k in range(6):
+            zf.writestr(f"c{k}/minregion/layers.py", layers_text("mark 4"))
+    monkeypatch.setattr(grade_class, "MAX_BYTES", 5000)
+    read, really = [], grade_class._read_at_most
+    monkeypatch.setattr(grade_class, "_read_at_most", lambda path, size: read.append(path)
+                        or really(path, size))
+    grade_subs(subs, tmp_path / "out")
+    got = {r["student"]: r for r in rows_of(tmp_path / "out")}
+    assert got["ida"]["note"].startswith(
+        "not graded: refused: 8 minregion/ trees in the submission (./, copy0/, copy0/copy1/, "
+        "...); at most 4 are read"), got["ida"]
+    assert got["lu"]["note"].startswith(
+        "not graded: refused: 6 minregion/ trees in the submission (c0/, c1/, c2/, ...)"), got
+    assert re.match(r"not graded: refused: the submission's trees hold 2 package files and "
+                    r"notebooks, 0\.0 MB; at most 1000 files and 0\.00476837 MB are read",
+                    got["jo"]["note"]), got["jo"]
+    assert got["kai"]["tests_passed"] == "3"
+    assert [os.path.basename(os.path.dirname(os.path.dirname(p))) for p in read] == ["kai"]
+    with open(os.path.join(COURSE, "LECTURERS.md"), encoding="utf-8") as fh:
+        caps = " ".join(fh.read().split())
+    assert "Limits on a submission" in caps and f"{grade_class.MAX_TREES} trees" in caps and \
+        f"{grade_class.MAX_FILES} files" in caps and "40 MB" in caps
+
+
+# --- 6. macOS's __MACOSX folder and AppleDouble files are no tree -----------------------------
+
+def test_macos_zips_hold_one_tree(tmp_path, fake_grading):
+    subs = tmp_path / "submissions"
+    with zipfile.ZipFile(subs.mkdir() or subs / "max.zip", "w") as zf:
+        zf.writestr("minregion-student/minregion/layers.py", layers_text("mark 1"))
+        zf.writestr("__MACOSX/minregion-student/minregion/._layers.py", b"\x00\x05\x16\x07")
+        zf.writestr("__MACOSX/minregion-student/minregion/layers.py", layers_text("mark 9"))
+        zf.writestr("minregion-student/minregion/._layers.py", b"\x00\x05\x16\x07")
+    small_tree(subs / "ned", "mark 2", {"._minregion/x.py": "", "minregion/._layers.py": "",
+                                        "__MACOSX/minregion/layers.py": layers_text("mark 9")})
+    grade_subs(subs, tmp_path / "out")
+    got = {r["student"]: r for r in rows_of(tmp_path / "out")}
+    assert (got["max"]["note"], got["ned"]["note"]) == ("mark 1", "mark 2"), got
