@@ -628,7 +628,16 @@ def written_answers(files):
 # --- the class ------------------------------------------------------------------------------
 
 def check_out(folder):
+    """The real path of ``--out``: a new or empty folder, outside the repository's folders
+    that make_student copies into the student edition (the students' grades and written
+    answers would be handed out with it)."""
     folder = os.path.realpath(folder)
+    root = os.path.realpath(ms.ROOT)
+    for name in ms.WRITTEN_FOLDERS:
+        if ms._inside(folder, os.path.join(root, name)):
+            raise GradingError(f"--out {folder} is inside the repository's {name}/, which "
+                               "make_student copies into the student edition; pick a folder "
+                               "outside it (the default is grades/)")
     if os.path.lexists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
         raise GradingError(f"--out {folder} exists and is not an empty folder; pick a new one "
                            "(the grader never overwrites files it did not write)")
@@ -755,6 +764,11 @@ def write_results(out, rows, feedback, loaded, chapters, unit, subs):
     written costs that student's file only (their rows' note says so); every text is
     written with :func:`text`."""
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
+    mark = os.path.join(out, ms.GRADES_MARK)
+    if not os.path.lexists(mark):
+        with open(mark, "x", encoding="utf-8") as fh:
+            fh.write("Written by course/grade_class.py: students' grades and written answers. "
+                     "make_student never copies a folder that holds this file.\n")
     for sub in subs:
         if sub.entry not in feedback:
             continue

@@ -110,6 +110,9 @@ REFERENCE_ONLY = ("minregion/reproduce/fast.py", "tests/test_fast.py",
                   "tests/test_notebooks_committed.py")
 WRITTEN_FOLDERS = ("minregion", "tests", "tutorials", "docs", "course", "answers")
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "figures")
+# grade_class.py writes this file into its --out: a folder that holds it (students' grades
+# and written answers) is never copied, wherever it sits
+GRADES_MARK = ".minregion-grades"
 # The files of the package that the edition holds: its modules, and the data files it reads
 # (pyproject.toml's package-data); nothing else under minregion/ is copied.
 PACKAGE_DATA = {"minregion/data": (".json",)}
@@ -492,6 +495,9 @@ def _copied_files(src, dst):
     out = {}
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
+        if GRADES_MARK in files:            # a class's grades: never handed out
+            dirs[:] = []
+            continue
         for f in sorted(files):
             if not is_leftover(f):
                 path = os.path.join(folder, f)

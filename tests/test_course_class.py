@@ -17,7 +17,8 @@ import zipfile
 
 import pytest
 
-from test_course import COURSE, REGIONS, ROOT, _csv, _marking_snippet, filled_tree
+from test_course import (COURSE, REGIONS, ROOT, _csv, _marking_snippet, _source_tree,
+                         _write_files, filled_tree)
 
 sys.path.insert(0, COURSE)
 import grade  # noqa: E402
@@ -332,3 +333,38 @@ def test_macos_zips_hold_one_tree(tmp_path, fake_grading):
     grade_subs(subs, tmp_path / "out")
     got = {r["student"]: r for r in rows_of(tmp_path / "out")}
     assert (got["max"]["note"], got["ned"]["note"]) == ("mark 1", "mark 2"), got
+
+
+# --- 7. the class's grades never go into the student edition ----------------------------------
+
+@pytest.mark.parametrize("inside", ["docs/grades", "tests/grades", "tutorials/g", "course/g",
+                                    "minregion/g"])
+def test_grades_are_never_written_into_the_folders_make_student_copies(tmp_path, inside,
+                                                                        fake_grading):
+    small_tree(tmp_path / "submissions" / "ann", "mark 1")
+    out = os.path.join(ROOT, inside)
+    assert not os.path.lexists(out)
+    with pytest.raises(grade_class.GradingError, match=f"inside the repository's "
+                       f"{inside.split('/')[0]}/, which make_student copies"):
+        grade_subs(tmp_path / "submissions", out)
+    assert not os.path.lexists(out)
+    run = subprocess.run([sys.executable, os.path.join(COURSE, "grade_class.py"),
+                          str(tmp_path / "submissions"), "ch03", "--unit", "--out", out],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "make_student copies" in run.stderr, run.stderr
+    assert not os.path.lexists(out)
+
+
+def test_make_student_never_copies_a_folder_of_grades(tmp_path, fake_grading):
+    """Grades written (or moved) into a copied folder before: make_student leaves out the
+    folder that holds the grader's mark, whatever it is called."""
+    small_tree(tmp_path / "submissions" / "ann", "mark 1")
+    grade_subs(tmp_path / "submissions", tmp_path / "out")
+    assert sorted(os.listdir(tmp_path / "out")) == [ms.GRADES_MARK, "feedback", "grades.csv"]
+    root = _source_tree(tmp_path / "src")
+    _write_files(root, {"docs/mine/notes.md": "kept\n"})
+    for folder in ("docs/grades", "tests/week3"):
+        shutil.copytree(tmp_path / "out", os.path.join(root, folder))
+    files, _, _ = ms.edition_files(root)
+    assert "docs/mine/notes.md" in files and "docs/SPEC.md" in files
+    assert not [rel for rel in files if "grades" in rel or "week3" in rel], sorted(files)
