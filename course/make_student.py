@@ -54,7 +54,8 @@ text of a solution marker or a prose answer's cell is refused by name. ``--force
 overwrites or removes only files that this tool wrote there before, exactly as it wrote them
 (listed in the old ``course/edition.json`` with the SHA-256 of their contents), and names
 them before writing; a file changed since (a student's work) is refused, and everything else
-(``.venv``, the student's own files) is kept.
+(``.venv``, the student's own files) is kept; the answers released into the earlier edition
+(its record's ``answers``) stay released.
 
 Only the standard library is used, so this runs with any Python 3.9 or newer.
 """
@@ -742,7 +743,13 @@ def write_tree(dest, root=ROOT, only=(), exclude=(), keep_solutions=False, force
     """Write the student tree to ``dest``. Returns (regions, blanked ids).
 
     Everything is checked before the first file is written; ``say`` (a function taking one
-    line) hears what ``--force`` overwrites."""
+    line) hears what ``--force`` overwrites. With ``force``, the answers released into the
+    earlier edition (its record's ``answers``) stay released."""
+    kept = released_before(dest) - set(answers) if force else set()
+    if kept and say is not None:
+        say(f"--force: keeping the answers released before: "
+            f"{', '.join(f'answers/{ch}.md' for ch in sorted(kept))}")
+    answers = set(answers) | kept
     files, regions, blank = edition_files(root, only, exclude, keep_solutions, answers)
     dest = check_destination(dest, root)
     overwrite, remove = plan_writes(dest, files, force)
@@ -752,6 +759,18 @@ def write_tree(dest, root=ROOT, only=(), exclude=(), keep_solutions=False, force
             say(f"--force: removing the earlier edition's {_top_level(remove)}")
     write_files(dest, files, remove)
     return regions, blank
+
+
+def released_before(dest):
+    """The chapters whose answers the student edition in ``dest`` holds, as its record says
+    (empty without a record this tool can read)."""
+    try:
+        with open(os.path.join(dest, grade.EDITION), encoding="utf-8") as fh:
+            names = json.load(fh).get("answers", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {ch for ch in names if isinstance(ch, str) and ch in CHAPTERS} \
+        if isinstance(names, list) else set()
 
 
 def release_answers(dest, chapters, root=ROOT):
@@ -887,10 +906,11 @@ def main(argv=None):
             print(f"wrote {', '.join(os.path.join(args.dest, w) for w in wrote)}")
             return 0
         answers = chapters_named(split(args.answers), "--answers")
+        given, answers = answers, answers | (released_before(args.dest) if args.force else set())
         regions, blank = write_tree(args.dest, only=split(args.only),
                                     exclude=split(args.exclude),
                                     keep_solutions=args.keep_solutions, force=args.force,
-                                    answers=answers, say=print)
+                                    answers=given, say=print)
     except RegionError as err:
         print(f"make_student: {err}", file=sys.stderr)
         return 2

@@ -368,3 +368,22 @@ def test_make_student_never_copies_a_folder_of_grades(tmp_path, fake_grading):
     files, _, _ = ms.edition_files(root)
     assert "docs/mine/notes.md" in files and "docs/SPEC.md" in files
     assert not [rel for rel in files if "grades" in rel or "week3" in rel], sorted(files)
+
+
+# --- 8. make_student --force keeps released answers released ---------------------------------
+
+def test_force_keeps_the_answers_released_before(tmp_path):
+    dest = str(tmp_path / "edition")
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, os.path.join(COURSE, "make_student.py"), dest, *args],
+        capture_output=True, text=True, timeout=300)
+    assert run().returncode == 0
+    released = run("--release-answers", "ch01,ch02")
+    assert released.returncode == 0, released.stderr
+    again = run("--force")
+    assert again.returncode == 0, again.stderr
+    assert "removing" not in again.stdout and "--force: keeping the answers released before: " \
+        "answers/ch01.md, answers/ch02.md" in again.stdout, again.stdout
+    assert "prose answers of ch01, ch02" in again.stdout, again.stdout
+    assert sorted(os.listdir(os.path.join(dest, "answers"))) == ["ch01.md", "ch02.md"]
+    assert ms.released_before(dest) == {"ch01", "ch02"}
