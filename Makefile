@@ -33,39 +33,39 @@ $(STAMP): requirements.txt pyproject.toml
 ## make reproduce [QUICK=1] [RUNS=N] [OUT=results]: region table; Tables 1-3 under the paper
 ## protocol on the reported seeds 0-4 and the validation seeds 1000-1004; the extensions, 5 seeds
 reproduce: $(STAMP)
-	$(PY) -m minregion regions --depth 12 --out $(OUT)
-	$(PY) -m minregion reproduce --protocol paper $(TABLE_ARGS) --out $(OUT)
+	$(PY) -m minregion regions --depth 12 --out "$(OUT)"
+	$(PY) -m minregion reproduce --protocol paper $(TABLE_ARGS) --out "$(OUT)"
 
 ## make reproduce-long [OUT=results]: the same under the long protocol (15,000 steps), 1 seed,
 ## into OUT/long
 reproduce-long: $(STAMP)
-	$(PY) -m minregion reproduce --protocol long $(TABLE_ARGS) --out $(OUT)/long
+	$(PY) -m minregion reproduce --protocol long $(TABLE_ARGS) --out "$(OUT)/long"
 
 ## make reproduce-cosine [OUT=results]: the long protocol with the raw-weight lr decayed from
 ## 1e-3 to 1e-5 (cosine) for every method, 1 seed, into OUT/cosine
 reproduce-cosine: $(STAMP)
-	$(PY) -m minregion reproduce --protocol cosine $(TABLE_ARGS) --out $(OUT)/cosine
+	$(PY) -m minregion reproduce --protocol cosine $(TABLE_ARGS) --out "$(OUT)/cosine"
 
 ## make depth [QUICK=1] [OUT=results]: the error against depth 1-8 (paper protocol, 3 seeds),
 ## into OUT/depth
 depth: $(STAMP)
-	$(PY) -m minregion reproduce --protocol paper --tables depth $(if $(QUICK),--quick) --out $(OUT)/depth
+	$(PY) -m minregion reproduce --protocol paper --tables depth $(if $(QUICK),--quick) --out "$(OUT)/depth"
 
 ## make calibrate [OUT=results]: the Kaiming minimum against the step budget, on the
 ## calibration seeds: the evidence for the paper protocol's budget
 calibrate: $(STAMP)
-	$(PY) -m minregion calibrate --out $(OUT)
+	$(PY) -m minregion calibrate --out "$(OUT)"
 
 ## make table3-settings [OUT=results]: Table 3's Kaiming minimum under three readings of its
 ## 10 points and five step budgets (Theorem 3.1's under one), on seeds 200-202 (not reported)
 table3-settings: $(STAMP)
-	$(PY) -m minregion table3-settings --seeds 3 --out $(OUT)
+	$(PY) -m minregion table3-settings --seeds 3 --out "$(OUT)"
 
 ## make docs-data [OUT=results]: copy what README.md and docs/results.md quote of OUT's tables
 ## into docs/data/tables.json (commit it), OUT/long and OUT/cosine included when there (else
 ## the file's numbers of those protocols are kept); make docs: rewrite their numbers from it
 docs-data: $(STAMP)
-	$(PY) -m minregion.reproduce.docs_numbers extract $(OUT)
+	$(PY) -m minregion.reproduce.docs_numbers extract "$(OUT)"
 
 docs: $(STAMP)
 	$(PY) -m minregion.reproduce.docs_numbers write
@@ -88,7 +88,7 @@ test-min: .venv-min/.installed
 
 ## make regions: the exact region counts against depth, with a figure
 regions: $(STAMP)
-	$(PY) -m minregion regions --depth 12 --out $(OUT)
+	$(PY) -m minregion regions --depth 12 --out "$(OUT)"
 
 ## make bench: readable and fast steps side by side, NumPy's floor, --jobs, Table 1 wall time;
 ## PyTorch and JAX where installed
@@ -110,7 +110,7 @@ $(VENV)/.jupyter: $(STAMP)
 ## make student [DIR=student] [FLAGS="--keep-solutions --only ID --except ID --answers CH --force"]:
 ## write the student edition (prose answers held back; FLAGS="--release-answers ch03" adds them later)
 student:
-	$(PYTHON) course/make_student.py $(DIR) $(FLAGS)
+	$(PYTHON) course/make_student.py "$(DIR)" $(FLAGS)
 
 ## make grade [CH=ch03] [UNIT=1]: blanks left, tests passed and failed, notebook exercises,
 ## chapter by chapter (here: the reference)
@@ -122,7 +122,7 @@ grade: $(STAMP)
 ## GRADES/grades.csv and GRADES/feedback/; it runs the students' code: see course/LECTURERS.md
 grade-class: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade-class: give SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
-	$(PY) course/grade_class.py $(SUBMISSIONS) $(CH) --out $(GRADES) --jobs $(JOBS) $(if $(UNIT),--unit) $(FLAGS)
+	$(PY) course/grade_class.py "$(SUBMISSIONS)" $(CH) --out "$(GRADES)" --jobs $(JOBS) $(if $(UNIT),--unit) $(FLAGS)
 
 ## make capstone-reference: the reference's Table 1 under the capstone's protocols, into
 ## course/capstone_reference.json (shipped in the student edition; make test checks it)
@@ -142,6 +142,6 @@ $(VENV)/.nbconvert: $(STAMP)
 ## make clean: the virtual environments and caches; in OUT and html/, only the files minregion
 ## wrote there and nobody changed since (its manifests list them)
 clean:
-	$(PYTHON) minregion/reproduce/outputs.py clean $(OUT)
+	$(PYTHON) minregion/reproduce/outputs.py clean "$(OUT)"
 	$(PYTHON) minregion/reproduce/outputs.py clean html
 	rm -rf $(VENV) .venv-min .pytest_cache

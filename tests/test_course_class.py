@@ -387,3 +387,32 @@ def test_force_keeps_the_answers_released_before(tmp_path):
     assert "prose answers of ch01, ch02" in again.stdout, again.stdout
     assert sorted(os.listdir(os.path.join(dest, "answers"))) == ["ch01.md", "ch02.md"]
     assert ms.released_before(dest) == {"ch01", "ch02"}
+
+
+# --- 9. the Makefile passes paths with spaces as one argument ---------------------------------
+
+def _make_line(target, script, **variables):
+    """The arguments of the command ``make TARGET`` would run for ``script``, as the shell
+    splits them (``make -n``: nothing is run)."""
+    run = subprocess.run(["make", "-n", "-C", ROOT, target] +
+                         [f"{k}={v}" for k, v in variables.items()],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if script in x)
+    return shlex.split(line)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_targets_take_paths_with_spaces():
+    args = _make_line("student", "make_student.py", DIR="/tmp/a b", FLAGS="--force")
+    assert args[-2:] == ["/tmp/a b", "--force"], args
+    args = _make_line("grade-class", "grade_class.py", SUBMISSIONS="/tmp/sub missions",
+                      GRADES="/tmp/week 3", CH="ch02 ch03", UNIT="1")
+    assert args[2:] == ["/tmp/sub missions", "ch02", "ch03", "--out", "/tmp/week 3",
+                        "--jobs", "1", "--unit"], args
+    for target, script in (("reproduce", "reproduce --protocol"), ("calibrate", "calibrate"),
+                           ("regions", "regions --depth")):
+        args = _make_line(target, script, OUT="/tmp/my results")
+        assert args[args.index("--out") + 1] == "/tmp/my results", (target, args)
+    args = _make_line("depth", "--tables depth", OUT="/tmp/my results")
+    assert args[-1] == "/tmp/my results/depth", args
