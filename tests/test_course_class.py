@@ -344,15 +344,20 @@ def test_grades_are_never_written_into_the_folders_make_student_copies(tmp_path,
     small_tree(tmp_path / "submissions" / "ann", "mark 1")
     out = os.path.join(ROOT, inside)
     assert not os.path.lexists(out)
-    with pytest.raises(grade_class.GradingError, match=f"inside the repository's "
-                       f"{inside.split('/')[0]}/, which make_student copies"):
-        grade_subs(tmp_path / "submissions", out)
-    assert not os.path.lexists(out)
-    run = subprocess.run([sys.executable, os.path.join(COURSE, "grade_class.py"),
-                          str(tmp_path / "submissions"), "ch03", "--unit", "--out", out],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2 and "make_student copies" in run.stderr, run.stderr
-    assert not os.path.lexists(out)
+    try:
+        with pytest.raises(grade_class.GradingError, match=f"inside the repository's "
+                           f"{inside.split('/')[0]}/, which make_student copies"):
+            grade_subs(tmp_path / "submissions", out)
+        assert not os.path.lexists(out)
+        run = subprocess.run([sys.executable, os.path.join(COURSE, "grade_class.py"),
+                              str(tmp_path / "submissions"), "ch03", "--unit", "--out", out],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and "make_student copies" in run.stderr, run.stderr
+        assert not os.path.lexists(out)
+    finally:                # a grader that wrote there after all: remove what it wrote
+        if os.path.isdir(out) and set(os.listdir(out)) <= {"grades.csv", "feedback",
+                                                            ms.GRADES_MARK}:
+            shutil.rmtree(out)
 
 
 def test_make_student_never_copies_a_folder_of_grades(tmp_path, fake_grading):
