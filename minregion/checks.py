@@ -407,6 +407,20 @@ def check_data(x, y, runs=None):
     return x, y
 
 
+def check_in_interval(x, lo, hi, name="x"):
+    """Inputs of the construction, checked: every value of ``x`` (finite, already checked)
+    in [lo, hi], the interval its input layer maps onto [0, 1]. Outside it the waves are not
+    the paper's and a fit only degrades, silently; so a ``ValueError`` names the values found
+    and an interval that holds them. Returns ``x``."""
+    lo, hi = check_interval(lo, hi)
+    low, high = float(np.min(x)), float(np.max(x))
+    if low < lo or high > hi:
+        raise ValueError(f"{name} must lie in [lo, hi] = [{lo:g}, {hi:g}], the interval the "
+                         f"construction maps onto [0, 1]; got values in [{low:g}, {high:g}]: "
+                         f"pass lo={min(lo, low)!r}, hi={max(hi, high)!r}")
+    return x
+
+
 # --- the construction ----------------------------------------------------------------------
 
 def check_peaks(a, name="a"):

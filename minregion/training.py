@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import (check_epochs, check_float_arrays, check_instance, check_interval,
-                     check_layers, check_lr, check_param_dict, check_param_shapes,
+from .checks import (check_epochs, check_float_arrays, check_in_interval, check_instance,
+                     check_interval, check_layers, check_lr, check_param_dict, check_param_shapes,
                      check_record_every, check_verbose)
 from .construction import project_params, weight_map_backward, weight_map_forward
 from .layers import mse_backward, mse_forward
@@ -299,11 +299,12 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     ----------
     params : dict from :func:`minregion.construction.construction_params`, leading runs axis
         (R,) or none; Theorem 3.1 (``"s0"``) or free scale ratios (``"S"``)
-    x, y : training data, see :func:`minregion.mlp.prepare_data`
+    x, y : training data, see :func:`minregion.mlp.prepare_data`; every x in [lo, hi]
     sigma : -1 or +1
     epochs : int >= 0, full-batch Adam steps
     lr : Adam learning rate
-    lo, hi : the input interval of the construction
+    lo, hi : the input interval of the construction, mapped onto [0, 1] (a ValueError names
+        the x found outside it)
     record_every : count the exact regions of every run every this many steps (0: never)
     history : a :class:`History` to append to (a new one if None)
     verbose : print a progress line every this many steps (0: silent)
@@ -317,6 +318,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     weight_map_forward(params, sigma, lo, hi)    # every parameter checked before any step
     runs = np.shape(params["alpha"])
     X, Y = prepare_data(x, y, runs[0] if runs else None)
+    check_in_interval(X, lo, hi)
     due = every(record_every, history.steps)
 
     def loss_and_grads():

@@ -32,7 +32,7 @@ still slower than JAX (``docs/speed.md``).
 """
 import numpy as np
 
-from ..checks import check_epochs, check_interval, check_map_params
+from ..checks import check_epochs, check_in_interval, check_interval, check_map_params
 from ..construction import (matrix_entries, project_params, scales, weight_map_backward,
                             weight_map_forward)
 from ..mlp import prepare_data
@@ -301,6 +301,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every parameter; got {runs}")
     X, Y = prepare_data(x, y, runs[0])
+    check_in_interval(X, lo, hi)
     p, views = flat_views([params[k].shape for k in keys])
     g, gviews = flat_views([params[k].shape for k in keys])
     for v, k in zip(views, keys):
