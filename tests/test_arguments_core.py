@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from minregion.construction import construction_params
+from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
+    vector_rel_error
 from minregion.reproduce import fast
 from minregion.training import train_constrained
 
@@ -39,3 +41,74 @@ def test_phase_1_refuses_inputs_outside_the_interval_it_maps_onto_0_1(train, run
         train(params, X, Y, -1, 2, lo=0.5, hi=2.0)
     assert _unchanged(params, before)
     train(params, x, x ** 2, -1, 2, lo=-1.0, hi=1.0)      # the ends themselves are inside
+
+
+# --- gradient checks ---------------------------------------------------------------------------
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("x, got", [(np.array([1, 2]), "int64 array"),
+                                    ([1.0, 2.0], r"\[1.0, 2.0\] \(a list\)")])
+def test_numerical_gradient_refuses_what_it_cannot_perturb(x, got):
+    with pytest.raises(ValueError, match=rf"x must be a NumPy array of floats, which the check "
+                                         rf"perturbs in place by h .*; got {got}"):
+        numerical_gradient(lambda: float(np.sum(np.asarray(x) ** 2)), x)
+
+
+@pytest.mark.ch03
+def test_numerical_gradient_refuses_a_loss_that_is_not_a_finite_number():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"f must return one finite real number; got nan at "
+                                         r"x\[0\] \+ h"):
+        numerical_gradient(lambda: float(np.sum(x)) if x[0] == 1.0 else np.nan, x)
+    with pytest.raises(ValueError, match="h must be > 0 and finite"):
+        numerical_gradient(lambda: float(np.sum(x)), x, h=0.0)
+
+
+@pytest.mark.ch03
+def test_gradient_checks_restore_the_arrays_when_f_raises(rng):
+    x = np.array([1.0, 2.0, 3.0])
+    before = x.copy()
+
+    def fails_when_moved():
+        if not np.array_equal(x, before):
+            raise KeyboardInterrupt
+        return 0.0
+
+    with pytest.raises(KeyboardInterrupt):
+        numerical_gradient(fails_when_moved, x)
+    assert np.array_equal(x, before)
+    with pytest.raises(KeyboardInterrupt):
+        directional_check(fails_when_moved, [x], [np.zeros(3)], rng)
+    assert np.array_equal(x, before)
+
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("grads, match", [
+    ([np.zeros(2)], "grads must hold one gradient per parameter; got 1 gradients for 2"),
+    ([np.zeros(2), np.zeros((2, 2)), np.zeros(3)], "got 3 gradients for 2 parameters"),
+    ([np.zeros(2), np.zeros(4)], r"grads\[1\] has shape \(4,\); params\[1\] has \(2, 2\)"),
+    ([np.zeros(2), np.full((2, 2), "a")], r"grads\[1\] must hold real numbers"),
+    (None, "grads must be a list of arrays, one per parameter"),
+])
+def test_directional_check_wants_one_gradient_of_its_shape_per_parameter(grads, match, rng):
+    p = [np.ones(2), np.ones((2, 2))]
+    with pytest.raises(ValueError, match=match):
+        directional_check(lambda: float(np.sum(p[0]) + np.sum(p[1])), p, grads, rng)
+
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("compare_", [rel_error, vector_rel_error])
+def test_relative_errors_of_nan_or_inf_are_refused_naming_the_argument(compare_):
+    name = compare_.__name__
+    with pytest.raises(ValueError, match=rf"{name}\(a, b\): a must be finite; 1 of 3 entries "
+                                         rf"are NaN or inf \(first at index \(1,\)\)"):
+        compare_(np.array([1.0, np.nan, 3.0]), np.ones(3))
+    with pytest.raises(ValueError, match=rf"{name}\(a, b\): b must be finite"):
+        compare_(np.ones(2), np.array([np.inf, 1.0]))
+
+
+@pytest.mark.ch03
+def test_compare_says_a_nan_is_not_close_and_where_it_is(capsys):
+    assert not compare("dW", np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    line = capsys.readouterr().out
+    assert "close: False" in line and "(NaN or inf in got)" in line
