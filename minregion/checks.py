@@ -3,6 +3,7 @@
 The maths files (``mlp``, ``construction``, ``triangle``, ...) call these at their doors, so
 that each of them reads as its maths: forward, backward, predict.
 """
+import math
 import numbers
 from decimal import Decimal
 
@@ -327,6 +328,39 @@ def check_caches(dout, caches):
         raise ValueError(f"dout must have the output's shape, (..., {W.shape[-2]}, "
                          f"{x.shape[-1]}) with {max(W.ndim, x.ndim)} axes; got {dout.shape}")
     return dout
+
+
+def check_targets(pred, y):
+    """``mse_forward``'s arguments, in a few cheap tests (it runs at every training step):
+    ``pred`` (..., N) with N >= 1 and ``y`` of one target per point, (N,) or shaped like
+    ``pred`` (its leading axes 1 or ``pred``'s: broadcasting must not add axes, which would
+    turn one loss per network into one per point). Returns (pred, y), float arrays; else a
+    ``ValueError`` naming them and their shapes."""
+    if not (isinstance(pred, np.ndarray) and pred.dtype.kind == "f"):
+        pred = check_real_array(pred, "pred")
+    if not (isinstance(y, np.ndarray) and y.dtype.kind == "f"):
+        y = check_real_array(y, "y")
+    if pred.ndim == 0 or pred.shape[-1] == 0:
+        raise ValueError(f"pred must have shape (..., N) with N >= 1 points (one value per "
+                         f"point); got shape {pred.shape}")
+    if y.shape != pred.shape and (
+            y.ndim == 0 or y.ndim > pred.ndim or y.shape[-1] != pred.shape[-1]
+            or any(k != 1 and k != n for k, n in zip(y.shape[:-1], pred.shape[-y.ndim:-1]))):
+        raise ValueError(f"y has shape {y.shape} and pred {pred.shape}: y must hold one target "
+                         f"per point, shape ({pred.shape[-1]},) or pred's shape (one row per "
+                         f"run); broadcasting them would give one loss per point, not per "
+                         f"network")
+    return pred, y
+
+
+def check_finite_targets(loss, y):
+    """``mse_forward``'s targets ``y`` must be finite, tested through its ``loss`` (a few
+    numbers, where ``y`` has one per point): only when a loss is NaN or inf are the targets
+    read, and a ``ValueError`` raised if they hold NaN or inf. A non-finite ``pred`` (a
+    diverging training) is left to the training loops, which say what diverged and why."""
+    total = loss if loss.ndim == 0 else np.add.reduce(loss, axis=None)
+    if not math.isfinite(total) and not np.isfinite(y).all():
+        raise ValueError("y must be finite; found NaN or inf in the targets")
 
 
 def check_finite_output(out, who):

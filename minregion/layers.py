@@ -20,6 +20,7 @@ are written ``np.swapaxes(W, -1, -2)``: ``W.T`` would also swap the runs axis).
 """
 import numpy as np
 
+from .checks import check_finite_targets, check_targets
 
 def dense_forward(x, W, b):
     """Affine layer ``out = W x + b`` (b added to every column).
@@ -107,16 +108,24 @@ def mse_forward(pred, y):
 
     Parameters
     ----------
-    pred : (..., N) float64, network outputs
-    y : (..., N) float64, targets (broadcast against ``pred``)
+    pred : (..., N) float64, network outputs, N >= 1
+    y : (N,) or shaped like ``pred``, float64, finite targets (broadcast against ``pred``,
+        never adding an axis to it)
 
     Returns
     -------
     loss : (...) float64, one MSE per network (a float for one network)
     cache : tuple (residual ``pred - y`` (..., N), N)
+
+    Raises ValueError when the shapes do not fit, there is no point, or ``y`` holds NaN or
+    inf (a few cheap tests: this runs at every training step). A non-finite ``pred`` gives a
+    non-finite loss: the training loops stop there and say why (``training.check_step``).
     """
+    pred, y = check_targets(pred, y)
     r = pred - y
-    return np.mean(r * r, axis=-1), (r, r.shape[-1])
+    loss = np.mean(r * r, axis=-1)
+    check_finite_targets(loss, y)
+    return loss, (r, r.shape[-1])
 
 
 def mse_backward(dloss, cache):

@@ -10,6 +10,7 @@ import pytest
 from minregion.construction import construction_params
 from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
     vector_rel_error
+from minregion.layers import mse_forward
 from minregion.reproduce import fast
 from minregion.training import train_constrained
 
@@ -112,3 +113,41 @@ def test_compare_says_a_nan_is_not_close_and_where_it_is(capsys):
     assert not compare("dW", np.array([1.0, np.nan]), np.array([1.0, 2.0]))
     line = capsys.readouterr().out
     assert "close: False" in line and "(NaN or inf in got)" in line
+
+
+# --- the loss ----------------------------------------------------------------------------------
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("pred, y, match", [
+    (np.zeros(3), np.arange(3.0)[:, None], r"y has shape \(3, 1\) and pred \(3,\): y must hold "
+                                           r"one target per point, shape \(3,\)"),
+    (np.zeros(3), np.zeros(4), r"y has shape \(4,\) and pred \(3,\)"),
+    (np.zeros((2, 3)), np.zeros((3, 3)), r"y has shape \(3, 3\) and pred \(2, 3\)"),
+    (np.zeros(3), np.zeros((2, 3)), r"y has shape \(2, 3\) and pred \(3,\)"),
+    (np.zeros(3), 0.5, r"y has shape \(\) and pred \(3,\)"),
+    (np.zeros(0), np.zeros(0), r"pred must have shape \(\.\.\., N\) with N >= 1 points"),
+    (np.zeros((2, 0)), np.zeros(0), r"N >= 1 points .*; got shape \(2, 0\)"),
+    (np.zeros(3), np.array([0.0, np.nan, 1.0]), "y must be finite; found NaN or inf"),
+    (np.zeros((2, 3)), np.array([0.0, np.inf, 1.0]), "y must be finite"),
+    (np.zeros(3), np.full(3, "1"), "y must hold real numbers"),
+    (np.zeros(3) + 0j, np.zeros(3), "pred must hold real numbers"),
+])
+def test_mse_forward_names_targets_that_do_not_fit_one_per_point(pred, y, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no "Mean of empty slice" on the way
+        with pytest.raises(ValueError, match=match):
+            mse_forward(pred, y)
+
+
+@pytest.mark.ch03
+def test_mse_forward_takes_targets_per_point_or_per_run_never_per_point_losses(rng):
+    pred, y = rng.normal(size=(2, 5)), rng.normal(size=5)
+    for target in (y, y[None], np.stack([y, y])):
+        loss, _ = mse_forward(pred, target)
+        assert np.array_equal(loss, np.mean((pred - y) ** 2, axis=-1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        loss, _ = mse_forward(np.array([np.inf, 0.0]), np.zeros(2))
+    assert loss == np.inf              # the training loops stop there, with the cause
+    with pytest.raises(ValueError, match="one loss per point, not per network"):
+        mse_forward(pred[0], y[:, None])
