@@ -417,21 +417,42 @@ def check_columns(x, n_in, name="x"):
 
 
 
+def check_samples(v, name):
+    """One number per point, (N,) or (R, N) with N >= 1, finite and small enough to square:
+    ``v`` as a float64 array, or a ``ValueError`` naming it."""
+    v = check_real_array(v, name)
+    if v.ndim not in (1, 2) or v.shape[-1] == 0:
+        raise ValueError(f"{name} must have shape (N,) or (R, N) with N >= 1; got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be finite; found NaN or inf")
+    if np.max(np.abs(v)) > 1e150:
+        raise ValueError(f"{name} has values as large as {np.max(np.abs(v)):.3g}: their "
+                         f"squares overflow float64; rescale the data")
+    return v
+
+
+def check_readout_data(g, y):
+    """``readout.fit_alpha_beta``'s arguments: the feature ``g`` and the targets ``y``, each
+    (N,) or (R, N) (:func:`check_samples`), with the same N, and the same R when both have
+    rows. Returns (g, y) as float64 arrays; else a ``ValueError`` naming them."""
+    g, y = check_samples(g, "g"), check_samples(y, "y")
+    if g.shape[-1] != y.shape[-1]:
+        raise ValueError(f"g and y must hold the same number of points; got shapes {g.shape} "
+                         f"and {y.shape}")
+    if g.ndim == y.ndim == 2 and g.shape[0] != y.shape[0]:
+        raise ValueError(f"g has {g.shape[0]} rows (runs) and y {y.shape[0]}: one row per run "
+                         f"each, or y of shape ({y.shape[-1]},), the same targets for every run")
+    return g, y
+
+
 def check_data(x, y, runs=None):
     """Training data of one-input networks, checked: x and y as float64 arrays.
 
     x : (N,) or (R, N) inputs; y : (N,) or (R, N) targets; runs : R, or None for one network
     without a runs axis (then x and y must be (N,)). Returns (x, y).
     """
-    x, y = check_real_array(x, "x"), check_real_array(y, "y")
+    x, y = check_samples(x, "x"), check_samples(y, "y")
     for name, v in (("x", x), ("y", y)):
-        if v.ndim not in (1, 2) or v.shape[-1] == 0:
-            raise ValueError(f"{name} must have shape (N,) or (R, N) with N >= 1; got {v.shape}")
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} must be finite; found NaN or inf")
-        if np.max(np.abs(v)) > 1e150:
-            raise ValueError(f"{name} has values as large as {np.max(np.abs(v)):.3g}: their "
-                             f"squares overflow float64; rescale the data")
         if runs is None and v.ndim != 1:
             raise ValueError(f"{name} must have shape (N,) for one network; got {v.shape}")
         if runs is not None and v.ndim == 2 and v.shape[0] != runs:

@@ -12,6 +12,7 @@ feature this is the textbook ``alpha = sum(g_c y_c) / sum(g_c^2)``.
 """
 import numpy as np
 
+from .checks import check_readout_data
 
 def lstsq_readout(features, y):
     """``min_{coef, bias} |coef . features + bias - y|^2``, per run.
@@ -59,12 +60,16 @@ def fit_alpha_beta(g, y):
     Parameters
     ----------
     g : (R, N) or (N,) the construction's output with alpha = 1, beta = 0
-    y : (R, N) or (N,) targets
+    y : (R, N) or (N,) targets, N >= 1 points as g (and R rows as g when both have rows)
 
     Returns
     -------
     alpha, beta : (R,) float64 arrays (floats for 1-D input)
+
+    Raises ValueError naming ``g`` or ``y`` when they are not real, finite numbers of these
+    shapes (``checks.check_readout_data``).
     """
+    g, y = check_readout_data(g, y)
     g, y = np.broadcast_arrays(np.asarray(g, np.float64), np.asarray(y, np.float64))
     coef, beta = lstsq_readout(g[..., None, :], y)
     return coef[..., 0], beta

@@ -11,6 +11,7 @@ from minregion.construction import construction_params
 from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
     vector_rel_error
 from minregion.layers import mse_forward
+from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
 from minregion.training import train_constrained
 
@@ -151,3 +152,25 @@ def test_mse_forward_takes_targets_per_point_or_per_run_never_per_point_losses(r
     assert loss == np.inf              # the training loops stop there, with the cause
     with pytest.raises(ValueError, match="one loss per point, not per network"):
         mse_forward(pred[0], y[:, None])
+
+
+# --- the least-squares read-out ----------------------------------------------------------------
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("g, y, match", [
+    (X, Y[:, None], r"g and y must hold the same number of points; got shapes \(20,\) and "
+                    r"\(20, 1\)"),
+    (X, Y[None, None], r"y must have shape \(N,\) or \(R, N\) with N >= 1; got \(1, 1, 20\)"),
+    (X, np.where(X > 0.5, np.nan, Y), "y must be finite; found NaN or inf"),
+    (X + np.inf, Y, "g must be finite"),
+    ([], [], r"g must have shape \(N,\) or \(R, N\) with N >= 1; got \(0,\)"),
+    (X, Y[:5], r"same number of points; got shapes \(20,\) and \(5,\)"),
+    (np.stack([X] * 3), np.stack([Y] * 2), r"g has 3 rows \(runs\) and y 2"),
+    (X + 1j, Y, "g must hold real numbers; got a complex array"),
+    (X, Y * 1e200, "y has values as large as 1e\\+200: their squares overflow"),
+])
+def test_fit_alpha_beta_names_features_and_targets_it_cannot_fit(g, y, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no RuntimeWarning, no ComplexWarning
+        with pytest.raises(ValueError, match=match):
+            fit_alpha_beta(g, y)
