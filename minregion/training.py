@@ -267,9 +267,16 @@ def check_settings(epochs, lr, record_every, verbose, history):
 
 
 def check_trained_layers(layers):
-    """Raw layers that a training updates in place: float64 arrays, shapes that fit ->
-    runs, the leading shape (``()`` or ``(R,)``); else a ValueError."""
+    """Raw layers that a training updates in place: float64 arrays, shapes that fit, one
+    input and one output -> runs, the leading shape (``()`` or ``(R,)``); else a ValueError."""
     runs = check_layers(layers)
+    first, last = np.shape(layers[0][0]), np.shape(layers[-1][0])
+    if (first[-1], last[-2]) != (1, 1):
+        raise ValueError(f"train_raw trains networks with one input and one output (x and y "
+                         f"hold one number per point); got {first[-1]} input(s) and "
+                         f"{last[-2]} output(s): layers[0]'s W has shape {first}, "
+                         f"layers[{len(layers) - 1}]'s {last} (one input: W (..., width, 1); "
+                         f"one output: W (..., 1, width))")
     check_float_arrays([p for pair in layers for p in pair],
                        [f"layers[{l}][{k}]" for l in range(len(layers)) for k in (0, 1)])
     return runs
@@ -340,7 +347,8 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
 
     Parameters
     ----------
-    layers : list of (W, b), ``W`` : ``(R, fan_out, fan_in)`` (or no runs axis)
+    layers : list of (W, b), ``W`` : ``(R, fan_out, fan_in)`` (or no runs axis); a network
+        with one input and one output
     x, y, epochs, lr, record_every, history, verbose : as :func:`train_constrained`
     lo, hi : the interval on which regions are counted
 

@@ -10,10 +10,11 @@ import pytest
 from minregion.construction import construction_params
 from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
     vector_rel_error
+from minregion.init import init_kaiming
 from minregion.layers import mse_forward
 from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
-from minregion.training import train_constrained
+from minregion.training import train_constrained, train_raw
 
 X = np.linspace(0.0, 1.0, 20)
 Y = X ** 3
@@ -174,3 +175,19 @@ def test_fit_alpha_beta_names_features_and_targets_it_cannot_fit(g, y, match):
         warnings.simplefilter("error")             # no RuntimeWarning, no ComplexWarning
         with pytest.raises(ValueError, match=match):
             fit_alpha_beta(g, y)
+
+
+# --- the raw trainers train one-input, one-output networks ------------------------------------
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("train", [train_raw, fast.train_raw])
+@pytest.mark.parametrize("widths, inputs, outputs", [([1, 4, 2], 1, 2), ([2, 4, 1], 2, 1)])
+def test_the_raw_trainers_name_the_networks_they_train(train, widths, inputs, outputs, rng):
+    layers = init_kaiming(widths, rng, runs=2)
+    before = [(W.copy(), b.copy()) for W, b in layers]
+    with pytest.raises(ValueError, match=rf"train_raw trains networks with one input and one "
+                                         rf"output .*; got {inputs} input\(s\) and {outputs} "
+                                         rf"output\(s\)"):
+        train(layers, X, Y, 2)
+    assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
+               for (W, b), (W0, b0) in zip(layers, before))
