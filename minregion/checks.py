@@ -168,8 +168,8 @@ def check_record_every(value):
     return check_integer(value, "record_every", 0, " (0: never count regions)")
 
 
-def check_float_arrays(arrays, names):
-    """Arrays that training updates in place: writable float64 NumPy arrays, or a
+def check_float_arrays(arrays, names, who="training"):
+    """Arrays that training (or ``who``) updates in place: writable float64 NumPy arrays, or a
     ``ValueError``.
 
     A list, an int array or a Python float cannot be updated in place, nor can a read-only
@@ -178,10 +178,10 @@ def check_float_arrays(arrays, names):
     for a, name in zip(arrays, names):
         if not (isinstance(a, np.ndarray) and a.dtype == np.float64):
             got = type(a).__name__ if not isinstance(a, np.ndarray) else f"{a.dtype} array"
-            raise ValueError(f"{name} must be a float64 NumPy array (training updates it in "
+            raise ValueError(f"{name} must be a float64 NumPy array ({who} updates it in "
                              f"place); got {got}: convert it with np.asarray(..., dtype=float)")
         if not a.flags.writeable:
-            raise ValueError(f"{name} is a read-only array, and training updates it in place: "
+            raise ValueError(f"{name} is a read-only array, and {who} updates it in place: "
                              f"pass a writable copy (np.array(...) makes one)")
 
 
@@ -544,6 +544,32 @@ def check_param_shapes(params):
             raise ValueError(f"params[{k!r}] has shape {np.shape(params[k])}; with peaks a of "
                              f"shape {np.shape(params['a'])} training needs {want} (one value "
                              f"per run; construction_params(a, ...) builds them)")
+
+
+def check_projection(params, margin, min_scale):
+    """``construction.project_params``'s arguments, in a few cheap tests (it runs after every
+    phase-1 step): ``params`` a dict whose ``'a'`` and ``'s0'`` (or ``'S'``) are writable
+    float64 arrays (clipped in place), ``0 < margin <= 0.5`` (the peaks go into [margin,
+    1 - margin], inside (0, 1) where the construction is defined) and ``min_scale`` > 0 and
+    finite (a scale must stay > 0). Returns the scale's key; else a ``ValueError``."""
+    if not (isinstance(params, dict) and "a" in params and ("s0" in params) != ("S" in params)):
+        keys = sorted(map(repr, params)) if isinstance(params, dict) else None
+        raise ValueError(f"params must be a dict of the construction's parameters holding 'a' "
+                         f"and one of 's0' (Theorem 3.1) or 'S' (free scale ratios); got "
+                         + (f"keys {keys}" if keys is not None else _kind(params)))
+    key = "S" if "S" in params else "s0"
+    a, s = params["a"], params[key]
+    if not (isinstance(a, np.ndarray) and a.dtype.char == "d" and a.flags.writeable
+            and isinstance(s, np.ndarray) and s.dtype.char == "d" and s.flags.writeable):
+        check_float_arrays((a, s), ("params['a']", f"params[{key!r}]"), "project_params")
+    if not (type(margin) is float and 0 < margin <= 0.5):      # (a float: the cheap test)
+        if not 0 < check_real_number(margin, "margin") <= 0.5:
+            raise ValueError(f"margin must lie in (0, 0.5]: the peaks are clipped into "
+                             f"[margin, 1 - margin], inside (0, 1) where the construction is "
+                             f"defined; got {_kind(margin)}")
+    if not (type(min_scale) is float and 0 < min_scale < math.inf):
+        check_positive(min_scale, "min_scale")
+    return key
 
 
 def check_map_params(params, sigma, lo, hi):

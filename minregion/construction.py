@@ -46,7 +46,8 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 import numpy as np
 
 from .checks import (check_broadcast, check_entries_finite, check_map_params, check_output_layer,
-                     check_peaks, check_real_array, check_scales_shape, check_weight_grads)
+                     check_peaks, check_projection, check_real_array, check_scales_shape,
+                     check_weight_grads)
 from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
@@ -81,9 +82,9 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
     ----------
     a : (..., d + 1) peaks in (0, 1)
     s0 : float, (...) array or None (then :func:`default_s0`)
-    alpha, beta : float or (...) arrays
-    free_scales : bool; if True the dict holds every scale ratio ``"S"`` (initialised by
-        Theorem 3.1) instead of ``"s0"``
+    alpha, beta : float or (...) arrays, finite
+    free_scales : bool (True or False); if True the dict holds every scale ratio ``"S"``
+        (initialised by Theorem 3.1) instead of ``"s0"``
 
     Returns
     -------
@@ -91,6 +92,13 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
     """
     a = check_peaks(a).copy()
     lead = a.shape[:-1]
+    if not isinstance(free_scales, (bool, np.bool_)):
+        raise ValueError(f"free_scales must be True or False; got {free_scales!r:.60} (a "
+                         f"{type(free_scales).__name__})")
+    alpha, beta = check_broadcast(alpha, lead, "alpha"), check_broadcast(beta, lead, "beta")
+    for name, v in (("alpha", alpha), ("beta", beta)):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must be finite (found NaN or inf)")
     if s0 is None:
         s0 = default_s0(a)
         if np.any(s0 <= 0):
@@ -104,8 +112,8 @@ def construction_params(a, s0=None, alpha=1.0, beta=0.0, free_scales=False):
         params["S"] = ratios
     else:
         params["s0"] = np.array(s0, dtype=np.float64)
-    params["alpha"] = np.array(check_broadcast(alpha, lead, "alpha"))
-    params["beta"] = np.array(check_broadcast(beta, lead, "beta"))
+    params["alpha"] = np.array(alpha)
+    params["beta"] = np.array(beta)
     return params
 
 
@@ -131,7 +139,11 @@ def project_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
 
     Peaks are clipped into ``[margin, 1 - margin]`` (inside (0, 1), where the construction is
     defined), ``s_0`` or the free ratios ``S_i`` to ``>= min_scale``.
+
+    params : dict holding ``"a"`` and ``"s0"`` (or ``"S"``) as writable float64 arrays
+    margin : float in (0, 0.5]; min_scale : float > 0, finite (else a ValueError)
     """
+    check_projection(params, margin, min_scale)
     # BEGIN SOLUTION ch05 project_params (section 2): clip the peaks into [margin, 1 - margin] and
     #   raise s0 (or the free ratios S) to at least min_scale, in place
     np.clip(params["a"], margin, 1.0 - margin, out=params["a"])

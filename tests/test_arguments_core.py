@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from minregion.construction import construction_params
+from minregion.construction import construction_params, project_params
 from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
     vector_rel_error
 from minregion.init import init_kaiming
@@ -191,3 +191,54 @@ def test_the_raw_trainers_name_the_networks_they_train(train, widths, inputs, ou
         train(layers, X, Y, 2)
     assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
                for (W, b), (W0, b0) in zip(layers, before))
+
+
+# --- the construction's parameters and their projection ----------------------------------------
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(margin=0.7), r"margin must lie in \(0, 0.5\]: the peaks are clipped into \[margin, "
+                       r"1 - margin\]"),
+    (dict(margin=0.0), r"margin must lie in \(0, 0.5\]"),
+    (dict(margin=-0.1), r"margin must lie in \(0, 0.5\]"),
+    (dict(margin=float("nan")), r"margin must lie in \(0, 0.5\]"),
+    (dict(margin="0.1"), "margin must be a real number"),
+    (dict(min_scale=-1.0), "min_scale must be > 0 and finite; got -1.0"),
+    (dict(min_scale=0), "min_scale must be > 0 and finite"),
+    (dict(min_scale=float("inf")), "min_scale must be > 0 and finite"),
+    (dict(min_scale=None), "min_scale must be a real number"),
+])
+def test_project_params_names_a_margin_or_a_scale_floor_out_of_range(kwargs, match):
+    params = construction_params(np.array([[0.3, 0.5, 0.6]] * 2))
+    before = {k: v.copy() for k, v in params.items()}
+    with pytest.raises(ValueError, match=match):
+        project_params(params, **kwargs)
+    assert _unchanged(params, before)
+
+
+@pytest.mark.ch05
+def test_project_params_names_parameters_it_cannot_clip_in_place():
+    with pytest.raises(ValueError, match=r"params\['a'\] must be a float64 NumPy array "
+                                         r"\(project_params updates it in place\); got list"):
+        project_params({"a": [0.3, 0.5, 0.6], "s0": 0.15, "alpha": 1.0, "beta": 0.0})
+    params = construction_params([0.3, 0.5, 0.6], free_scales=True)
+    params["S"] = params["S"].astype(np.float32)
+    with pytest.raises(ValueError, match=r"params\['S'\] must be a float64 NumPy array"):
+        project_params(params)
+    with pytest.raises(ValueError, match="params must be a dict of the construction's "
+                                         "parameters holding 'a' and one of 's0'"):
+        project_params([0.3, 0.5, 0.6])
+
+
+@pytest.mark.ch02
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(alpha=np.nan), r"alpha must be finite \(found NaN or inf\)"),
+    (dict(alpha=np.inf), "alpha must be finite"),
+    (dict(beta=-np.inf), "beta must be finite"),
+    (dict(free_scales="no"), "free_scales must be True or False; got 'no' \\(a str\\)"),
+    (dict(free_scales=1), "free_scales must be True or False"),
+    (dict(free_scales=None), "free_scales must be True or False"),
+])
+def test_construction_params_refuses_nan_scales_and_non_booleans(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        construction_params([0.3, 0.5, 0.6], **kwargs)
