@@ -488,12 +488,44 @@ def check_peaks(a, name="a"):
     if a.ndim == 0 or a.shape[-1] < 2:
         raise ValueError(f"peaks {name} must have length d + 1 >= 2 (depth d >= 1); "
                          f"got shape {a.shape}")
+    return check_peak_values(a, name)
+
+
+def check_peak_values(a, name):
+    """Every entry of the float64 array ``a`` (non-empty) in the open interval (0, 1);
+    else a ``ValueError`` naming the peaks ``name``. Returns ``a``."""
+    if a.min() > 0 and a.max() < 1:         # two passes, NaN fails them too: the usual case
+        return a
     if not np.all(np.isfinite(a)):
         raise ValueError(f"peaks {name} must be finite; found NaN or inf")
     if np.any(a <= 0) or np.any(a >= 1):
         raise ValueError(f"every peak in {name} must lie in the open interval (0, 1); "
                          f"got values from {a.min():.6g} to {a.max():.6g}")
     return a
+
+
+def check_peak_vector(a, name="a"):
+    """The peaks a_0 .. a_(K-1) of K waves: a vector (K,) (K = 0 allowed: no wave), every
+    peak in (0, 1); else a ``ValueError`` naming them. Returns a float64 array."""
+    a = check_real_array(a, f"peaks {name}")
+    if a.ndim != 1:
+        raise ValueError(f"peaks {name} must be a vector (K,), one peak per wave; got shape "
+                         f"{a.shape}")
+    return check_peak_values(a, name) if a.size else a
+
+
+def check_unit_values(y, name):
+    """Points of [0, 1], the domain of the triangle map T_a and of its waves: ``y`` as a
+    float64 array, or a ``ValueError`` naming it (NaN and inf too). Outside [0, 1] the
+    formulas are not T_a (T_a(2) would be -2 for a = 1/2, not a value of a wave)."""
+    y = check_real_array(y, name)
+    if y.size and not (y.min() >= 0 and y.max() <= 1):
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"{name} must be finite (found NaN or inf)")
+        raise ValueError(f"{name} must lie in [0, 1], the domain of the triangle map T_a; got "
+                         f"values from {y.min():.6g} to {y.max():.6g} (map [lo, hi] onto [0, 1] "
+                         f"first: (x - lo) / (hi - lo))")
+    return y
 
 
 

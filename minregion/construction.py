@@ -61,9 +61,9 @@ def default_s0(a):
     ``x - F`` is non-decreasing: its slope at 0 is exactly 0, like ``x^2`` (Yarotsky's
     ``a_i = 1/2`` gives ``s_0 = 1/4``).
 
-    a : (..., d + 1) peaks. Returns s0 : (...) float64.
+    a : (..., d + 1) peaks in (0, 1), d >= 1 (else a ValueError). Returns s0 : (...) float64.
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = check_peaks(a)
     return a[..., 0] * a[..., 1]
 
 

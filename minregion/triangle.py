@@ -14,7 +14,8 @@ they are ``wave[i]``, because ``W`` is a weight matrix everywhere else.
 """
 import numpy as np
 
-from .checks import check_peaks, check_real_array
+from .checks import (check_broadcast, check_finite, check_peak_vector, check_peaks,
+                     check_real_array, check_sigma, check_unit_values)
 
 
 def tent(y, a):
@@ -22,7 +23,7 @@ def tent(y, a):
 
     Parameters
     ----------
-    y : array of any shape, values in [0, 1]
+    y : array of any shape, values in [0, 1] (else a ValueError, NaN included)
     a : float in (0, 1)
 
     Returns
@@ -30,7 +31,7 @@ def tent(y, a):
     T_a(y) : array of the shape of ``y``
     """
     check_peaks([a, 0.5])
-    y = np.asarray(y, dtype=np.float64)
+    y = check_unit_values(y, "y")
     return np.where(y <= a, y / a, (1.0 - y) / (1.0 - a))
 
 
@@ -43,7 +44,7 @@ def tent_from_relus(y, a):
 
     Parameters
     ----------
-    y : array of any shape, values in [0, 1]
+    y : array of any shape, values in [0, 1] (else a ValueError, NaN included)
     a : float in (0, 1)
 
     Returns
@@ -51,7 +52,7 @@ def tent_from_relus(y, a):
     T_a(y) : array of the shape of ``y`` (equal to :func:`tent` up to rounding)
     """
     check_peaks([a, 0.5])
-    y = np.asarray(y, dtype=np.float64)
+    y = check_unit_values(y, "y")
     # BEGIN SOLUTION ch02 tent_from_relus (section 2): compute T_a(y) from two ReLUs (np.maximum)
     out = np.maximum(y, 0.0) / a - np.maximum(y - a, 0.0) / (a * (1.0 - a))
     # END SOLUTION
@@ -63,15 +64,18 @@ def waves(x, a):
 
     Parameters
     ----------
-    x : (N,) float64, in [0, 1]
+    x : (N,) float64, in [0, 1] (any shape: ``wave`` is then (K,) + x.shape)
     a : (K,) float64, peaks in (0, 1)
 
     Returns
     -------
     wave : (K, N) float64, ``wave[i] = T_{a_i}(wave[i-1])`` with ``wave[-1] = x``: the paper's
         W_i
+
+    Raises ValueError naming ``x`` or the peaks ``a`` when they are outside these domains.
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = check_peak_vector(a)
+    check_unit_values(x, "x")
     wave = np.empty((len(a),) + np.shape(x))
     w = np.asarray(x, dtype=np.float64)
     for i, ai in enumerate(a):
@@ -88,14 +92,13 @@ def theorem31_scales(a, s0):
     Parameters
     ----------
     a : (..., d + 1) peaks a_0 .. a_d in (0, 1)
-    s0 : float or (...) array, s_0 > 0
+    s0 : float or (...) array, s_0 > 0 (one per run of the peaks, or one for all)
 
     Returns
     -------
     s : (..., d) float64
     """
-    a = check_peaks(a)
-    S = theorem31_ratios(a, s0)
+    S = theorem31_ratios(a, s0)                      # checks a and s0
     return np.cumprod(S, axis=-1)
 
 
@@ -104,14 +107,17 @@ def theorem31_ratios(a, s0):
 
     Parameters
     ----------
-    a : (..., d + 1) peaks; s0 : float or (...) array
+    a : (..., d + 1) peaks in (0, 1), d >= 1; s0 : float or (...) array, finite and > 0 (one
+        per run of the peaks, or one for all)
 
     Returns
     -------
     S : (..., d) float64
     """
-    a = np.asarray(a, dtype=np.float64)
+    a = check_peaks(a)
     s0 = check_real_array(s0, "s0")
+    if s0.shape != a.shape[:-1]:
+        check_broadcast(s0, a.shape[:-1], "s0")      # names s0 and the shape it must have
     if not np.all(np.isfinite(s0)) or np.any(s0 <= 0):
         raise ValueError(f"s0 must be finite and > 0; got {s0}")
     S = np.empty(a.shape[:-1] + (a.shape[-1] - 1,))
@@ -128,13 +134,19 @@ def F(x, a, s):
 
     Parameters
     ----------
-    x : (N,) in [0, 1]; a : (K,) peaks, K >= len(s); s : (d,) scales
+    x : (N,) in [0, 1]; a : (K,) peaks, K >= len(s); s : (d,) finite scales
 
     Returns
     -------
     F : (N,) float64
     """
-    s = np.asarray(s, dtype=np.float64)
+    s = check_real_array(s, "s")
+    if s.ndim != 1 or not np.all(np.isfinite(s)):
+        raise ValueError(f"scales s must be a finite vector (d,); got shape {s.shape}"
+                         + ("" if s.ndim != 1 else " with NaN or inf"))
+    if np.ndim(a) != 1 or len(a) < len(s):
+        raise ValueError(f"F needs a peak per scale, a : (K,) with K >= len(s) = {len(s)}; got "
+                         f"peaks of shape {np.shape(a)}")
     return np.tensordot(s, waves(x, np.asarray(a)[: len(s)]), axes=1)
 
 
@@ -144,9 +156,13 @@ def construction_function(x, a, s, sigma=-1.0, alpha=1.0, beta=0.0):
     Parameters
     ----------
     x : (N,) in [0, 1]; a : (d + 1,) peaks; s : (d,) scales; sigma : -1 or +1
+    alpha, beta : finite real numbers
 
     Returns
     -------
     y : (N,) float64
     """
+    check_sigma(sigma)
+    check_finite(alpha, "alpha")
+    check_finite(beta, "beta")
     return alpha * (np.asarray(x, dtype=np.float64) + sigma * F(x, a, s)) + beta

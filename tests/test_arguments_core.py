@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from minregion.construction import construction_params, project_params
+from minregion.construction import (construction_params, default_s0, project_params, scales,
+                                    weight_map_forward)
 from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
     vector_rel_error
 from minregion.init import init_kaiming
@@ -15,6 +16,8 @@ from minregion.layers import mse_forward
 from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
 from minregion.training import train_constrained, train_raw
+from minregion.triangle import (F, construction_function, tent, tent_from_relus, theorem31_ratios,
+                                theorem31_scales, waves)
 
 X = np.linspace(0.0, 1.0, 20)
 Y = X ** 3
@@ -242,3 +245,56 @@ def test_project_params_names_parameters_it_cannot_clip_in_place():
 def test_construction_params_refuses_nan_scales_and_non_booleans(kwargs, match):
     with pytest.raises(ValueError, match=match):
         construction_params([0.3, 0.5, 0.6], **kwargs)
+
+
+# --- the first scale s0 has one value per run of the peaks --------------------------------------
+
+@pytest.mark.ch04
+def test_an_s0_of_the_wrong_shape_is_named_with_the_shape_it_must_have():
+    a = np.array([0.3, 0.5, 0.6])
+    params = {"a": a, "s0": np.array([1.0, 2.0]), "alpha": 1.0, "beta": 0.0}
+    match = r"s0 must be a number or an array of shape \(\) \(one per run of the peaks\); " \
+            r"got shape \(2,\)"
+    for call in (lambda: weight_map_forward(params), lambda: theorem31_ratios(a, [1.0, 2.0]),
+                 lambda: theorem31_scales(a, np.array([1.0, 2.0]))):
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(ValueError, match=r"array of shape \(2,\) .*; got shape \(3,\)"):
+        theorem31_ratios(np.stack([a, a]), np.ones(3))
+    assert theorem31_ratios(np.stack([a, a]), 0.15).shape == (2, 2)   # one s0 for every run
+
+
+# --- the triangle map and its waves live on [0, 1] ---------------------------------------------
+
+@pytest.mark.ch02
+@pytest.mark.parametrize("call, match", [
+    (lambda: tent([-1.0, 2.0, 0.5], 0.5), r"y must lie in \[0, 1\], the domain of the triangle "
+                                          r"map T_a; got values from -1 to 2"),
+    (lambda: tent([0.5, np.nan], 0.5), r"y must be finite \(found NaN or inf\)"),
+    (lambda: tent_from_relus([1.5], 0.5), r"y must lie in \[0, 1\]"),
+    (lambda: waves([3.0], [0.5, 0.5]), r"x must lie in \[0, 1\], .*; got values from 3 to 3"),
+    (lambda: waves(X, 0.5), r"peaks a must be a vector \(K,\), one peak per wave; got shape "
+                            r"\(\)"),
+    (lambda: waves(X, [[0.5, 0.5]]), r"peaks a must be a vector \(K,\)"),
+    (lambda: F(X, [0.5], [1, 2]), r"F needs a peak per scale, a : \(K,\) with K >= len\(s\) = "
+                                  r"2; got peaks of shape \(1,\)"),
+    (lambda: F(X, [0.5, 0.5], [[1.0]]), r"scales s must be a finite vector \(d,\)"),
+    (lambda: F(X, [0.5, 0.5], [np.nan]), r"scales s must be a finite vector \(d,\); .*NaN"),
+    (lambda: construction_function(X, [0.5, 0.5], [0.25], sigma=3), "sigma must be -1"),
+    (lambda: construction_function(X, [0.5, 0.5], [0.25], alpha=np.nan),
+     "alpha must be a finite real number; got nan"),
+    (lambda: construction_function(X, [0.5, 0.5], [0.25], beta=np.inf), "beta must be a finite"),
+    (lambda: construction_function(X - 1, [0.5, 0.5], [0.25]), r"x must lie in \[0, 1\]"),
+    (lambda: theorem31_ratios([0.5, 7.0, -2.0], 0.25), r"every peak in a must lie in the open "
+                                                       r"interval \(0, 1\); got values from -2 "
+                                                       r"to 7"),
+    (lambda: default_s0([2.0, 3.0]), r"open interval \(0, 1\); got values from 2 to 3"),
+    (lambda: default_s0([0.5]), r"peaks a must have length d \+ 1 >= 2"),
+    (lambda: scales({"a": [0.5], "s0": 1.0}), r"peaks a must have length d \+ 1 >= 2 \(depth d "
+                                              r">= 1\); got shape \(1,\)"),
+])
+def test_the_triangle_helpers_name_what_is_outside_their_domain(call, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=match):
+            call()
