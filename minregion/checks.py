@@ -628,22 +628,54 @@ def check_scales_shape(S, a):
         raise ValueError(f"scales have shape {S.shape}; peaks {a.shape} need {want}")
 
 
-def check_entries_finite(A, B, a):
-    """The matrix entries A_i, B_i (..., d) must be finite: near-0 or near-1 peaks overflow."""
+def check_scales_finite(s, S, free):
+    """The scales ``s = cumprod(S)`` (..., d) must be finite: free ratios ``S`` whose product
+    exceeds float64 (1e300 twice) are named, never passed on as inf weights or blamed on
+    alpha and beta. (Under Theorem 3.1 the ratios after ``s_0`` are below 1: no overflow.)"""
+    if free and not np.isfinite(s).all():
+        raise ValueError(f"params['S']: the scales s_i = S_0 S_1 ... S_i overflow float64 (free "
+                         f"scale ratios up to {np.max(S):.3g}, their product "
+                         f"{'inf' if np.isinf(s).any() else 'NaN'}); use smaller ratios")
+
+
+def check_offset_finite(offset, S):
+    """The sum neuron's offset ``sum_i s_i`` (sigma = -1) must be finite: scales near the
+    largest float64 add up to inf; else a ``ValueError`` naming the ratios ``S``."""
+    if not np.isfinite(offset).all():
+        raise ValueError(f"the scales s_i = S_0 S_1 ... S_i are too large: their sum, the sum "
+                         f"neuron's offset (sigma = -1), overflows float64 (scale ratios S up "
+                         f"to {np.max(S):.3g}); use smaller scales")
+
+
+def check_entries_finite(A, B, a, S=None):
+    """The matrix entries A_i, B_i (..., d) must be finite: near-0 or near-1 peaks overflow,
+    or (``S`` given) huge scale ratios, named when ``1 / (a_i (1 - a_i))`` itself is finite."""
     if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
+        if S is not None:
+            ai = a[..., :-1]
+            with np.errstate(over="ignore", divide="ignore"):
+                peaks_fit = np.isfinite(1.0 / (ai * (1.0 - ai))).all()
+            if peaks_fit:
+                raise ValueError(f"the scales are too large: the weight map's entries S_i / a_i "
+                                 f"or S_i / (a_i (1 - a_i)) overflow float64 (scale ratios "
+                                 f"S_i = s_i / s_(i-1), S_0 = s_0, up to {np.max(S):.3g}; peaks "
+                                 f"from {a.min():.3g} to {a.max():.3g}); use smaller scales")
         raise ValueError(f"the weight map overflows: an entry S_i / a_i or S_i / (a_i (1 - a_i)) "
                          f"is not finite for peaks from {a.min():.3g} to {a.max():.3g}; use peaks "
                          f"further from 0 and 1 (training keeps them in [1e-3, 1 - 1e-3])")
 
 
-def check_output_layer(W_out, b_out, alpha, beta):
+def check_output_layer(W_out, b_out, alpha, beta, entries=None):
     """The output row ``alpha * (1, sigma A, -sigma B)`` and bias ``beta - alpha * offset``
-    must be finite: a huge ``alpha`` or ``beta`` overflows them; else a ``ValueError``."""
+    must be finite: a huge ``alpha`` or ``beta`` overflows them (or huge entries ``A``,
+    ``B`` of the last map, ``entries``, named when given); else a ``ValueError``."""
     if not (np.isfinite(W_out).all() and np.isfinite(b_out).all()):
+        also = "" if entries is None else (f", the last map's entries A, B up to "
+                                           f"{max(np.max(np.abs(e)) for e in entries):.3g}")
         raise ValueError(f"alpha and beta are too large: the output layer's weights alpha * "
                          f"(1, sigma A, -sigma B) or its bias beta - alpha * offset overflow "
                          f"float64 (alpha up to {np.max(np.abs(alpha)):.3g}, beta up to "
-                         f"{np.max(np.abs(beta)):.3g}); scale the targets down instead")
+                         f"{np.max(np.abs(beta)):.3g}{also}); scale the targets down instead")
 
 
 def check_weight_grads(grads, a):

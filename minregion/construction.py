@@ -45,8 +45,9 @@ so the loss does not depend on it, and the backward pass shows this to rounding)
 """
 import numpy as np
 
-from .checks import (check_broadcast, check_entries_finite, check_map_params, check_output_layer,
-                     check_peaks, check_projection, check_real_array, check_scales_shape,
+from .checks import (check_broadcast, check_entries_finite, check_map_params,
+                     check_offset_finite, check_output_layer, check_peaks, check_projection,
+                     check_real_array, check_scales_finite, check_scales_shape,
                      check_weight_grads)
 from .triangle import theorem31_ratios
 
@@ -124,14 +125,21 @@ def scales(params):
     -------
     S : (..., d) float64, ``S_i = s_i / s_{i-1}``
     s : (..., d) float64, ``s_0 .. s_{d-1}``, the cumulative product of ``S``
+
+    Raises ValueError naming ``S`` when free ratios are not finite and > 0, or when their
+    product overflows float64.
     """
-    if uses_free_scales(params):
+    free = uses_free_scales(params)
+    if free:
         S = check_real_array(params["S"], "params['S']")
         if not np.all(np.isfinite(S)) or np.any(S <= 0):
             raise ValueError("every free scale ratio S_i must be finite and > 0")
     else:
         S = theorem31_ratios(params["a"], params["s0"])
-    return S, np.cumprod(S, axis=-1)
+    with np.errstate(over="ignore"):            # checked next, with a message
+        s = np.cumprod(S, axis=-1)
+    check_scales_finite(s, S, free)
+    return S, s
 
 
 def project_params(params, margin=PEAK_MARGIN, min_scale=MIN_SCALE):
@@ -249,11 +257,13 @@ def weight_map_forward(params, sigma=-1.0, lo=0.0, hi=1.0):
     check_scales_shape(S, a)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         A, B, C = matrix_entries(a, S)
-    check_entries_finite(A, B, a)
-    offset = s.sum(axis=-1) if sigma < 0 else np.zeros(a.shape[:-1])
+    check_entries_finite(A, B, a, S)
+    with np.errstate(over="ignore"):
+        offset = s.sum(axis=-1) if sigma < 0 else np.zeros(a.shape[:-1])
+    check_offset_finite(offset, S)
     with np.errstate(over="ignore", invalid="ignore"):
         layers = assemble_layers(a, S, A, B, C, alpha, beta, offset, sigma, lo, hi)
-    check_output_layer(*layers[-1], alpha, beta)
+    check_output_layer(*layers[-1], alpha, beta, (A[..., -1], B[..., -1]))
     cache = dict(a=a, S=S, s=s, A=A, B=B, alpha=alpha, offset=offset, sigma=sigma,
                  free_scales=uses_free_scales(params))
     return layers, cache

@@ -298,3 +298,38 @@ def test_the_triangle_helpers_name_what_is_outside_their_domain(call, match):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=match):
             call()
+
+
+# --- scales that overflow are named, without a RuntimeWarning ----------------------------------
+
+@pytest.mark.ch04
+@pytest.mark.parametrize("sigma", [-1.0, 1.0])
+def test_free_scale_ratios_whose_product_overflows_are_named(sigma):
+    params = {"a": np.array([0.5, 0.4, 0.6]), "S": np.array([1e300, 1e300]), "alpha": 1.0,
+              "beta": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no "overflow encountered in accumulate"
+        with pytest.raises(ValueError, match=r"params\['S'\]: the scales s_i = S_0 S_1 \.\.\. "
+                                             r"S_i overflow float64 \(free scale ratios up to "
+                                             r"1e\+300"):
+            weight_map_forward(params, sigma)
+        with pytest.raises(ValueError, match=r"params\['S'\]: the scales .* overflow"):
+            scales(params)
+
+
+@pytest.mark.ch04
+def test_scales_too_large_for_the_offset_or_the_entries_are_named_not_alpha_and_beta():
+    params = {"a": np.full(4, 0.5), "S": np.array([1e300, 1e8, 1.0]), "alpha": 1.0,
+              "beta": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"their sum, the sum neuron's offset \(sigma = -1\), "
+                                             r"overflows float64"):
+            weight_map_forward(params, -1.0)
+        with pytest.raises(ValueError, match=r"the scales are too large: the weight map's "
+                                             r"entries .* S_0 = s_0, up to 1e\+308"):
+            weight_map_forward(construction_params([0.5, 0.5, 0.5], s0=1e308))
+        with pytest.raises(ValueError, match="use peaks further from 0 and 1"):
+            weight_map_forward(construction_params([1e-310, 0.5, 0.5], s0=0.1))
+    layers, _ = weight_map_forward(params, 1.0)     # no offset with sigma = +1: finite weights
+    assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers)
