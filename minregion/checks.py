@@ -293,7 +293,7 @@ def check_forward(layers, x):
         raise ValueError(f"x must have shape (..., n_in, N), points as columns; got {x.shape}")
     if not np.isfinite(x).all():
         raise ValueError("x must be finite (found NaN or inf)")
-    rows = x.shape[-2]
+    rows, runs, source = x.shape[-2], x.shape[:-2], -1      # source: where runs comes from
     for l, pair in enumerate(layers):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"layers[{l}] must be a pair (W, b); got {pair!r:.60}")
@@ -307,6 +307,16 @@ def check_forward(layers, x):
             raise ValueError(f"layers[{l}]: W must be (..., fan_out, {rows}) and b (..., "
                              f"fan_out), as {before}; got W {W.shape}, b {b.shape}")
         rows = W.shape[-2]
+        if W.shape[:-2] != runs:                 # runs axes (cheap: only where they differ)
+            try:
+                runs = np.broadcast_shapes(runs, W.shape[:-2]) if runs else W.shape[:-2]
+            except ValueError:
+                what = (f"x (shape {x.shape})" if source < 0 else
+                        f"layers[{source}]'s W (shape {np.shape(layers[source][0])})")
+                raise ValueError(f"layers[{l}]: W has runs axes {W.shape[:-2]} (shape "
+                                 f"{W.shape}) but {what} has {runs}: the runs axes must be "
+                                 f"equal, or absent where every run shares the array") from None
+            source = l
     return x
 
 

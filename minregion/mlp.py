@@ -18,6 +18,22 @@ from .checks import (check_caches, check_data, check_finite_output, check_forwar
 from .layers import dense_backward, dense_forward, relu_backward, relu_forward
 
 
+class Caches(list):
+    """The list of caches :func:`mlp_forward` returns, one per layer: a plain list to read,
+    and a mark that it is the whole list. A slice (``caches[1:]``) or a copy is a plain list,
+    which :func:`mlp_backward` refuses: the caches of the later layers alone look like those
+    of a shorter network, and would give the gradients of a network that does not exist."""
+
+
+def check_whole(caches):
+    """``caches`` must be the :class:`Caches` that :func:`mlp_forward` returned, as it is;
+    else a ``ValueError`` (a slice or a copy has lost the first layers, or may have)."""
+    if not isinstance(caches, Caches):
+        raise ValueError(f"caches must hold every layer's cache from one mlp_forward call: "
+                         f"pass the list it returned as it is, not a slice or a copy; got a "
+                         f"{type(caches).__name__} of {len(caches)}")
+
+
 def mlp_forward(layers, x):
     """Forward pass, keeping the caches for :func:`mlp_backward`.
 
@@ -29,14 +45,15 @@ def mlp_forward(layers, x):
     Returns
     -------
     out : (..., n_out, N) float64
-    caches : list, one ``(dense_cache, relu_cache)`` per layer (``relu_cache`` is None on
-        the last layer)
+    caches : list (a :class:`Caches`), one ``(dense_cache, relu_cache)`` per layer
+        (``relu_cache`` is None on the last layer)
 
-    Raises ValueError when the shapes do not fit or x is not finite (a few cheap tests: this
-    runs at every training step; the weights' values are checked where a network comes in).
+    Raises ValueError when the shapes (the runs axes included) do not fit or x is not finite
+    (a few cheap tests: this runs at every training step; the weights' values are checked
+    where a network comes in).
     """
     x = check_forward(layers, x)
-    caches = []
+    caches = Caches()
     h = x
     for l, (W, b) in enumerate(layers):
         z, dense_cache = dense_forward(h, W, b)
@@ -54,7 +71,7 @@ def mlp_backward(dout, caches):
     Parameters
     ----------
     dout : (..., n_out, N) float64, dL/dout
-    caches : from :func:`mlp_forward`
+    caches : from :func:`mlp_forward`, the list it returned (not a slice or a copy)
 
     Returns
     -------
@@ -66,6 +83,7 @@ def mlp_backward(dout, caches):
     check every gradient before a step (``training.check_step``) and report the divergence.
     """
     dout = check_caches(dout, caches)
+    check_whole(caches)
     grads = []
     dh = dout
     # BEGIN SOLUTION ch03 mlp_backward (section 3): walk the layers from the last to the first

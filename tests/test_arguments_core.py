@@ -13,6 +13,7 @@ from minregion.gradcheck import compare, directional_check, numerical_gradient, 
     vector_rel_error
 from minregion.init import init_kaiming
 from minregion.layers import mse_forward
+from minregion.mlp import mlp_backward, mlp_forward
 from minregion.readout import fit_alpha_beta
 from minregion.reproduce import fast
 from minregion.training import train_constrained, train_raw
@@ -333,3 +334,32 @@ def test_scales_too_large_for_the_offset_or_the_entries_are_named_not_alpha_and_
             weight_map_forward(construction_params([1e-310, 0.5, 0.5], s0=0.1))
     layers, _ = weight_map_forward(params, 1.0)     # no offset with sigma = +1: finite weights
     assert all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers)
+
+
+# --- the network's doors: runs axes and the whole list of caches -------------------------------
+
+@pytest.mark.ch03
+def test_mlp_forward_names_runs_axes_that_do_not_match(rng):
+    with pytest.raises(ValueError, match=r"layers\[0\]: W has runs axes \(3,\) \(shape \(3, 1, "
+                                         r"1\)\) but x \(shape \(2, 1, 4\)\) has \(2,\)"):
+        mlp_forward([(np.ones((3, 1, 1)), np.zeros((3, 1)))], np.zeros((2, 1, 4)))
+    layers = [(np.ones((3, 4, 1)), np.zeros((3, 4))), (np.ones((2, 1, 4)), np.zeros((2, 1)))]
+    with pytest.raises(ValueError, match=r"layers\[1\]: W has runs axes \(2,\) .* but "
+                                         r"layers\[0\]'s W \(shape \(3, 4, 1\)\) has \(3,\)"):
+        mlp_forward(layers, np.zeros((1, 4)))
+    layers = init_kaiming([1, 4, 1], rng, runs=3)        # shared points, or one row per run
+    for x in (np.zeros((1, 5)), np.zeros((3, 1, 5)), np.zeros((1, 1, 5))):
+        assert mlp_forward(layers, x)[0].shape == (3, 1, 5)
+
+
+@pytest.mark.ch03
+def test_mlp_backward_refuses_a_slice_of_the_caches(rng):
+    layers = init_kaiming([1, 4, 4, 1], rng)
+    out, caches = mlp_forward(layers, X[None])
+    for part in (caches[1:], list(caches)):
+        with pytest.raises(ValueError, match="caches must hold every layer's cache from one "
+                                             "mlp_forward call: pass the list it returned as "
+                                             "it is, not a slice or a copy"):
+            mlp_backward(np.ones_like(out), part)
+    grads, _ = mlp_backward(np.ones_like(out), caches)
+    assert len(grads) == len(layers)
