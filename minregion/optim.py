@@ -11,7 +11,8 @@ given to :meth:`Adam.step` directly makes the parameter NaN.
 """
 import numpy as np
 
-from .checks import check_float_arrays, check_fraction, check_lr, check_positive
+from .checks import (check_float_arrays, check_fraction, check_lr, check_positive,
+                     check_real_array)
 
 
 class SGD:
@@ -70,19 +71,36 @@ class Adam:
             # END SOLUTION
 
 
+def _as_list(arrays, name, what):
+    """``arrays`` (a list, a tuple, any iterable of arrays) as a list, or a ``ValueError``
+    naming it: None, a number, or one array (which would be split into its rows) are not."""
+    if isinstance(arrays, np.ndarray):
+        raise ValueError(f"{name} must be a list of {what}; got one array of shape "
+                         f"{arrays.shape}: pass [array]")
+    try:
+        return list(arrays)
+    except TypeError:
+        raise ValueError(f"{name} must be a list of {what}; got {arrays!r:.60} (a "
+                         f"{type(arrays).__name__})") from None
+
+
 def _checked_params(params):
     """The parameters as a list of writable float64 arrays (updated in place), or ValueError."""
-    params = list(params)
+    params = _as_list(params, "params", "writable float64 arrays (updated in place)")
     check_float_arrays(params, [f"params[{i}]" for i in range(len(params))])
     return params
 
 
 def _checked(params, grads):
-    """One gradient per parameter, of its shape, or ValueError (values: see the module)."""
-    grads = list(grads)
+    """One gradient per parameter, of its shape, real numbers, or ValueError (values: see
+    the module). A gradient that is not a NumPy array of real numbers (a list ...) is
+    converted, or named when it holds strings, complex numbers or booleans."""
+    grads = _as_list(grads, "grads", "gradient arrays, one per parameter")
     if len(grads) != len(params):
         raise ValueError(f"got {len(grads)} gradients for {len(params)} parameters")
     for i, (p, g) in enumerate(zip(params, grads)):
-        if np.shape(g) != p.shape:
+        if not (isinstance(g, np.ndarray) and g.dtype.kind in "fiu"):
+            grads[i] = g = check_real_array(g, f"grads[{i}]")
+        if g.shape != p.shape:
             raise ValueError(f"gradient {i} has shape {np.shape(g)}, parameter has {p.shape}")
     return grads

@@ -8,14 +8,17 @@ import numpy as np
 import pytest
 
 from minregion.construction import (construction_params, default_s0, project_params, scales,
-                                    weight_map_forward)
-from minregion.gradcheck import compare, directional_check, numerical_gradient, rel_error, \
-    vector_rel_error
+                                    weight_map_backward, weight_map_forward)
+from minregion.gradcheck import (compare, directional_check, numerical_gradient, rel_error,
+                                 vector_rel_error)
 from minregion.init import init_kaiming
 from minregion.layers import mse_forward
-from minregion.mlp import mlp_backward, mlp_forward
+from minregion.mlp import mlp_backward, mlp_forward, mlp_predict
+from minregion.optim import SGD, Adam
 from minregion.readout import fit_alpha_beta
+from minregion.regions import activation_patterns, count_regions
 from minregion.reproduce import fast
+from minregion.targets import get_target
 from minregion.training import train_constrained, train_raw
 from minregion.triangle import (F, construction_function, tent, tent_from_relus, theorem31_ratios,
                                 theorem31_scales, waves)
@@ -363,3 +366,36 @@ def test_mlp_backward_refuses_a_slice_of_the_caches(rng):
             mlp_backward(np.ones_like(out), part)
     grads, _ = mlp_backward(np.ones_like(out), caches)
     assert len(grads) == len(layers)
+
+
+# --- Adam, the weight map's backward, the region counter, History, the targets ------------------
+
+@pytest.mark.ch03
+@pytest.mark.parametrize("make, match", [
+    (lambda p: Adam(None), r"params must be a list of writable float64 arrays .*; got None "
+                           r"\(a NoneType\)"),
+    (lambda p: Adam(p[0]), r"params must be a list of .*; got one array of shape \(2,\): pass "
+                           r"\[array\]"),
+    (lambda p: Adam(p).step(None), r"grads must be a list of gradient arrays, one per "
+                                   r"parameter; got None"),
+    (lambda p: Adam(p).step([np.array(["a", "b"])]), r"grads\[0\] must hold real numbers .*; "
+                                                     r"got strings"),
+    (lambda p: Adam(p).step([np.array([1j, 1j])]), r"grads\[0\] must hold real numbers; got a "
+                                                   r"complex array"),
+    (lambda p: SGD(p).step([["a", "b"]]), r"grads\[0\] must hold real numbers"),
+])
+def test_adam_names_parameters_and_gradients_of_the_wrong_kind(make, match):
+    params = [np.zeros(2)]
+    with pytest.raises(ValueError, match=match):
+        make(params)
+    assert np.array_equal(params[0], np.zeros(2))
+
+
+@pytest.mark.ch03
+def test_adam_takes_a_gradient_given_as_a_list_of_numbers():
+    p, q = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+    Adam([p]).step([[0.5, -0.5]])
+    Adam([q]).step([np.array([0.5, -0.5])])
+    assert np.array_equal(p, q)
+    with pytest.raises(ValueError, match=r"gradient 0 has shape \(3,\), parameter has \(2,\)"):
+        Adam([p]).step([[0.5, -0.5, 0.0]])
