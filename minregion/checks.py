@@ -688,19 +688,42 @@ def check_output_layer(W_out, b_out, alpha, beta, entries=None):
                          f"{np.max(np.abs(beta)):.3g}{also}); scale the targets down instead")
 
 
+WEIGHT_CACHE_KEYS = {"a", "S", "s", "A", "B", "alpha", "offset", "sigma", "free_scales"}
+
+
+def check_weight_cache(cache):
+    """``construction.weight_map_backward``'s cache: the dict ``weight_map_forward`` returns
+    (its keys :data:`WEIGHT_CACHE_KEYS`); else a ``ValueError`` instead of a KeyError."""
+    if not (isinstance(cache, dict) and cache.keys() == WEIGHT_CACHE_KEYS):
+        got = f"keys {sorted(map(repr, cache))}" if isinstance(cache, dict) else _kind(cache)
+        raise ValueError(f"cache must be the dict that weight_map_forward returns (keys "
+                         f"{', '.join(sorted(WEIGHT_CACHE_KEYS))}); got {got}")
+    return cache
+
+
 def check_weight_grads(grads, a):
     """``grads``: one ``(dW, db)`` per layer of the network that the peaks ``a`` (..., d + 1)
-    build, with the layers' shapes (``construction.weight_map_backward``); else ValueError."""
+    build, with the layers' shapes (``construction.weight_map_backward``), of real numbers;
+    else ValueError. Returns them as a list of pairs of arrays (nested lists converted)."""
     lead, d = a.shape[:-1], a.shape[-1] - 1
     if not isinstance(grads, (list, tuple)) or len(grads) != d + 1:
         raise ValueError(f"grads must hold one (dW, db) per layer of the depth-{d} network, "
                          f"{d + 1} in all; got {len(grads) if hasattr(grads, '__len__') else grads!r}")
     want = [((4, 1), (4,))] + [((4, 4), (4,))] * (d - 1) + [((1, 4), (1,))]
+    out = []
     for l, (pair, (W_shape, b_shape)) in enumerate(zip(grads, want)):
-        if (len(pair) != 2 or np.shape(pair[0]) != lead + W_shape
-                or np.shape(pair[1]) != lead + b_shape):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValueError(f"grads[{l}] must be a pair (dW, db); got {pair!r:.60}")
+        dW, db = pair
+        if not (isinstance(dW, np.ndarray) and dW.dtype.kind in "fiu"):
+            dW = check_real_array(dW, f"grads[{l}]: dW")
+        if not (isinstance(db, np.ndarray) and db.dtype.kind in "fiu"):
+            db = check_real_array(db, f"grads[{l}]: db")
+        if dW.shape != lead + W_shape or db.shape != lead + b_shape:
             raise ValueError(f"grads[{l}] must be (dW, db) of shapes {lead + W_shape} and "
-                             f"{lead + b_shape}; got {[np.shape(p) for p in pair]}")
+                             f"{lead + b_shape}; got {[dW.shape, db.shape]}")
+        out.append((dW, db))
+    return out
 
 
 # --- what the region counter can hold --------------------------------------------------------

@@ -48,7 +48,7 @@ import numpy as np
 from .checks import (check_broadcast, check_entries_finite, check_map_params,
                      check_offset_finite, check_output_layer, check_peaks, check_projection,
                      check_real_array, check_scales_finite, check_scales_shape,
-                     check_weight_grads)
+                     check_weight_cache, check_weight_grads)
 from .triangle import theorem31_ratios
 
 PEAK_MARGIN = 1e-3     # [choice] peaks are kept in [PEAK_MARGIN, 1 - PEAK_MARGIN] by training
@@ -385,19 +385,20 @@ def weight_map_backward(grads, cache):
         (input-layer weights, hidden biases, structural zeros) are ignored.
     cache : from :func:`weight_map_forward`
 
-    The shapes of ``grads`` are checked (ValueError); their values are not: a NaN or inf
-    gradient gives NaN or inf in ``dparams``. The training loops run this at every step and
-    check every gradient right after it (``training.check_step``), where a divergence gets
-    its message (the learning rate, or the starting point); a test here would replace that
-    message with a ValueError and add a pass over the gradients to the fast step.
+    The shapes of ``grads`` (arrays or nested lists of real numbers) and the cache's keys
+    are checked (ValueError); the gradients' values are not: a NaN or inf gradient gives NaN
+    or inf in ``dparams``. The training loops run this at every step and check every
+    gradient right after it (``training.check_step``), where a divergence gets its message
+    (the learning rate, or the starting point); a test here would replace that message with
+    a ValueError and add a pass over the gradients to the fast step.
 
     Returns
     -------
     dparams : dict with the keys of ``params``: ``a`` (..., d + 1), ``s0`` (...) or ``S``
         (..., d), ``alpha`` (...), ``beta`` (...)
     """
-    a, S, s = cache["a"], cache["S"], cache["s"]
-    check_weight_grads(grads, a)
+    a, S, s = check_weight_cache(cache)["a"], cache["S"], cache["s"]
+    grads = check_weight_grads(grads, a)
     g = entries_backward(grads, cache)
     entries_to_ratios_backward(g, a, S)
     g_s = offset_backward(g["offset"], s, cache["sigma"])

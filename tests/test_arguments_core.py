@@ -399,3 +399,22 @@ def test_adam_takes_a_gradient_given_as_a_list_of_numbers():
     assert np.array_equal(p, q)
     with pytest.raises(ValueError, match=r"gradient 0 has shape \(3,\), parameter has \(2,\)"):
         Adam([p]).step([[0.5, -0.5, 0.0]])
+
+
+@pytest.mark.ch04
+def test_weight_map_backward_names_nested_lists_and_a_wrong_cache():
+    layers, cache = weight_map_forward(construction_params([0.3, 0.5, 0.6]))
+    grads = [(np.ones_like(W), np.ones_like(b)) for W, b in layers]
+    nested = [(W.tolist(), b.tolist()) for W, b in grads]
+    expected = weight_map_backward(grads, cache)
+    got = weight_map_backward(nested, cache)         # nested lists of numbers are arrays
+    assert all(np.array_equal(got[k], expected[k]) for k in expected)
+    with pytest.raises(ValueError, match=r"grads\[1\]: dW must hold real numbers"):
+        weight_map_backward([grads[0], ([["a"] * 4] * 4, [0.0] * 4), grads[2]], cache)
+    with pytest.raises(ValueError, match=r"grads\[0\] must be a pair \(dW, db\); got None"):
+        weight_map_backward([None] + grads[1:], cache)
+    with pytest.raises(ValueError, match="cache must be the dict that weight_map_forward "
+                                         r"returns \(keys A, B, S, a, .*\); got keys \[\]"):
+        weight_map_backward(grads, {})
+    with pytest.raises(ValueError, match=r"cache must be the dict .*; got \(1, 2\)"):
+        weight_map_backward(grads, (1, 2))
