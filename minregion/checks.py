@@ -747,6 +747,7 @@ def check_counter_network(layers):
 
     Raises ``ValueError`` naming the layer
 
+    - when a hidden layer has no neuron (width 0: the network is constant);
     - when a hidden layer is wider than ``MAX_COUNT_WIDTH`` neurons, with an estimate of the
       memory and the work: the counter keeps (cells x width) numbers for every layer and
       multiplies them by each weight matrix, and a layer of width w can cut every cell w
@@ -757,6 +758,12 @@ def check_counter_network(layers):
       largest row sums of |W| and the largest |b|, layer by layer.
     """
     widths = [np.shape(W)[-2] for W, _ in layers[:-1]]
+    if 0 in widths:
+        l = widths.index(0)
+        raise ValueError(f"layers[{l}] has no neurons (W of shape {np.shape(layers[l][0])}): a "
+                         f"hidden layer of width 0 makes the network constant, one affine piece "
+                         f"on any interval; the region counter (minregion.regions) needs at "
+                         f"least one neuron in every hidden layer")
     if widths and max(widths) > MAX_COUNT_WIDTH:
         # the costliest layer, with about the cells a random network has before it
         cost = [(1 + sum(widths[:l])) * np.shape(layers[l][0])[-1] * w

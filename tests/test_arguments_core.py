@@ -418,3 +418,19 @@ def test_weight_map_backward_names_nested_lists_and_a_wrong_cache():
         weight_map_backward(grads, {})
     with pytest.raises(ValueError, match=r"cache must be the dict .*; got \(1, 2\)"):
         weight_map_backward(grads, (1, 2))
+
+
+@pytest.mark.ch01
+@pytest.mark.parametrize("widths", [(0, 1), (2, 0, 1)])
+def test_a_hidden_layer_without_neurons_is_named_by_the_region_counter(widths):
+    layers, fan_in = [], 1
+    for w in widths:
+        layers.append((np.ones((w, fan_in)), np.zeros(w)))
+        fan_in = w
+    l = list(widths).index(0)
+    assert np.all(mlp_predict(layers, X) == 0.0)     # a constant network
+    for call in (lambda: count_regions(layers), lambda: activation_patterns(layers, X)):
+        with pytest.raises(ValueError, match=rf"layers\[{l}\] has no neurons \(W of shape "
+                                             rf"\(0, \d\)\): a hidden layer of width 0 makes "
+                                             rf"the network constant"):
+            call()
