@@ -63,6 +63,18 @@ class History:
         return cls() if history is None else check_instance(
             history, cls, "history", "a minregion.training.History (or None: a new one)")
 
+    def check_runs(self, runs):
+        """A training of ``runs`` (the runs shape, ``()`` for one network) may append to this
+        History only if it holds nothing yet or the same number of runs: its entries are (R,)
+        arrays, which :meth:`loss_array` stacks. Else a ``ValueError``, before any step."""
+        n = runs[0] if runs else 1
+        held = {len(v) for v in self.loss[-1:] + self.regions[-1:]}
+        if held and held != {n}:
+            raise ValueError(f"history holds a training of {held.pop()} run(s) and this "
+                             f"training has {n}: one History records one set of runs, whose "
+                             f"losses loss_array() stacks; pass history=None (a new History)")
+        return self
+
     @property
     def steps(self):
         """How many Adam steps have been recorded."""
@@ -313,7 +325,8 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     lo, hi : the input interval of the construction, mapped onto [0, 1] (a ValueError names
         the x found outside it)
     record_every : count the exact regions of every run every this many steps (0: never)
-    history : a :class:`History` to append to (a new one if None)
+    history : a :class:`History` to append to (a new one if None), of a training of the same
+        number of runs
     verbose : print a progress line every this many steps (0: silent)
 
     Returns
@@ -324,6 +337,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     keys = check_trained_params(params)
     weight_map_forward(params, sigma, lo, hi)    # every parameter checked before any step
     runs = np.shape(params["alpha"])
+    history.check_runs(runs)
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     check_in_interval(X, lo, hi)
     due = every(record_every, history.steps)
@@ -359,6 +373,7 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     record_every, verbose, history = check_settings(epochs, lr, record_every, verbose, history)
     lo, hi = check_interval(lo, hi)
     runs = check_trained_layers(layers)
+    history.check_runs(runs)
     X, Y = prepare_data(x, y, runs[0] if runs else None)
     due = every(record_every, history.steps)
 

@@ -434,3 +434,20 @@ def test_a_hidden_layer_without_neurons_is_named_by_the_region_counter(widths):
                                              rf"\(0, \d\)\): a hidden layer of width 0 makes "
                                              rf"the network constant"):
             call()
+
+
+@pytest.mark.ch05
+@pytest.mark.parametrize("train", [train_raw, fast.train_raw])
+def test_a_history_of_another_number_of_runs_is_refused_before_any_step(train, rng):
+    history = train(init_kaiming([1, 4, 1], rng, runs=2), X, Y, 2)
+    layers = init_kaiming([1, 4, 1], rng, runs=3)
+    before = [(W.copy(), b.copy()) for W, b in layers]
+    with pytest.raises(ValueError, match=r"history holds a training of 2 run\(s\) and this "
+                                         r"training has 3: .* pass history=None"):
+        train(layers, X, Y, 2, history=history)
+    assert history.steps == 2 and history.loss_array().shape == (2, 2)
+    assert all(np.array_equal(W, W0) for (W, _), (W0, _) in zip(layers, before))
+    params = construction_params(np.array([[0.3, 0.5, 0.6]] * 3))
+    for phase_1 in (train_constrained, fast.train_constrained):
+        with pytest.raises(ValueError, match=r"history holds a training of 2 run\(s\)"):
+            phase_1(params, X, Y, -1, 2, history=history)

@@ -264,6 +264,7 @@ def train_raw(layers, x, y, epochs, lr=1e-3, lo=0.0, hi=1.0, record_every=0, his
     runs = check_trained_layers(layers)
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every W; got runs shape {runs}")
+    history.check_runs(runs)
     arrays = [p for pair in layers for p in pair]
     X, Y = prepare_data(x, y, runs[0])
     p, views = flat_views([a.shape for a in arrays])
@@ -300,6 +301,7 @@ def train_constrained(params, x, y, sigma, epochs, lr=1e-3, lo=0.0, hi=1.0, reco
     runs = np.shape(params["alpha"])
     if len(runs) != 1:
         raise ValueError(f"the fast step needs one runs axis on every parameter; got {runs}")
+    history.check_runs(runs)
     X, Y = prepare_data(x, y, runs[0])
     check_in_interval(X, lo, hi)
     p, views = flat_views([params[k].shape for k in keys])
