@@ -36,6 +36,9 @@ TARGETS = {
 
 def get_target(name):
     """The :class:`Target` called ``name``; a ``ValueError`` lists the known names."""
+    if not isinstance(name, str):
+        raise ValueError(f"the target's name must be a string, one of {', '.join(TARGETS)}; "
+                         f"got {name!r:.60} (a {type(name).__name__})")
     if name not in TARGETS:
         raise ValueError(f"unknown target {name!r}; known targets: {', '.join(TARGETS)}")
     return TARGETS[name]

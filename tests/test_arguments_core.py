@@ -451,3 +451,11 @@ def test_a_history_of_another_number_of_runs_is_refused_before_any_step(train, r
     for phase_1 in (train_constrained, fast.train_constrained):
         with pytest.raises(ValueError, match=r"history holds a training of 2 run\(s\)"):
             phase_1(params, X, Y, -1, 2, history=history)
+
+
+@pytest.mark.ch06
+@pytest.mark.parametrize("name", [[], None, 3, ["x^3"]])
+def test_a_target_name_that_is_not_a_string_is_named_with_the_known_names(name):
+    with pytest.raises(ValueError, match=r"the target's name must be a string, one of x\^3, "
+                                         r"x\^11, sin\(x\), tanh\(3x\); got"):
+        get_target(name)
