@@ -94,8 +94,9 @@ def numerical_gradient(f, x, h=1e-6):
 
     Parameters
     ----------
-    f : callable taking no arguments and returning a float; it must read ``x``, which this
-        function perturbs in place (and restores, also when ``f`` raises)
+    f : callable taking no arguments and returning a finite float (else a ValueError); it
+        must read ``x``, which this function perturbs in place (and restores, also when ``f``
+        raises)
     x : float64 array of any shape (a writable NumPy array of floats: an int array would
         round ``x + h`` back to ``x``, a list or a copy would not reach ``f``)
     h : float > 0, the step
@@ -165,7 +166,8 @@ def directional_check(f, params, grads, rng, h=1e-6):
 
     Parameters
     ----------
-    f : callable taking no arguments, returning a float; it reads the arrays in ``params``
+    f : callable taking no arguments, returning a finite float; it reads the arrays in
+        ``params``
     params : list of float64 arrays, perturbed in place and restored (exactly, also when
         ``f`` raises)
     grads : list of float64 arrays, the analytic gradients: one per parameter, shapes as

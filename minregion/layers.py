@@ -22,6 +22,7 @@ import numpy as np
 
 from .checks import check_finite_targets, check_targets
 
+
 def dense_forward(x, W, b):
     """Affine layer ``out = W x + b`` (b added to every column).
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .checks import check_readout_data
 
+
 def lstsq_readout(features, y):
     """``min_{coef, bias} |coef . features + bias - y|^2``, per run.
 
