@@ -131,10 +131,18 @@ def judge(found):
         found.state = "syntax"
         found.error = f"SyntaxError at {found.line_of(err.lineno or 1)}: {err.msg}"
         return found
-    if not tree.body or any(isinstance(n, ast.Raise) and n.exc is not None and
-                            _raises_not_implemented(n) for n in ast.walk(tree)):
+    if is_blank(tree):
         found.state = "blank"
     return found
+
+
+def is_blank(tree):
+    """Whether a region's parsed code is the untouched blank: no code at all, or nothing but
+    one ``raise NotImplementedError(...)`` (however it is written). A raise among code the
+    student wrote (a check of an argument, say) is the student's code."""
+    body = tree.body
+    return not body or (len(body) == 1 and isinstance(body[0], ast.Raise) and
+                        body[0].exc is not None and _raises_not_implemented(body[0]))
 
 
 def find_marked(lines, path, cell=None, code_cell=0):
