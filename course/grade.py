@@ -232,12 +232,41 @@ def _choose_copies(tree, found, own):
                 f"; not graded: {'; '.join(f.where for f in others)} (a copy? keep one)")
 
 
-def read_sources(files, expected=()):
+def notebook_cells(text):
+    """([{"cell_type": str, "source": str}, ...], "") of a notebook's text, or ([], what is
+    wrong with it) when it is not a notebook of the usual shape (a JSON object whose
+    ``cells`` is a list of objects, each source a string or a list of strings)."""
+    try:
+        nb = json.loads(text)
+    except ValueError as err:
+        return [], f"not JSON: {err}"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return [], "no list of cells"
+    cells = []
+    for c, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict):
+            return [], f"cell {c + 1} is not a JSON object"
+        kind, source = cell.get("cell_type", ""), cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(x, str) for x in source):
+            source = "".join(source)
+        if not isinstance(kind, str) or not isinstance(source, str):
+            return [], f"cell {c + 1}: its type or source is not text"
+        cells.append({"cell_type": kind, "source": source})
+    return cells, ""
+
+
+def read_sources(files, expected=(), skipped=None):
     """Read the regions of a tree given as {relative path: text} (package ``.py`` files and
     notebooks). ``expected``: (id, chapter, path) of the regions handed out; those not found
     count as blanks whose markers are missing. A region found in more than one file is taken
-    from the file at its own path (the expected one), never silently from a copy."""
+    from the file at its own path (the expected one), never silently from a copy.
+    ``skipped``: {relative path: why} of the files of the tree not read (too large, a
+    link): named in the problems, and a region expected there says so (not "its markers
+    are gone"); so does one expected in a notebook that cannot be read."""
     tree, found_by_id = Tree(), {}
+    unread = dict(skipped or {})
+    for rel, why in sorted(unread.items()):
+        tree.problems.append(f"{rel}: not read ({why}): its regions are not graded")
 
     def add(found):
         found_by_id.setdefault(found.id, []).append(found)
@@ -264,23 +293,26 @@ def read_sources(files, expected=()):
                     add(Found(id_, chapter, rel, None, line - 1, [], "", state="missing",
                               error="a blank whose marker lines are gone"))
         elif rel.endswith(".ipynb"):
-            try:
-                nb = json.loads(text)
-                cells = nb["cells"]
-            except (ValueError, KeyError, TypeError) as err:
-                tree.problems.append(f"{rel}: not a readable notebook ({err})")
+            cells, wrong = notebook_cells(text)
+            if wrong:
+                tree.problems.append(f"{rel}: not a readable notebook ({wrong}): its "
+                                     "exercises are not graded")
+                unread[rel] = f"not a readable notebook: {wrong}"
                 continue
             code_cell = 0
             for c, cell in enumerate(cells):
-                if cell.get("cell_type") != "code":
+                if cell["cell_type"] != "code":
                     continue
                 code_cell += 1
-                src = "".join(cell.get("source", []))
+                src = cell["source"]
                 for f in find_marked(src.splitlines(keepends=True), rel, c, code_cell):
                     add(f)
     _choose_copies(tree, found_by_id, {id_: path for id_, _, path in expected})
     for id_, chapter, path in expected:
-        if id_ not in tree.regions:
+        if id_ not in tree.regions and path in unread:
+            tree.regions[id_] = Found(id_, chapter, path, None, 0, [], "", state="missing",
+                                      error=f"its file {path} was not read: {unread[path]}")
+        elif id_ not in tree.regions:
             tree.regions[id_] = Found(id_, chapter, path, None, 0, [], "", state="missing",
                                       error="its marker lines (# BEGIN YOUR CODE / # END YOUR "
                                             "CODE) are gone: graders take only the code "
@@ -778,15 +810,15 @@ def run_notebook(root, plan, test_timeout=TEST_TIMEOUT, deadline=None):
 def notebook_plan(path, tree_regions):
     """The plan of a student's (or the reference's) own notebook: its code cells, the
     regions in each, no fallback."""
-    with open(path, encoding="utf-8") as fh:
-        nb = json.load(fh)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        read, _ = notebook_cells(fh.read())     # (one that cannot be read has no cells)
     rel = "tutorials/" + os.path.basename(path)
     cells = []
-    for c, cell in enumerate(nb["cells"]):
-        if cell.get("cell_type") != "code":
+    for c, cell in enumerate(read):
+        if cell["cell_type"] != "code":
             continue
         ids = [f.id for f in tree_regions.values() if f.path == rel and f.cell == c]
-        cells.append({"source": "".join(cell.get("source", [])), "regions": ids,
+        cells.append({"source": cell["source"], "regions": ids,
                       "blank": [i for i in ids if tree_regions[i].state == "blank"]})
     return {"notebook": path, "cells": cells}
 

@@ -49,3 +49,48 @@ def test_a_region_is_blank_only_when_it_is_the_untouched_blank(code, state):
     found = grade.Found("hidden_matrix", "ch02", "minregion/construction.py", None, 0,
                         code.splitlines(keepends=True), "")
     assert grade.judge(found).state == state
+
+
+# --- 6. malformed notebooks -----------------------------------------------------------------
+
+@pytest.mark.parametrize("nb", [
+    {"cells": None}, {"cells": [None]}, {"cells": ["stray string"]},
+    {"cells": [{"cell_type": "code", "source": [1, 2]}]},
+    {"cells": [{"cell_type": "markdown", "source": [["x"]]}]}, [1, 2], "text",
+], ids=["null", "null-cell", "string-cell", "numbers", "nested", "list", "string"])
+def test_a_malformed_notebook_is_reported_not_a_crash(nb, tmp_path):
+    rel = "tutorials/01_intro.ipynb"
+    expected = [("ex_a", "ch01", rel)]
+    tree = grade.read_sources({rel: json.dumps(nb), "tutorials/02_other.ipynb": json.dumps(nb)},
+                              expected)
+    assert any(p.startswith(f"{rel}: not a readable notebook (") for p in tree.problems), \
+        tree.problems
+    found = tree.regions["ex_a"]
+    assert found.state == "missing" and "was not read" in found.error, found
+    path = tmp_path / "01_intro.ipynb"
+    path.write_text(json.dumps(nb))
+    assert grade.notebook_plan(str(path), tree.regions)["cells"] == []
+
+
+def test_the_students_grader_reports_a_malformed_notebook(small_course):
+    _, tree = small_course
+    with open(os.path.join(tree, NB), "w") as fh:
+        json.dump({"cells": [{"cell_type": "markdown", "source": [["x"]]}, "stray"]}, fh)
+    run = _run_grade(tree, "ch01", "--unit")
+    assert "Traceback" not in run.stderr, run.stderr
+    assert f"grade: {NB}: not a readable notebook (cell 1: its type or source is not " \
+           "text)" in run.stdout, run.stdout
+
+
+# --- 9. files not read are named ----------------------------------------------------------
+
+def test_a_file_not_read_is_named_not_blamed_on_the_markers():
+    expected = [("hidden_matrix", "ch02", "minregion/construction.py")]
+    tree = grade.read_sources({}, expected,
+                              skipped={"minregion/construction.py": "a symbolic link"})
+    found = tree.regions["hidden_matrix"]
+    assert found.state == "missing" and found.error == \
+        "its file minregion/construction.py was not read: a symbolic link", found
+    assert "marker" not in found.error
+    assert tree.problems == ["minregion/construction.py: not read (a symbolic link): its "
+                             "regions are not graded"]
