@@ -20,15 +20,17 @@ replaced by the reference. Without fallbacks (a student grading their own tree) 
 goes on, and a later failure that follows from an earlier one says "blocked by" it.
 """
 import copy
+import io
 import json
 import os
 import re
 import signal
 import sys
+import tokenize
 import traceback
 
 BLANK = re.compile(r"^(ch0[1-8]) ([A-Za-z_]\w*):")
-MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
+MAGIC = re.compile(r"^(\s*)([%!].*)$")
 
 
 class CellTimeout(BaseException):
@@ -75,9 +77,40 @@ def _message(err, filename, source):
     return f"{type(err).__name__}{where}: {text}" if text else f"{type(err).__name__}{where}"
 
 
+def _open_at(text):
+    """Whether the code ``text`` ends inside a bracket, a string or a continued line (the
+    next line then continues its statement)."""
+    if text.rstrip("\n").endswith("\\"):
+        return True
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return True                        # EOF in a multi-line statement or string
+    except (SyntaxError, ValueError):
+        return False
+    return False
+
+
 def _without_magics(source):
-    """IPython's ``%`` and ``!`` lines become comments: they mean nothing outside Jupyter."""
-    return MAGIC.sub(lambda m: f"{m.group(1)}pass  # {m.group(2)}", source)
+    """IPython's ``%`` and ``!`` lines become ``pass`` (the line kept as a comment): they
+    mean nothing outside Jupyter. Valid Python is left as it is; otherwise only a line that
+    starts a statement is a magic, never one that continues a bracket, a string or a line
+    (``    % 7``, ``    != 0`` of a wrapped expression)."""
+    try:
+        compile(source, "<cell>", "exec")
+        return source
+    except (SyntaxError, ValueError):
+        pass
+    lines = source.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        m = MAGIC.match(line.rstrip("\r\n"))
+        if m and not _open_at("".join(out)):
+            end = line[len(line.rstrip("\r\n")):]
+            line = f"{m.group(1)}pass  # {m.group(2)}{end}"
+        out.append(line)
+    return "".join(out)
 
 
 def run_cell(k, source, namespace):

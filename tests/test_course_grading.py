@@ -82,6 +82,18 @@ def test_the_students_grader_reports_a_malformed_notebook(small_course):
            "text)" in run.stdout, run.stdout
 
 
+# --- 7. valid code is never taken for a magic ---------------------------------------------
+
+def test_only_lines_that_start_a_statement_are_magics():
+    black = "_sanity = (\n    len(str(1))\n    % 7\n    != 0\n)\ntext = '''\n%not a magic\n'''\n"
+    assert grade_notebook._without_magics(black) == black
+    mixed = "%matplotlib inline\n!ls\n" + black + "x = [1,\n     2]\n    %time\n"
+    out = grade_notebook._without_magics("%matplotlib inline\n!ls\n" + black)
+    compile(out, "<cell>", "exec")
+    assert out.startswith("pass  # %matplotlib inline\npass  # !ls\n") and black in out, out
+    assert "% 7" in grade_notebook._without_magics(mixed)
+
+
 # --- 9. files not read are named ----------------------------------------------------------
 
 def test_a_file_not_read_is_named_not_blamed_on_the_markers():
