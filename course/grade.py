@@ -43,6 +43,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -538,19 +539,71 @@ def end_orphans():
     return ended
 
 
-def run_limited(cmd, cwd, env, deadline, log, watch=None):
+OUTPUT_HEAD = OUTPUT_TAIL = 64 * 1024     # bytes kept of a process's output: its first, its last
+
+
+def _drain(fd, log, head=OUTPUT_HEAD, tail=OUTPUT_TAIL):
+    """Read a process's output from ``fd`` until it ends, writing its first ``head`` bytes
+    into ``log`` as they come and its last ``tail`` bytes at the end, with a line that says
+    how much was left out between: what a process prints costs neither memory nor disk."""
+    kept, last, dropped = 0, bytearray(), 0
+    with open(log, "ab") as out:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if kept < head:
+                part = chunk[:head - kept]
+                out.write(part)
+                out.flush()
+                kept += len(part)
+                chunk = chunk[len(part):]
+            last += chunk
+            if len(last) > tail:
+                dropped += len(last) - tail
+                del last[:len(last) - tail]
+        if dropped:
+            out.write(f"\n[... {dropped} bytes of output left out ...]\n".encode())
+        out.write(bytes(last))
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def run_limited(cmd, cwd, env, deadline, log, watch=None, feed=None):
     """Run ``cmd`` in a process group of its own until it ends, ``deadline`` (a
-    time.monotonic value) passes, or ``watch()`` returns a reason to stop it.
+    time.monotonic value) passes, or ``watch()`` returns a reason to stop it. Its output goes
+    to ``log``, of which only the first and last OUTPUT_HEAD / OUTPUT_TAIL bytes are kept
+    (:func:`_drain`). ``feed``: a list of bytes the grader appends to (from ``watch``, say),
+    written to the process's standard input as it comes; without it, stdin is empty.
 
     Returns (exit status or None, reason it was killed or None)."""
     if _STOPPING.is_set():
         raise Stopped("the grader is stopping")
-    with open(log, "ab") as out, _LOCK:      # (held: end_orphans never sees it unheld)
+    read_end, write_end = os.pipe()
+    with _LOCK:                              # (held: end_orphans never sees it unheld)
         kwargs = {"start_new_session": True} if os.name == "posix" else \
             {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, **kwargs)
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=write_end,
+                                    stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL if feed is None else
+                                    subprocess.PIPE, **kwargs)
+        finally:
+            os.close(write_end)
         _CHILDREN.add(proc)
+    drain = threading.Thread(target=_drain, args=(read_end, log), daemon=True)
+    drain.start()
+    pending = bytearray()
+    if feed is not None:
+        try:
+            os.set_blocking(proc.stdin.fileno(), False)
+        except (OSError, AttributeError):
+            pass
     reason = None
     try:
         while proc.poll() is None:
@@ -564,7 +617,17 @@ def run_limited(cmd, cwd, env, deadline, log, watch=None):
                 _kill(proc)
                 proc.wait()
                 break
-            time.sleep(0.1)
+            if feed:
+                pending += b"".join(feed)
+                feed.clear()
+            if pending:
+                try:
+                    pending = pending[os.write(proc.stdin.fileno(), pending):]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = bytearray()
+            time.sleep(0.05 if pending or feed is not None else 0.1)
         if os.name == "posix":           # the group may outlive its leader
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -574,23 +637,34 @@ def run_limited(cmd, cwd, env, deadline, log, watch=None):
         if proc.poll() is None:           # stopped by a signal while waiting: end it, reap it
             _kill(proc)
             proc.wait()
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         with _LOCK:
             _CHILDREN.discard(proc)
         end_orphans()                     # what left the group and outlived its parent
+        drain.join(5)
     if _STOPPING.is_set():
         raise Stopped("the grader was stopped")
     return (None if reason else proc.returncode), reason
 
 
+MAX_REPORT = 16 * 2**20          # bytes of a report read at most
+
+
 def _events(path):
     events = []
     try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in io.StringIO(fh.read(MAX_REPORT)):
                 try:
-                    events.append(json.loads(line))
+                    event = json.loads(line)
                 except ValueError:
-                    pass                  # a line cut short by a kill
+                    continue              # a line cut short by a kill
+                if isinstance(event, dict) and isinstance(event.get("event"), str):
+                    events.append(event)
     except OSError:
         pass
     return events
@@ -614,12 +688,53 @@ def _ended(status):
     return f"the test ended the process (exit status {status})"
 
 
-def grading_env(root):
-    """The environment of a pytest or notebook process: the grader's folder and the tree first
-    on the path, nothing from the caller's pytest settings."""
-    env = {k: v for k, v in os.environ.items() if k not in PYTEST_ENV_DROPPED}
-    env.update(MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
-               PYTHONPATH=os.pathsep.join([HERE, root]))
+def _read_helpers():
+    out = {}
+    for name in HELPERS_NAMES:
+        with open(os.path.join(HERE, name), encoding="utf-8") as fh:
+            out[name] = fh.read()
+    return out
+
+
+# The plugin and the notebook runner, read once when the grader starts: every process the
+# grader starts loads a private copy written from here (:func:`private_folder`), never the
+# files of the grader's own folder, which a student's code could change for the next run.
+HELPERS_NAMES = ("grade_plugin.py", "grade_notebook.py")
+HELPERS = _read_helpers()
+# what a student's process gets of the grader's environment (nothing else: no tokens, no
+# agent sockets, no paths of the lecturer's)
+KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE", "TZ", "PYTHONHOME",
+            "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR",
+            "COMSPEC", "PATHEXT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",
+            "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING")
+
+
+def private_folder(tmp):
+    """A fresh folder in ``tmp`` for one process the grader starts: ``lib/`` (the plugin and
+    the notebook runner, written from memory), ``home/`` and ``tmp/``. Returns its path."""
+    place = tempfile.mkdtemp(prefix="run-", dir=tmp)
+    for sub in ("lib", "home", "tmp"):
+        os.mkdir(os.path.join(place, sub))
+    for name, text in HELPERS.items():
+        with open(os.path.join(place, "lib", name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return place
+
+
+def grading_env(root, place):
+    """The environment of a pytest or notebook process: a minimal one (PATH, the locale,
+    what Python, NumPy and matplotlib need), HOME and the temporary folder in ``place``
+    (:func:`private_folder`), the private copy of the grader's helpers and the tree on the
+    path, nothing from the caller's pytest settings."""
+    env = {k: os.environ[k] for k in KEPT_ENV if k in os.environ}
+    home, tmp = os.path.join(place, "home"), os.path.join(place, "tmp")
+    env.update(HOME=home, USERPROFILE=home, TMPDIR=tmp, TEMP=tmp, TMP=tmp,
+               MPLCONFIGDIR=os.path.join(home, ".matplotlib"), MPLBACKEND="Agg",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1",
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+               PYTHONPATH=os.pathsep.join([os.path.join(place, "lib"), root]))
+    env.setdefault("LANG", "C.UTF-8")
     return env
 
 
@@ -629,7 +744,8 @@ NOT_RUN = "not run"          # the outcome of a test the time limits left unrun
 def _pytest_command(marks, ignore=()):
     return [sys.executable, "-m", "pytest", "tests", "-m", marks, "-c", "pyproject.toml",
             "--rootdir", ".", "--confcutdir", "tests", "-p", "grade_plugin",
-            "-p", "no:cacheprovider", "-q", "--tb=short", "-o", "addopts=--strict-markers",
+            "-p", "no:cacheprovider", "-q", "--tb=short", "--capture=no",
+            "-o", "addopts=--strict-markers",
             "--continue-on-collection-errors"] + [f"--ignore={path}" for path in ignore]
 
 
@@ -669,14 +785,15 @@ def _read_run(events, outcomes, chapters_of):
     current, finish = None, None
     for e in events:
         if e["event"] == "collected":
-            for t in e["tests"]:
+            for t in e.get("tests", []):
                 chapters_of.setdefault(t["nodeid"], t["chapters"])
         elif e["event"] == "start":
-            current = e["nodeid"]
+            current = e.get("nodeid")
         elif e["event"] == "outcome":
-            nodeid = e["nodeid"]
+            nodeid = e.get("nodeid", "?")
             outcomes[nodeid] = {"chapters": chapters_of.get(nodeid, e.get("chapters", [])),
-                                "outcome": e["outcome"], "message": e["message"],
+                                "outcome": e.get("outcome", "failed"),
+                                "message": e.get("message", ""),
                                 "touched": e.get("touched", []),
                                 "timeout": e.get("timeout", False)}
             current = None
@@ -729,8 +846,8 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
     outcomes, chapters_of, deselect = {}, {}, set()
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         report, settings, log = (os.path.join(tmp, n) for n in ("report", "settings", "log"))
-        env = grading_env(root)
         while True:
+            env = grading_env(root, private_folder(tmp))     # fresh for every process
             with open(settings, "w", encoding="utf-8") as fh:
                 json.dump({"timeout": test_timeout, "regions": list(regions),
                            "deselect": sorted(deselect), "first": list(first),
@@ -764,43 +881,96 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
             _cap_timeouts(outcomes, chapters_of, deselect)
 
 
+def _notebook_place(root, tmp, notebook):
+    """(folder for the private copy of the package, working folder) of one notebook process:
+    a fresh folder holding a copy of ``root``'s package and an empty ``tutorials/``, in which
+    the notebook runs: no notebook (the reference's, with its solutions) is there to read."""
+    place = private_folder(tmp)
+    package = os.path.join(place, "package")
+    shutil.copytree(os.path.join(root, "minregion"), os.path.join(package, "minregion"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    work = os.path.join(place, "work", "tutorials")
+    os.makedirs(work)
+    return place, package, os.path.join(work, os.path.basename(notebook))
+
+
 def run_notebook(root, plan, test_timeout=TEST_TIMEOUT, deadline=None):
-    """Grade one notebook exercise by exercise (``course/grade_notebook.py``).
+    """Grade one notebook exercise by exercise (``course/grade_notebook.py``), with the
+    package of ``root`` (a private copy of it) and in a folder of its own.
+
+    The runner process never holds an exercise's reference code (the cells' ``fallback``)
+    before that exercise's outcome is recorded: the plan it reads has none, and it asks for
+    one on its standard input after it has reported the exercise. When the process dies in
+    an exercise (it ended, crashed, or ignored the alarm), the exercise fails with that, and
+    the notebook runs again in a fresh process with the reference in its place, so that the
+    exercises after it are graded.
 
     Returns ({id: (outcome, message)}, problem or "")."""
     deadline = time.monotonic() + TIMEOUT if deadline is None else deadline
-    plan = dict(plan, root=root, cell_timeout=test_timeout)
+    cells = plan["cells"]
+    fallbacks = {k: c["fallback"] for k, c in enumerate(cells, 1)
+                 if c.get("fallback") is not None}
+    public = [dict({key: v for key, v in c.items() if key != "fallback"},
+                   has_fallback=k in fallbacks) for k, c in enumerate(cells, 1)]
+    regions_of = {k: list(c.get("regions", [])) for k, c in enumerate(cells, 1)}
+    forced, recorded = {}, set()        # exercises that ended a process; outcomes reported
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        path, report, log = (os.path.join(tmp, n) for n in ("plan.json", "report", "log"))
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(plan, fh)
-        started = [0, 0.0]          # cells started (a rerun counts), when the last began
+        for _ in range(len(cells) + 1):
+            place, package, notebook = _notebook_place(root, tmp, plan["notebook"])
+            path, report, log = (os.path.join(tmp, n) for n in ("plan.json", "report", "log"))
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(dict(plan, cells=public, root=package, notebook=notebook,
+                               cell_timeout=test_timeout, forced=forced), fh)
+            if os.path.exists(report):
+                os.remove(report)
+            started = [0, 0.0]          # cells started (a rerun counts), when the last began
+            feed, answered = [], set()
 
-        def watch():
-            count = sum(e["event"] == "start" for e in _events(report))
-            if count != started[0]:
-                started[0], started[1] = count, time.monotonic()
-            if started[0] and time.monotonic() - started[1] > \
-                    test_timeout + min(GRACE, test_timeout):
-                return "timeout"
-            return None
+            def watch():
+                events = _events(report)
+                count = sum(e["event"] == "start" for e in events)
+                if count != started[0]:
+                    started[0], started[1] = count, time.monotonic()
+                if started[0] and time.monotonic() - started[1] > \
+                        test_timeout + min(GRACE, test_timeout):
+                    return "timeout"
+                done = recorded | {e.get("id") for e in events if e["event"] == "exercise"}
+                for e in events:        # the reference of a cell, once its outcome is known
+                    k = e.get("cell")
+                    if e["event"] == "need" and k in fallbacks and k not in answered and \
+                            set(regions_of[k]) <= done:
+                        answered.add(k)
+                        feed.append((json.dumps({"cell": k, "source": fallbacks[k]}) +
+                                     "\n").encode("utf-8"))
+                return None
 
-        cmd = [sys.executable, os.path.join(HERE, "grade_notebook.py"), path, report]
-        status, reason = run_limited(cmd, root, grading_env(root), deadline, log, watch)
-        events = _events(report)
-    results = {e["id"]: (e["outcome"], e["message"]) for e in events if e["event"] == "exercise"}
-    if any(e["event"] == "finish" for e in events):
-        return results, ""
-    cells = [e["cell"] for e in events if e["event"] == "start"]
-    last = cells[-1] if cells else 0
-    if reason == "deadline":
-        why = f"the time limit of the grading ran out in code cell {last}"
-    elif reason == "timeout":
-        why = (f"code cell {last} ran past {test_timeout:g} s (the time limit of one cell) and "
-               "did not answer the alarm")
-    else:
-        why = f"{_ended(status).replace('the test', 'a cell')} in code cell {last}"
-    for k, cell in enumerate(plan["cells"], 1):
+            cmd = [sys.executable, os.path.join(place, "lib", "grade_notebook.py"), path, report]
+            status, reason = run_limited(cmd, os.path.dirname(notebook),
+                                         grading_env(package, place), deadline, log, watch,
+                                         feed=feed)
+            events = _events(report)
+            results = {e["id"]: (e.get("outcome", "failed"), e.get("message", ""))
+                       for e in events if e["event"] == "exercise"}
+            results.update({r: ("failed", m) for r, m in forced.items()})
+            if any(e["event"] == "finish" for e in events):
+                return results, ""
+            starts = [e for e in events if e["event"] == "start"]
+            last = starts[-1].get("cell", 0) if starts else 0
+            if reason == "deadline":
+                why = f"the time limit of the grading ran out in code cell {last}"
+            elif reason == "timeout":
+                why = (f"code cell {last} ran past {test_timeout:g} s (the time limit of one "
+                       "cell) and did not answer the alarm")
+            else:
+                why = f"{_ended(status).replace('the test', 'a cell')} in code cell {last}"
+            mine = [r for r in regions_of.get(last, []) if r not in forced]
+            rerun = bool(starts) and starts[-1].get("rerun")
+            if reason == "deadline" or not mine or rerun or last not in fallbacks:
+                break
+            for r in mine:              # the next process runs the reference in its place
+                forced[r] = why
+                recorded.add(r)
+    for k, cell in enumerate(cells, 1):
         for r in cell.get("regions", []):
             if r not in results:
                 results[r] = ("failed", why if k == last else f"not reached: {why}")

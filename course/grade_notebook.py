@@ -3,13 +3,18 @@
     python course/grade_notebook.py PLAN.json REPORT.jsonl
 
 ``PLAN.json`` holds ``notebook`` (its path: the cells run in its folder), ``root`` (put first
-on ``sys.path``), ``cell_timeout`` (seconds) and ``cells``: for each code cell, ``source``
-(the code to grade), ``regions`` (the ids of the exercises in it), ``blank`` (those left
-blank) and, when the grader has the reference, ``fallback`` (the reference's code for the
-cell). The report gets one JSON object per line: ``start`` (a cell begins, or again with
-the reference's code), ``exercise``
-(``id``, ``outcome``: passed, failed, blank or blocked, and ``message``), ``cell_failed``
-(a cell without exercises failed), ``finish``.
+on ``sys.path``), ``cell_timeout`` (seconds), ``forced`` ({id: message} of the exercises to
+run as the reference from the start: they ended an earlier process) and ``cells``: for each
+code cell, ``source`` (the code to grade), ``regions`` (the ids of the exercises in it),
+``blank`` (those left blank) and ``has_fallback``: whether the grader has the reference's
+code for the cell. That code is not in the plan: the runner asks for it (a ``need`` event)
+only once the outcome of the cell's exercises is in the report, and reads it as one JSON
+line (``cell``, ``source``) from its standard input, so that the student's code never runs
+in a process that holds the reference of an exercise not graded yet. The report gets one
+JSON object per line: ``start`` (a cell begins, or again with the reference's code),
+``exercise`` (``id``, ``outcome``: passed, failed, blank or blocked, and ``message``; once
+when it is known, and all again at the end), ``need``, ``cell_failed`` (a cell without
+exercises failed), ``finish``.
 
 Exercises are graded one by one. When an exercise's cell fails, the exercise fails with the
 first line of its error; with a ``fallback``, the cell then runs again from the state before
@@ -145,39 +150,80 @@ def _snapshot(namespace):
     return out
 
 
+_FEED = [None]          # the grader's channel: the standard input, kept away from the cells
+_FALLBACKS = {}
+
+
+def fallback(k, cell, emit):
+    """The reference's code of cell ``k``: from the plan (an older grader), or asked of the
+    grader once the outcomes of the cell's exercises are in the report."""
+    if cell.get("fallback") is not None:
+        return cell["fallback"]
+    if k in _FALLBACKS:
+        return _FALLBACKS[k]
+    if _FEED[0] is None:
+        raise CellFailed(f"the grader gave no reference code for code cell {k}", None)
+    emit(event="need", cell=k)
+    while True:
+        line = _FEED[0].readline()
+        if not line:
+            raise CellFailed(f"the grader gave no reference code for code cell {k}", None)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(answer, dict) and isinstance(answer.get("source"), str):
+            _FALLBACKS[answer.get("cell")] = answer["source"]
+            if answer.get("cell") == k:
+                return answer["source"]
+
+
+def _has_fallback(cell):
+    return cell.get("fallback") is not None or bool(cell.get("has_fallback"))
+
+
 def run_once(cells, forced, emit):
     """One pass over the notebook, the exercises in ``forced`` replaced by the reference.
 
     Returns ({id: (outcome, message)}, None) after the last cell, or (results so far,
     (k, message, id of the latest exercise that passed)) when a cell without an exercise
     fails in a notebook that has fallbacks."""
-    graded = any(c.get("fallback") is not None for c in cells)
+    graded = any(_has_fallback(c) for c in cells)
     namespace = {"__name__": "__main__"}
     results, passed, failed = {}, [], []
     for k, cell in enumerate(cells, 1):
-        emit(event="start", cell=k)
         regions = cell.get("regions", [])
         replaced = any(r in forced for r in regions)
-        source = cell["fallback"] if replaced else cell["source"]
+        if replaced:
+            try:
+                source = fallback(k, cell, emit)
+            except CellFailed as fail:
+                return results, (k, str(fail), None)
+        else:
+            source = cell["source"]
+        emit(event="start", cell=k)
         before = _snapshot(namespace) if regions and not replaced and \
-            cell.get("fallback") is not None else None
+            _has_fallback(cell) else None
         try:
             run_cell(k, source, namespace)
             for r in regions:
                 if r not in forced:
                     results[r] = ("passed", "")
                     passed.append(r)
+                    emit(event="exercise", id=r, outcome="passed", message="")
         except CellFailed as fail:
             if regions and not replaced:
                 for r in regions:
                     results[r] = _judge(r, cell, fail, failed)
                     failed.append(r)
+                    emit(event="exercise", id=r, outcome=results[r][0], message=results[r][1])
                 if before is not None:
                     namespace.clear()
                     namespace.update(before)
-                    emit(event="start", cell=k, rerun=True)     # the cell's time starts again
                     try:
-                        run_cell(k, cell["fallback"], namespace)
+                        source = fallback(k, cell, emit)
+                        emit(event="start", cell=k, rerun=True)  # the cell's time starts again
+                        run_cell(k, source, namespace)
                     except CellFailed as again:
                         return results, (k, f"the reference's own code fails too: {again}", None)
                 continue
@@ -202,14 +248,14 @@ def _judge(region, cell, fail, failed_before):
     return "failed", str(fail)
 
 
-def grade(cells, emit):
+def grade(cells, emit, forced=None):
     """{id: (outcome, message)} of every exercise.
 
     With fallbacks, a cell without an exercise that fails blames the latest exercise that
     passed before it: the notebook starts again with that exercise's reference code. If the
     cell still fails, the exercise was not the cause (the chapter's package code may be): its
     pass stands and the exercises from that cell on are not reached."""
-    forced, blamed = {}, None
+    forced, blamed = dict(forced or {}), None
     while True:
         results, failure = run_once(cells, set(forced), emit)
         if failure is None:
@@ -246,13 +292,20 @@ def main(argv=None):
         report.write(json.dumps(event) + "\n")
         report.flush()
 
+    try:                    # the grader's channel, out of the cells' way: they read nothing
+        _FEED[0] = os.fdopen(os.dup(0), "r", encoding="utf-8")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+    except OSError:
+        _FEED[0] = None
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
     matplotlib.use("Agg")
     sys.path.insert(0, PLAN["root"])
     os.chdir(os.path.dirname(os.path.abspath(PLAN["notebook"])))
     cells = PLAN["cells"]
-    final = grade(cells, emit)
+    final = grade(cells, emit, PLAN.get("forced"))
     for cell in cells:
         for r in cell.get("regions", []):
             outcome, message = final.get(r, ("failed", "not reached"))

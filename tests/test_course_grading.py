@@ -35,6 +35,84 @@ def _regions(tree):
     return grade.student_regions(grade.read_tree(tree))
 
 
+# --- 1. private copies of the plugin and the runner, a minimal environment -----------------
+
+def test_a_run_sees_neither_the_graders_folder_nor_its_environment(small_course, tmp_path,
+                                                                   monkeypatch):
+    """A region that finds the plugin it runs with and appends to it changes neither the
+    grader's own file nor the next run; its process gets no variable of the grader's
+    environment beyond the minimal ones, and no path of the grader's folder."""
+    _, tree = small_course
+    seen = tmp_path / "seen.json"
+    _write_region(tree, "minregion/mod.py", "double",
+                  "import os, sys, json, grade_plugin\n"
+                  f"if not os.path.exists({str(seen)!r}):\n"
+                  f"    with open({str(seen)!r}, 'w') as fh:\n"
+                  "        json.dump({'plugin': grade_plugin.__file__, 'env': dict(os.environ), "
+                  "'path': sys.path}, fh)\n"
+                  f"    if not os.path.abspath(grade_plugin.__file__).startswith({ROOT!r}):\n"
+                  "        with open(grade_plugin.__file__, 'a') as fh:\n"
+                  "            fh.write('\\n\\ndef _emit(**event):\\n    pass\\n')\n"
+                  "y = 2 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    before = {name: _sha(os.path.join(COURSE, name)) for name in grade.HELPERS_NAMES}
+    monkeypatch.setenv("MINREGION_LECTURERS_TOKEN", "s3cret")
+    outcomes, problem = grade.run_pytest(tree, "ch01 and not notebook", _regions(tree), 30)
+    assert not problem and {o["outcome"] for o in outcomes.values()} == {"passed"}, outcomes
+    found = json.loads(seen.read_text())
+    assert not os.path.abspath(found["plugin"]).startswith(COURSE + os.sep), found["plugin"]
+    assert "MINREGION_LECTURERS_TOKEN" not in found["env"], sorted(found["env"])
+    assert found["env"]["HOME"] != os.environ.get("HOME"), found["env"]["HOME"]
+    assert not [p for p in found["env"]["PYTHONPATH"].split(os.pathsep)
+                if os.path.abspath(p) == COURSE], found["env"]["PYTHONPATH"]
+    # the next run (the same region, its first part done) loads a fresh copy of the plugin
+    outcomes, problem = grade.run_pytest(tree, "ch01 and not notebook", _regions(tree), 30)
+    assert not problem and len(outcomes) == 3 and \
+        {o["outcome"] for o in outcomes.values()} == {"passed"}, outcomes
+    assert before == {name: _sha(os.path.join(COURSE, name)) for name in grade.HELPERS_NAMES}
+
+
+# --- 2. the runner holds no reference before its exercise is graded ----------------------
+
+SNOOP = ("import os, sys\n"
+         "blob = repr(getattr(sys.modules['__main__'], 'PLAN', '')) + open(sys.argv[1]).read()\n"
+         "for base, _, names in os.walk(os.path.dirname(os.getcwd())):\n"
+         "    for n in names:\n"
+         "        try:\n"
+         "            blob += open(os.path.join(base, n), errors='replace').read()\n"
+         "        except OSError:\n"
+         "            pass\n"
+         "a_val = 424242 if str(60000 + 606) in blob else 0\n")
+
+
+def test_the_notebook_runner_gets_a_reference_only_after_its_exercise_is_graded(small_course,
+                                                                                tmp_path):
+    """The reference of an exercise is neither in the runner's plan nor in its folder (the
+    reference notebook is not there): a cell that looks for it fails; the reference then
+    runs in its place, so the next exercise passes. The cells get a minimal environment."""
+    root, tree = small_course
+    env_file = tmp_path / "env.json"
+    reference = os.path.join(tree, "tutorials", "reference.ipynb")     # beside the notebook
+    with open(reference, "w") as fh:
+        fh.write("a_val = 7 * 60606\n")
+    cells = [{"source": SNOOP + "assert a_val == 424242\n", "regions": ["ex_a"], "blank": [],
+              "fallback": "a_val = 7 * 60606\nassert a_val == 424242\n"},
+             {"source": "import os, json\n"
+                        f"json.dump(dict(os.environ), open({str(env_file)!r}, 'w'))\n"
+                        "b_val = a_val + 1\nassert b_val == 424243\n",
+              "regions": ["ex_b"], "blank": [], "fallback": "b_val = a_val + 1\n"}]
+    os.environ["MINREGION_LECTURERS_TOKEN"] = "s3cret"
+    try:
+        results, problem = grade.run_notebook(tree, {"notebook": os.path.join(tree, NB),
+                                                     "cells": cells}, 30)
+    finally:
+        del os.environ["MINREGION_LECTURERS_TOKEN"]
+    assert not problem, problem
+    assert results["ex_a"][0] == "failed" and results["ex_b"] == ("passed", ""), results
+    env = json.loads(env_file.read_text())
+    assert "MINREGION_LECTURERS_TOKEN" not in env and env["HOME"] != os.environ.get("HOME")
+
+
 # --- 4. a correct region that raises is written ---------------------------------------------
 
 @pytest.mark.parametrize("code, state", [
@@ -49,6 +127,36 @@ def test_a_region_is_blank_only_when_it_is_the_untouched_blank(code, state):
     found = grade.Found("hidden_matrix", "ch02", "minregion/construction.py", None, 0,
                         code.splitlines(keepends=True), "")
     assert grade.judge(found).state == state
+
+
+# --- 5. output is bounded -------------------------------------------------------------------
+
+def test_what_a_process_prints_is_kept_bounded(tmp_path):
+    log = str(tmp_path / "log")
+    code = ("import sys\nfor k in range(600):\n    sys.stdout.write('y' * 65535 + '\\n')\n"
+            "print('the last words')\n")
+    status, reason = grade.run_limited([sys.executable, "-c", code], str(tmp_path),
+                                       dict(os.environ), float("inf"), log)
+    assert (status, reason) == (0, None)
+    size = os.path.getsize(log)
+    assert size <= grade.OUTPUT_HEAD + grade.OUTPUT_TAIL + 200, size
+    assert "bytes of output left out" in grade._tail(log, 100000)
+    assert grade._tail(log).rstrip().endswith("the last words")
+
+
+def test_pytest_does_not_hold_what_a_test_prints(small_course, tmp_path):
+    """pytest's own capture keeps a test's output on disk and in memory: the grader runs
+    pytest without it (the grader's own bounded log takes the output)."""
+    _, tree = small_course
+    seen = tmp_path / "stdout"
+    _write_region(tree, "minregion/mod.py", "double",
+                  f"import sys\nwith open({str(seen)!r}, 'w') as fh:\n"
+                  "    fh.write(type(sys.stdout).__module__)\n"
+                  "y = 2 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    outcomes, _ = grade.run_pytest(tree, "ch01 and not notebook", _regions(tree), 30)
+    assert {o["outcome"] for o in outcomes.values()} == {"passed"}, outcomes
+    assert "capture" not in seen.read_text(), seen.read_text()
 
 
 # --- 6. malformed notebooks -----------------------------------------------------------------
@@ -92,6 +200,22 @@ def test_only_lines_that_start_a_statement_are_magics():
     compile(out, "<cell>", "exec")
     assert out.startswith("pass  # %matplotlib inline\npass  # !ls\n") and black in out, out
     assert "% 7" in grade_notebook._without_magics(mixed)
+
+
+# --- 8. an exercise that ends the process costs itself only --------------------------------
+
+def test_an_exercise_that_ends_the_process_fails_alone(small_course):
+    _, tree = small_course
+    cells = [{"source": "a_val = 42\nassert a_val == 42\n", "regions": ["ex_a"], "blank": [],
+              "fallback": "a_val = 42\n"},
+             {"source": "import os\nb_val = os._exit(3)\n", "regions": ["ex_b"], "blank": [],
+              "fallback": "b_val = a_val + 1\n"},
+             {"source": "c_val = b_val + 1\nassert c_val == 44\n", "regions": ["ex_c"],
+              "blank": [], "fallback": "c_val = b_val + 1\n"}]
+    results, _ = grade.run_notebook(tree, {"notebook": os.path.join(tree, NB), "cells": cells},
+                                    30)
+    assert results["ex_a"] == ("passed", "") and results["ex_c"] == ("passed", ""), results
+    assert results["ex_b"][0] == "failed" and "exit status 3" in results["ex_b"][1], results
 
 
 # --- 9. files not read are named ----------------------------------------------------------
