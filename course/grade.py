@@ -779,11 +779,20 @@ def _test_watch(report, test_timeout):
     return watch
 
 
-def _read_run(events, outcomes, chapters_of):
+def _read_run(events, outcomes, chapters_of, tampered=None):
     """Add one run's outcomes to ``outcomes`` and its tests' chapters to ``chapters_of``.
+    ``tampered``: a list that gets what the plugin found changed (a ``tampered`` event);
+    once it holds something, no test after it passes (in this run or a later one).
     Returns (the test running when the report ends, or None; the finish event, or None)."""
     current, finish = None, None
+    tampered = [] if tampered is None else tampered
     for e in events:
+        if e["event"] == "tampered" and not tampered:
+            tampered.append(f"the grading was tampered with: {e.get('what', '?')} was changed "
+                            f"(seen after {e.get('nodeid') or 'the last test'}); no test "
+                            "after that is credited")
+        if e["event"] == "outcome" and tampered and e.get("outcome") != "failed":
+            e = dict(e, outcome="failed", message="not credited: " + tampered[0])
         if e["event"] == "collected":
             for t in e.get("tests", []):
                 chapters_of.setdefault(t["nodeid"], t["chapters"])
@@ -843,7 +852,7 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
     Returns (outcomes {nodeid: {"chapters", "outcome", "message", "touched", "timeout"}},
     problem or ""); an outcome is passed, failed, error, skipped or "not run"."""
     deadline = time.monotonic() + TIMEOUT if deadline is None else deadline
-    outcomes, chapters_of, deselect = {}, {}, set()
+    outcomes, chapters_of, deselect, tampered = {}, {}, set(), []
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         report, settings, log = (os.path.join(tmp, n) for n in ("report", "settings", "log"))
         while True:
@@ -857,26 +866,29 @@ def run_pytest(root, marks, regions=(), test_timeout=TEST_TIMEOUT, deadline=None
             env.update(MINREGION_GRADE_REPORT=report, MINREGION_GRADE_SETTINGS=settings)
             status, reason = run_limited(_pytest_command(marks, ignore), root, env, deadline, log,
                                          _test_watch(report, test_timeout))
-            current, finish = _read_run(_events(report), outcomes, chapters_of)
+            current, finish = _read_run(_events(report), outcomes, chapters_of, tampered)
             if finish is not None and not (finish.get("restart") and not exitfirst):
-                return outcomes, ""
+                return outcomes, "; ".join(tampered)
             if reason == "deadline":
                 _not_run(outcomes, chapters_of, deselect)
-                return outcomes, "the time limit of the grading ran out"
+                return outcomes, "; ".join(tampered + ["the time limit of the grading ran out"])
             if finish is None:
                 if current is None:
-                    return outcomes, (f"pytest ended before it could report (exit status "
-                                      f"{status}); its last words:\n{_tail(log)}")
+                    return outcomes, "; ".join(tampered + [
+                        f"pytest ended before it could report (exit status {status}); its "
+                        f"last words:\n{_tail(log)}"])
                 why = (f"stopped after {test_timeout:g} s (the time limit of one test); it did "
                        "not answer the alarm, so its process was killed" if reason == "timeout"
                        else _ended(status))
                 outcomes[current] = {"chapters": chapters_of.get(current, []),
                                      "outcome": "failed", "message": why, "touched": [],
                                      "timeout": reason == "timeout"}
+                if tampered:
+                    outcomes[current]["message"] = "not credited: " + tampered[0]
                 if exitfirst:
-                    return outcomes, ""
+                    return outcomes, "; ".join(tampered)
             if set(outcomes) <= deselect:       # nothing new: do not go round for ever
-                return outcomes, "the tests could not be run to the end"
+                return outcomes, "; ".join(tampered + ["the tests could not be run to the end"])
             deselect |= set(outcomes)
             _cap_timeouts(outcomes, chapters_of, deselect)
 

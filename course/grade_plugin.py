@@ -16,6 +16,13 @@ code under test does not see them:
     the line where the student's copy begins), ``deselect`` (test ids not to run), ``first``
     (names: the tests whose name or source holds one run first) and ``exitfirst``.
 
+The plugin also writes ``tampered`` (``what`` changed, ``nodeid`` of the test in which it
+was seen): before any of the student's code runs it takes note of the functions the grading
+relies on (pytest's run and report machinery, NumPy's testing functions, the tests' own
+functions and helpers, this plugin's own), and after each test it checks that each is still
+the same object with the same code. Once one has changed, that test and every later one
+count as failed ("not credited"), whatever they report.
+
 A test that runs longer than ``timeout`` is stopped (SIGALRM, where the platform has it) with
 a message that says where it was; the process then ends its run (what the stopped code left
 behind, a thread or a half-changed module, must not reach the next test) and the grader runs
@@ -61,6 +68,139 @@ def _emit(**event):
         S.report.flush()
 
 
+# --- the functions the grading relies on -------------------------------------------------
+
+_WATCHED = [                  # (module, attribute path); a name this pytest lacks is skipped
+    ("_pytest.python", "Function.runtest"), ("_pytest.python", "Function.setup"),
+    ("_pytest.python", "Function._getobj"), ("_pytest.python", "pytest_pyfunc_call"),
+    ("_pytest.runner", "runtestprotocol"), ("_pytest.runner", "call_and_report"),
+    ("_pytest.runner", "call_runtest_hook"), ("_pytest.runner", "CallInfo.from_call"),
+    ("_pytest.runner", "pytest_runtest_call"), ("_pytest.runner", "pytest_runtest_protocol"),
+    ("_pytest.runner", "pytest_runtest_makereport"),
+    ("_pytest.runner", "check_interactive_exception"),
+    ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("_pytest.reports", "TestReport.__init__"),
+    ("_pytest.reports", "BaseReport.passed"), ("_pytest.reports", "BaseReport.failed"),
+    ("_pytest.main", "pytest_runtestloop"),
+    ("_pytest.terminal", "TerminalReporter.pytest_runtest_logreport"),
+    ("pluggy._callers", "_multicall"), ("pluggy._hooks", "HookCaller.__call__"),
+    ("pluggy._hooks", "_HookCaller.__call__"), ("pluggy._manager", "PluginManager._hookexec"),
+    ("numpy", "allclose"), ("numpy", "isclose"), ("numpy", "array_equal"),
+    ("numpy", "testing"), ("numpy.testing._private.utils", "assert_array_compare"),
+    ("json", "dumps"), ("json.encoder", "JSONEncoder.encode"),
+]
+
+
+def _resolve(module, path):
+    import importlib
+    try:
+        obj = importlib.import_module(module)
+        for part in path.split("."):
+            obj = inspect.getattr_static(obj, part) if isinstance(obj, type) else \
+                getattr(obj, part)
+    except (ImportError, AttributeError):
+        return _MISSING
+    return obj
+
+
+_MISSING = object()
+
+
+def _identity(obj):
+    """What must stay the same of a watched object: itself, and its code if it has one."""
+    if isinstance(obj, property):
+        return (obj, getattr(obj.fget, "__code__", None))
+    code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+    return (obj, code)
+
+
+def _watch_list():
+    """{label: (getter, identity now)} of the functions the grading relies on."""
+    out = {}
+    for module, path in _WATCHED:
+        if _resolve(module, path) is not _MISSING:
+            out[f"{module}.{path}"] = (lambda m=module, p=path: _resolve(m, p))
+    try:
+        import numpy.testing as npt
+        for name in sorted(dir(npt)):
+            if name.startswith("assert_"):
+                out[f"numpy.testing.{name}"] = (lambda n=name: getattr(
+                    __import__("numpy.testing", fromlist=["x"]), n, _MISSING))
+    except ImportError:
+        pass
+    mine = globals()
+    for name, value in list(mine.items()):
+        if inspect.isfunction(value) and value.__module__ == __name__:
+            out[f"grade_plugin.{name}"] = (lambda n=name: mine.get(n, _MISSING))
+    out["grade_plugin.S"] = (lambda: mine.get("S", _MISSING))
+    return out
+
+
+class _Watch:
+    getters = {}
+    seen = {}
+    tampered = ""
+
+
+W = _Watch()
+
+
+def _take_note(extra=None):
+    """Note the identity of every watched function (and of ``extra``: {label: getter})."""
+    if not W.getters:
+        W.getters = _watch_list()
+    W.getters.update(extra or {})
+    for label, get in W.getters.items():
+        W.seen.setdefault(label, _identity(get()))
+
+
+def _changed():
+    """The label of the first watched function that is not what it was, or ""."""
+    for label, get in W.getters.items():
+        try:
+            now = _identity(get())
+        except Exception:                   # noqa: BLE001 (a getter broken on purpose)
+            return label
+        old = W.seen.get(label)
+        if old is not None and (now[0] is not old[0] or now[1] is not old[1]):
+            return label
+    return ""
+
+
+def _tests_functions(session):
+    """{label: getter} of every function of the test modules and their helpers (the modules
+    loaded from the tests' folder), and of every test collected."""
+    out = {}
+    folder = os.path.join(str(session.config.rootpath), "tests") + os.sep
+    import sys
+    for mod_name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None) or ""
+        if not os.path.abspath(filename).startswith(folder):
+            continue
+        for name, value in list(vars(module).items()):
+            if inspect.isfunction(value):
+                out[f"{mod_name}.{name}"] = (lambda m=module, n=name: vars(m).get(n, _MISSING))
+    for item in session.items:
+        function = getattr(item, "function", None)
+        if function is not None:
+            out[f"test {item.nodeid}"] = (lambda it=item: getattr(it, "function", _MISSING))
+    return out
+
+
+def _check(nodeid):
+    """After a test: once a watched function has changed, say so (once) and return why
+    its results are not credited."""
+    if not W.tampered:
+        what = _changed()
+        if what:
+            W.tampered = what
+            _emit(event="tampered", what=what, nodeid=nodeid)
+    if W.tampered:
+        return (f"not credited: the grading was tampered with ({W.tampered} was changed, "
+                "seen after this test or before it)")
+    return ""
+
+
 def pytest_configure(config):
     path = os.environ.pop(REPORT_ENV, None)
     settings = os.environ.pop(SETTINGS_ENV, None)
@@ -99,6 +239,7 @@ def _names(item, names):
 
 
 def pytest_collection_finish(session):
+    _take_note(_tests_functions(session))
     _emit(event="collected", tests=[{"nodeid": it.nodeid, "chapters": _chapters(it)}
                                     for it in session.items])
 
@@ -279,6 +420,9 @@ def pytest_runtest_logreport(report):
     elif report.skipped and entry["outcome"] == "passed":
         entry["outcome"] = "skipped"
     if report.when == "teardown":
+        void = _check(report.nodeid)
+        if void:
+            entry["outcome"], entry["message"] = "failed", void
         _emit(event="outcome", nodeid=report.nodeid, outcome=entry["outcome"],
               message=entry.get("message", ""), touched=entry.get("touched", []),
               timeout=entry.get("timeout", False))
@@ -297,7 +441,11 @@ def pytest_collectreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    _check(None)
     _emit(event="finish", exitstatus=int(exitstatus), restart=S.restart)
     if S.report is not None:
         S.report.close()
         S.report = None
+
+
+_take_note()      # as the plugin is loaded: before pytest imports any of the student's code

@@ -113,6 +113,27 @@ def test_the_notebook_runner_gets_a_reference_only_after_its_exercise_is_graded(
     assert "MINREGION_LECTURERS_TOKEN" not in env and env["HOME"] != os.environ.get("HOME")
 
 
+# --- 3. patching pytest or the tests earns nothing ----------------------------------------
+
+@pytest.mark.parametrize("patch", [
+    "import _pytest.python\n_pytest.python.Function.runtest = lambda self: None\n",
+    "import sys\nfor m in list(sys.modules.values()):\n"
+    "    if getattr(m, '__name__', '').endswith('test_mod'):\n"
+    "        m.test_z_last.__code__ = (lambda: None).__code__\n",
+], ids=["runtest", "test-function"])
+def test_patching_pytest_or_the_tests_is_not_credited(small_course, patch):
+    """A wrong double that patches pytest (every test then passes) or a test: the tests
+    after the patch are not credited, and the problem says why."""
+    _, tree = small_course
+    _write_region(tree, "minregion/mod.py", "double", patch + "y = 3 * x")
+    _write_region(tree, "minregion/mod.py", "product", "c = a @ b")
+    outcomes, problem = grade.run_pytest(tree, "ch01 or ch02 or ch03", _regions(tree), 30)
+    assert "tampered" in problem, (problem, outcomes)
+    late = outcomes["tests/test_mod.py::test_z_last"]
+    assert late["outcome"] == "failed" and "not credited" in late["message"], outcomes
+    assert outcomes["tests/test_mod.py::test_twice_double"]["outcome"] == "failed", outcomes
+
+
 # --- 4. a correct region that raises is written ---------------------------------------------
 
 @pytest.mark.parametrize("code, state", [
