@@ -100,7 +100,7 @@ COPIED = {"docs": "docs", "pyproject.toml": "pyproject.toml",
           "course/capstone.py": "course/capstone.py",
           "course/capstone_reference.json": "course/capstone_reference.json",
           "course/student_README.md": "README.md", "course/student.mk": "Makefile"}
-COURSE_TESTS = ("test_course.py", "test_course_class.py")   # the course's own tests stay
+COURSE_TESTS = ("test_course.py", "test_course_class.py", "test_course_grading.py")   # the course's own tests stay
 # in the reference
 # the experiments' fast step runs the blanks' maths as working code (the backward passes,
 # Adam's update, the hidden matrix): the student edition leaves it and its test out, and its
