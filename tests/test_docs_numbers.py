@@ -31,7 +31,8 @@ def test_every_block_is_in_a_document():
         with open(os.path.join(docs_numbers.ROOT, name)) as fh:
             seen |= {m.group(2) for m in docs_numbers.BLOCK.finditer(fh.read())}
     expected = set(docs_numbers.generate(docs_numbers.load()))
-    assert seen == (expected if REFERENCE else expected - {"headline", "headline-claim"})
+    assert seen == (expected if REFERENCE else
+                    expected - {"headline", "headline-claim", "headline-intro"})
 
 
 def test_a_changed_number_is_caught():
