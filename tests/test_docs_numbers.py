@@ -106,3 +106,55 @@ def test_the_longer_protocols_are_read_from_their_folders_or_kept(tmp_path, monk
     assert docs_numbers.main(["extract", str(tmp_path / "elsewhere")]) == 0
     assert {p: written[p] for p in docs_numbers.LONGER} == {
         p: data[p] for p in docs_numbers.LONGER}
+
+
+def _results_text():
+    with open(os.path.join(docs_numbers.ROOT, "docs", "results.md")) as fh:
+        return " ".join(fh.read().split())
+
+
+def test_the_words_beside_table3_settings_hold_in_the_data():
+    """docs/results.md says in words what the table of Table 3's settings shows, at the two
+    budgets the table prints: each statement holds in docs/data/tables.json."""
+    s = docs_numbers.load()["settings"]
+    at = {T: s["checkpoints"].index(T) for T in (500, 1500)}
+    K, T31 = docs_numbers.BASE, docs_numbers.OURS
+
+    def r(method, reading, target, steps):
+        return s["cells"][method][reading][target]["at"][at[steps]] / s["paper"][method][target]
+
+    def within(v):
+        return 0.5 <= v <= 2
+
+    text = _results_text()
+    assert ("Sharing one draw among the runs raises the Kaiming x^11 baseline after 500 steps "
+            "and after 1,500.") in text
+    assert all(r(K, "shared", "x^11", T) > r(K, "per-run", "x^11", T) for T in at)
+    assert "further after 1,500 steps, but not after 500" in text
+    assert r(K, "shared", "x^11", 500) > r(K, "grid", "x^11", 500)
+    assert r(K, "grid", "x^11", 1500) > r(K, "shared", "x^11", 1500)
+    assert "After 500 steps the grid puts the Kaiming baseline within 2x" in text
+    assert all(within(r(K, "grid", t, 500)) for t in s["targets"])
+    assert not any(all(within(r(K, reading, t, 1500)) for t in s["targets"])
+                   for reading in s["cells"][K])
+    assert "Theorem 3.1 is measured under the one reading `grid` only." in text
+    assert list(s["cells"][T31]) == ["grid"]
+    assert all(within(r(T31, "grid", t, T)) for t in ("x^3", "tanh(3x)") for T in at)
+    assert not within(r(T31, "grid", "x^11", 500)) and within(r(T31, "grid", "x^11", 1500))
+    assert all(r(T31, "grid", "sin(x)", T) < 0.5 for T in at)
+
+
+def test_the_words_on_regions_after_training_hold_in_the_data():
+    """Table 3's 10 points leave Theorem 3.1 fewer pieces than 500 points do on x^3, x^11 and
+    tanh(3x), not on sin(x), as docs/results.md says."""
+    data = docs_numbers.load()
+
+    def end(table, target):
+        return data[table]["regions"][docs_numbers.OURS][target]["end"]["median"]
+
+    dense = {"x^3": "1", "x^11": "1", "sin(x)": "2", "tanh(3x)": "2"}
+    lower = [t for t, table in dense.items() if end("3", t) < end(table, t)]
+    assert lower == ["x^3", "x^11", "tanh(3x)"]
+    quoted = (f"but not on sin(x) ({end('3', 'sin(x)'):.0f} pieces against Table 2's "
+              f"{end('2', 'sin(x)'):.0f})")
+    assert quoted in _results_text()
