@@ -49,7 +49,8 @@ def extract(results):
     with open(os.path.join(results, "ext.json")) as fh:
         s = json.load(fh)
     out["ext"] = {k: s[k] for k in ("methods", "targets", "seeds", "mse", "parameters")}
-    out["ext"]["config"] = {k: s["config"][k] for k in ("runs", "seeds")}
+    out["ext"]["config"] = {k: s["config"][k] for k in ("runs", "seeds", "depth")}
+    out["ext"]["half_pieces"] = ext_half_pieces(s)
     with open(os.path.join(results, "table3_settings.json")) as fh:
         out["settings"] = json.load(fh)
     out["settings"]["targets"] = out["3"]["targets"]
@@ -65,6 +66,22 @@ def extract(results):
     for p in LONGER:
         if all(os.path.isfile(os.path.join(results, p, n)) for n in ("table1.json", "ext.json")):
             out[p] = extract_longer(os.path.join(results, p))
+    return out
+
+
+def ext_half_pieces(s):
+    """``{target: {"halves", "exact", "others", "flagged"}}`` of ``ext.json``: how many halves
+    of the difference models (seeds x 2 halves x runs) were counted after the constrained
+    phase, how many have exactly 2^depth pieces, the other counts, and how many counts the
+    counter flagged."""
+    extra, full = s["extra"][OURS], 2 ** s["config"]["depth"]
+    out = {}
+    for t in s["targets"]:
+        if "half_pieces" in extra.get(t, {}):
+            c = np.array(extra[t]["half_pieces"])
+            out[t] = {"halves": int(c.size), "exact": int(np.sum(c == full)),
+                      "others": sorted(set(c[c != full].tolist())),
+                      "flagged": int(np.sum(extra[t]["half_pieces_flagged"]))}
     return out
 
 
@@ -371,6 +388,21 @@ def ext_claims(data):
             f"{sp['mean']} of {n}.")
 
 
+def ext_halves(data):
+    """The pieces of the difference models' halves after the constrained phase."""
+    s = data["ext"]
+    depth, halves = s["config"]["depth"], s["half_pieces"]
+    every = all(h["exact"] == h["halves"] for h in halves.values())
+    parts = "; ".join(f"{t}: {h['exact']} of {h['halves']}" + (
+        f" (the others {', '.join(map(str, h['others']))})" if h["others"] else "")
+        for t, h in halves.items())
+    return (f"After the constrained phase, {'every' if every else 'not every'} half of every "
+            f"difference model has exactly 2^{depth} = {2 ** depth} pieces (both halves of "
+            f"each of the {s['config']['runs']} runs on each of the seeds "
+            f"{', '.join(map(str, s['config']['seeds']))}): {parts}; counts the counter "
+            f"flagged: {sum(h['flagged'] for h in halves.values())}.")
+
+
 def settings_table(settings):
     """``make table3-settings``: the minimum test MSE / the paper's under each reading of
     Table 3's 10 points, after 500 and after 1,500 raw-weight steps."""
@@ -606,7 +638,8 @@ def generate(data):
             "table3": table_md("3", data["3"], stats=("min",),
                                head=["method"] + data["3"]["targets"]),
             "table3-claims": table3_claims(data), "ext": ext_table(data), "regions": regions_table(data),
-            "ext-claims": ext_claims(data), "table3-settings": settings_table(data["settings"]),
+            "ext-claims": ext_claims(data), "ext-halves": ext_halves(data),
+            "table3-settings": settings_table(data["settings"]),
             "calibration": calibration_table(data["calibration"]),
             "depth": depth_tables(data["depth"]), "longer": longer_table(data),
             "longer-claims": longer_claims(data), "longer-ext": longer_ext(data),
