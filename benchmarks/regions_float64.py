@@ -6,6 +6,7 @@ counts (tests/exact_rational.py), and its time and memory.
     python benchmarks/regions_float64.py touches       # how deep touches and dips go (section 2)
     python benchmarks/regions_float64.py depth 20      # one depth-20 construction (section 6)
     python benchmarks/regions_float64.py depth 20 --chunk 4096    # ... in chunks of 2^12 cells
+    python benchmarks/regions_float64.py depth 26 --budget 1000000   # ... a larger exact budget
     python benchmarks/regions_float64.py profile 20    # where that count's time goes, by the clock
     python benchmarks/regions_float64.py rows 20       # the rows a screen could not clear
     python benchmarks/regions_float64.py small         # milliseconds per count of small networks
@@ -241,15 +242,21 @@ def touches():
           f"{min(genuine):.2g} of its terms")
 
 
-def depth(d, old=None, chunk=None):
+def depth(d, old=None, chunk=None, budget=None):
     """One count of a depth-d construction, peaks U(0.3, 0.7) drawn with seed d (with
-    ``old``: by the earlier counter instead; ``chunk``: cells per chunk)."""
+    ``old``: by the earlier counter instead; ``chunk``: cells per chunk; ``budget``:
+    cell-layers the exact recounts may redo, instead of ``EXACT_BUDGET``)."""
     layers = triangle_network(np.random.default_rng(d).uniform(0.3, 0.7, size=d + 1))
     if chunk is not None:
         NEW.CHUNK_CELLS = chunk
+    if budget is not None:
+        from minregion.float64 import recount
+        recount.EXACT_BUDGET = budget
     r, warned, t = run(old or NEW, layers)
-    print(f"depth {d}: {r.pieces} pieces (2^{d} = {2 ** d}), warning {warned}, "
-          f"{getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
+    print(f"depth {d}: {r.pieces} pieces (2^{d} = {2 ** d}), warning {warned}"
+          + (f" (range [{r.pieces_low}, {r.pieces_high}], {r.unsettled} stretches unsettled)"
+             if warned and hasattr(r, "pieces_low") else "")
+          + f", {getattr(r, 'settled', 0)} stretches recounted exactly, {t:.2f} s")
 
 
 TIME_ONE = """
@@ -552,6 +559,8 @@ def main():
     parser.add_argument("--old", help="an earlier regions.py to compare with (depth: "
                                           "to run instead)")
     parser.add_argument("--chunk", type=int, help="depth: cells per chunk (CHUNK_CELLS)")
+    parser.add_argument("--budget", type=int, help="depth: cell-layers of exact recounts per "
+                                                   "count (EXACT_BUDGET)")
     parser.add_argument("--against", help="depth: another checkout to time in turn with this")
     parser.add_argument("--rounds", type=int, default=5, help="--against: how many turns")
     parser.add_argument("--far", type=float, help="fuzz: |lo| <= FAR (hi - lo)")
@@ -580,7 +589,7 @@ def main():
     elif args.against:
         against(args.d, args.against, args.rounds)
     else:
-        depth(args.d, old, args.chunk)
+        depth(args.d, old, args.chunk, args.budget)
 
 
 if __name__ == "__main__":
