@@ -47,7 +47,6 @@ import argparse
 import csv
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
@@ -108,21 +107,44 @@ def _read_at_most(path, size):
         return fh.read(size)
 
 
+class Listing(dict):
+    """{name: (size, read)} of the files of a submission, and ``links``: the names of its
+    symbolic links, which are never read (named in the feedback)."""
+
+    def __init__(self):
+        super().__init__()
+        self.links = set()
+
+
+class TreeFiles(dict):
+    """{relative path: text} of the tree to grade, and ``skipped``: {relative path: why} of
+    its files not read (a link, too large), which the feedback names."""
+
+    def __init__(self, files, skipped=None):
+        super().__init__(files)
+        self.skipped = dict(skipped or {})
+
+
 def _folder_listing(path):
     """{name: (size, read)} of the files of a submission folder, links, hidden folders and
-    macOS's files left out; ``read()`` gives a file's bytes. A folder that cannot be read is
-    an OSError."""
-    names = {}
+    macOS's files left out (the links listed in ``links``); ``read()`` gives a file's bytes.
+    A folder that cannot be read is an OSError."""
+    names = Listing()
 
     def refuse(err):
         raise err
 
     for folder, dirs, entries in os.walk(path, onerror=refuse):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and d != "__MACOSX" and not os.path.islink(os.path.join(folder, d)))
+                         and d != "__MACOSX")
+        for d in [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            dirs.remove(d)
+            names.links.add(os.path.relpath(os.path.join(folder, d), path).replace(os.sep, "/"))
         for entry in entries:
             full = os.path.join(folder, entry)
-            if not entry.startswith("._") and not os.path.islink(full) and os.path.isfile(full):
+            if os.path.islink(full) and not entry.startswith("._"):
+                names.links.add(os.path.relpath(full, path).replace(os.sep, "/"))
+            elif not entry.startswith("._") and os.path.isfile(full):
                 size = os.path.getsize(full)
                 names[os.path.relpath(full, path).replace(os.sep, "/")] = (
                     size, lambda full=full, size=size: _read_at_most(full, size))
@@ -141,10 +163,12 @@ def _zip_listing(zf):
         except NotImplementedError as err:
             raise GradingError(f"not a readable zip: {err}") from err
 
-    names = {}
+    names = Listing()
     for info in zf.infolist():
         is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
-        if not info.is_dir() and not is_link and not _ignored(info.filename):
+        if is_link and not _ignored(info.filename):
+            names.links.add(info.filename)
+        elif not info.is_dir() and not is_link and not _ignored(info.filename):
             names[info.filename] = (info.file_size, lambda info=info: read(info))
     return names
 
@@ -202,7 +226,7 @@ def choose_tree(listing, expected=()):
     skipped = (f"skipped, over {MAX_FILE // 2**20} MB: {', '.join(big[:3])}"
                + (", ..." if len(big) > 3 else "")) if big else ""
     if len(trees) == 1:
-        return trees[0][0], trees[0][1], skipped
+        return trees[0][0], _with_skipped(listing, *trees[0]), skipped
     scores = [_written_at_home(files, expected) for _, files in trees]
     best = max(range(len(trees)), key=lambda k: (scores[k], -k))
     others = ", ".join(f"{_folder_name(p)} ({scores[k]} written)"
@@ -211,7 +235,25 @@ def choose_tree(listing, expected=()):
     note = (f"{len(trees)} trees in the submission: graded {_folder_name(trees[best][0])} "
             f"({scores[best]} regions written), not {others}" +
             ("; a tie: check which one is the student's" if tie else ""))
-    return trees[best][0], trees[best][1], "; ".join(x for x in [note, skipped] if x)
+    return trees[best][0], _with_skipped(listing, *trees[best]), \
+        "; ".join(x for x in [note, skipped] if x)
+
+
+def _with_skipped(listing, prefix, files):
+    """The files of the tree under ``prefix`` as :class:`TreeFiles`, with the files under
+    it that were not read and why: over :data:`MAX_FILE`, or a symbolic link."""
+    skipped = {name[len(prefix):]: f"larger than {MAX_FILE // 2**20} MB ({size / 2**20:.0f} "
+               "MB): save the notebook without its outputs" if name.endswith(".ipynb") else
+               f"larger than {MAX_FILE // 2**20} MB ({size / 2**20:.0f} MB)"
+               for name, (size, _) in listing.items()
+               if name.startswith(prefix) and _wanted(name[len(prefix):]) and size > MAX_FILE}
+    for name in getattr(listing, "links", ()):
+        rel = name[len(prefix):]
+        if name.startswith(prefix) and (_wanted(rel) or rel.rstrip("/") in
+                                        ("minregion", "tutorials") or
+                                        rel.startswith("minregion/")):
+            skipped[shown(rel)] = "a symbolic link: links are not followed; submit the file"
+    return TreeFiles(files, skipped)
 
 
 def _folder_name(prefix):
@@ -336,6 +378,28 @@ class Course:
         self.handed = ms.select(self.regions, only, exclude)
         self.by_id = {r.id: r for r in self.regions}
         self.files, _, _ = ms.edition_files(keep_solutions=True)   # {path: bytes}
+        # the chapter copies hold the notebooks as handed out: no solution nor answer in
+        # the folder where a student's code runs (the notebook runner gets each reference
+        # only once its exercise is graded)
+        handed_out, _, _ = ms.edition_files()
+        self.files.update({rel: data for rel, data in handed_out.items()
+                           if rel.endswith(".ipynb")})
+        # the marked sources, read once: a file changed on disk while a class is graded
+        # changes nobody's grading
+        self.lines = {rel: ms.read_lines(os.path.join(ms.ROOT, rel))
+                      for rel in sorted({r.path for r in self.regions if r.cell is None})}
+        self.notebooks = {rel: ms.read_notebook(os.path.join(ms.ROOT, rel))
+                          for rel in sorted({r.path for r in self.regions
+                                             if r.cell is not None})}
+
+    def reference_code(self, region):
+        """The reference's code of ``region`` (its solution lines)."""
+        if region.cell is None:
+            lines = self.lines[region.path]
+        else:
+            cell = self.notebooks[region.path]["cells"][region.cell]
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+        return region.body(lines)
 
     def chapter_regions(self, chapter):
         return [r for r in self.regions if r.chapter == chapter and r.id in self.handed]
@@ -366,7 +430,8 @@ def build_chapter(course, tree, chapter, dest, ids=None):
     for rel in sorted({r.path for r in mine}):
         replace = {r.id: _replacement(r, tree.regions.get(r.id)) for r in mine if r.path == rel}
         spans = {}
-        text = ms.render_package_file(rel, course.regions, set(), replace=replace, spans=spans)
+        text = "".join(ms.render(course.lines[rel], [x for x in course.regions if x.path == rel],
+                                 set(), replace=replace, spans=spans))
         with open(os.path.join(dest, rel), "w", encoding="utf-8") as fh:
             fh.write(text)
         try:
@@ -403,7 +468,7 @@ def notebook_plan(course, tree, chapter, tree_root):
     if not mine:
         return None
     rel = mine[0].notebook
-    nb = ms.read_notebook(os.path.join(ms.ROOT, rel))
+    nb = course.notebooks[rel]
     everything = [r for r in course.regions if r.path == rel]
     cells = []
     for c, cell in enumerate(nb["cells"]):
@@ -551,6 +616,7 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
                 outcome, message = exercises.get(r.id, ("failed", "not run"))
                 feedback[r.id] = outcome + (f": {message}" if message else "")
     ex = [r for r in regions if r.cell is not None]
+    verbatim = [r.id for r in regions if _is_the_reference(course, r, tree.regions.get(r.id))]
     timeouts = [n for n, o in outcomes.items() if o.get("timeout")]
     crashes = [n for n, o in outcomes.items() if o["outcome"] == "failed" and
                o["message"].startswith(("the process crashed", "the test ended the process"))]
@@ -559,7 +625,8 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
         f"time limit: {timeouts[0]}" if timeouts else "",
         f"ended the process: {crashes[0]}" if crashes else "",
         f"{not_run} tests not run" if not_run else "",
-        problem.splitlines()[0] if problem else "", nb_problem] if x)
+        problem.splitlines()[0] if problem else "", nb_problem,
+        f"verbatim the reference: {', '.join(verbatim)}" if verbatim else ""] if x)
     row = {"student": "", "chapter": chapter, "blanks_left": len(blanks),
            "tests_passed": passed, "tests_failed": failed,
            "exercises_passed": "" if unit or not ex else
@@ -580,6 +647,16 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
             (r.path if r.cell is None else r.notebook)
         lines.append(f"- `{r.id}` ({where}): {feedback.get(r.id, 'not graded')}")
     return row, lines + [""]
+
+
+def _is_the_reference(course, region, found):
+    """Whether the student's code of ``region`` is the reference's, token for token
+    (comments, blank lines and spacing aside): a note for the lecturer, not a mark."""
+    if found is None or found.state != "written":
+        return False
+    mine = grade._code_tokens(grade.dedent(found.code, found.indent))
+    return mine == grade._code_tokens(grade.dedent(course.reference_code(region),
+                                                   region.indent))
 
 
 def chapter_notes(course, tree, notes, chapter):
@@ -610,11 +687,10 @@ def written_answers(files):
     for rel in sorted(files):
         if not rel.endswith(".ipynb"):
             continue
-        try:
-            cells = json.loads(files[rel])["cells"]
-        except (ValueError, KeyError, TypeError):
+        cells, wrong = grade.notebook_cells(files[rel])
+        if wrong:
             continue
-        texts = ["".join(c.get("source", [])) for c in cells if c.get("cell_type") == "markdown"]
+        texts = [c["source"] for c in cells if c["cell_type"] == "markdown"]
         answers = [t.split(grade.ANSWER_CELL, 1)[1].strip() for t in texts
                    if t.lstrip().startswith(grade.ANSWER_CELL)]
         answers = [a for a in answers          # prompts alone are no answer
@@ -733,7 +809,7 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                     raise grade.Stopped("the grader was stopped")
                 try:
                     files, notes = load_submission(sub.path, expected)
-                    tree = grade.read_sources(files, expected)
+                    tree = grade.read_sources(files, expected, getattr(files, "skipped", None))
                     loaded[sub.entry] = (files, tree, notes)
                 except GradingError as err:
                     loaded[sub.entry] = (None, str(err), [])

@@ -187,10 +187,10 @@ def test_an_error_of_the_grader_costs_one_student_not_the_class(tmp_path, fake_g
 
     read_sources = grade.read_sources
 
-    def failing_read(files, expected=()):
+    def failing_read(files, *args):
         if "mark 2" in files.get("minregion/layers.py", ""):
             raise RecursionError("maximum recursion depth exceeded")
-        return read_sources(files, expected)
+        return read_sources(files, *args)
 
     answers = grade_class.written_answers
 
@@ -421,3 +421,76 @@ def test_make_targets_take_paths_with_spaces():
         assert args[args.index("--out") + 1] == "/tmp/my results", (target, args)
     args = _make_line("depth", "--tables depth", OUT="/tmp/my results")
     assert args[-1] == "/tmp/my results/depth", args
+
+
+# --- the reference, read once; what a chapter copy holds; notes for the lecturer -------------
+
+def test_the_reference_is_read_once_and_the_chapter_copies_hold_no_solution(tmp_path,
+                                                                          monkeypatch):
+    """A source changed on disk while a class is graded changes nobody's grading: the
+    course reads its marked sources and notebooks once. The folder where a student's code
+    runs holds the notebooks as handed out, with no solution and no answer."""
+    course = grade_class.Course()
+    handed_out, _, _ = ms.edition_files()
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the reference was read again while grading")
+
+    monkeypatch.setattr(ms, "read_lines", no_reading)
+    monkeypatch.setattr(ms, "read_notebook", no_reading)
+    chapter = next(r.chapter for r in REGIONS if r.cell is None)
+    tree = grade.read_sources({}, EXPECTED)
+    dest, plugin, _ = grade_class.build_chapter(course, tree, chapter, str(tmp_path / "copy"))
+    assert plugin
+    notebook_chapter = next(r.chapter for r in REGIONS if r.cell is not None)
+    assert grade_class.notebook_plan(course, tree, notebook_chapter, dest)["cells"]
+    for rel in (rel for rel in course.files if rel.endswith(".ipynb")):
+        with open(os.path.join(dest, rel), "rb") as fh:
+            text = fh.read()
+        assert text == handed_out[rel], rel
+        assert b"BEGIN SOLUTION" not in text and ms.SOLUTION_CELL.encode() not in text, rel
+
+
+def test_a_malformed_notebook_costs_no_written_answers_of_the_others():
+    bad = '{"cells": [{"cell_type": "markdown", "source": [["x"]]}]}'
+    good = ('{"cells": [{"cell_type": "markdown", "source": "' + grade.ANSWER_CELL +
+            ' because it is so"}]}')
+    out = grade_class.written_answers({"tutorials/01_a.ipynb": bad,
+                                       "tutorials/02_b.ipynb": good})
+    assert out[0] == "### tutorials/02_b.ipynb" and "because it is so" in "".join(out)
+
+
+def test_the_feedback_names_a_linked_or_oversized_file_instead_of_its_markers(tmp_path,
+                                                                              monkeypatch):
+    sub = small_tree(tmp_path / "ann", "mark 1")
+    os.symlink(os.path.join(ROOT, "minregion", "construction.py"),
+               os.path.join(sub, b"minregion", b"construction.py"))
+    big = os.path.join(sub, b"tutorials")
+    os.makedirs(big)
+    with open(os.path.join(big, b"01_x.ipynb"), "w") as fh:
+        fh.write("{}")
+    monkeypatch.setattr(grade_class, "MAX_FILE", 1)
+    files, _ = grade_class.load_submission(os.fsdecode(sub), EXPECTED)
+    assert "symbolic link" in files.skipped["minregion/construction.py"]
+    assert "without its outputs" in files.skipped["tutorials/01_x.ipynb"]
+    tree = grade.read_sources(files, EXPECTED, files.skipped)
+    assert any("minregion/construction.py: not read (a symbolic link" in p
+               for p in tree.problems), tree.problems
+
+
+def test_code_that_is_the_reference_token_for_token_gets_a_note_not_a_mark():
+    course = grade_class.Course()
+    region = next(r for r in REGIONS if r.cell is None)
+    lines = course.lines[region.path]
+    text = "".join(lines).replace(f"# BEGIN SOLUTION {region.chapter} {region.id}",
+                                  f"# BEGIN YOUR CODE {region.chapter} {region.id}", 1)
+    tree = grade.read_sources({region.path: text}, EXPECTED)
+    found = tree.regions.get(region.id)
+    if found is None or found.state != "written":      # the markers as the edition has them
+        body = region.body(lines)
+        found = grade.Found(region.id, region.chapter, region.path, None, 0, body,
+                            region.indent)
+    assert grade_class._is_the_reference(course, region, found)
+    changed = grade.Found(region.id, region.chapter, region.path, None, 0,
+                          [region.indent + "x = 1\n"] + list(found.code), region.indent)
+    assert not grade_class._is_the_reference(course, region, changed)
