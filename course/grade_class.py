@@ -70,7 +70,7 @@ MAX_TREES = 4               # folders that hold a minregion/ package (candidate 
 MAX_FILES = 1000            # package files and notebooks, all trees together
 MAX_BYTES = 40 * 2**20      # their bytes
 COLUMNS = ("student", "chapter", "blanks_left", "tests_passed", "tests_failed",
-           "exercises_passed", "exercises", "note", "submission")
+           "exercises_passed", "exercises", "note", "verbatim", "submission")
 
 
 class GradingError(ValueError):
@@ -625,13 +625,13 @@ def grade_chapter(course, tree, chapter, workdir, unit, test_timeout, deadline):
         f"time limit: {timeouts[0]}" if timeouts else "",
         f"ended the process: {crashes[0]}" if crashes else "",
         f"{not_run} tests not run" if not_run else "",
-        problem.splitlines()[0] if problem else "", nb_problem,
-        f"verbatim the reference: {', '.join(verbatim)}" if verbatim else ""] if x)
+        problem.splitlines()[0] if problem else "", nb_problem] if x)
     row = {"student": "", "chapter": chapter, "blanks_left": len(blanks),
            "tests_passed": passed, "tests_failed": failed,
            "exercises_passed": "" if unit or not ex else
            sum(exercises.get(r.id, ("",))[0] == "passed" for r in ex),
-           "exercises": "" if unit or not ex else len(ex), "note": note}
+           "exercises": "" if unit or not ex else len(ex), "note": note,
+           "verbatim": " ".join(verbatim)}
     shutil.rmtree(root, ignore_errors=True)
     lines = [f"## {chapter}", "",
              f"{passed} tests passed, {failed} failed" +
