@@ -70,9 +70,10 @@ docs-data: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m minregion.reproduce.docs_numbers write
 
-## make test: every test, tutorials included
+## make test: every test, tutorials included (the notebooks in a second process, beside the
+## rest: tests/run_all.py; the same tests as python -m pytest)
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) tests/run_all.py
 
 ## make test-min [PYTHON=python3.9]: every test on the oldest supported versions
 ## (requirements-min.txt), in .venv-min

@@ -781,16 +781,25 @@ def check_counter_network(layers):
             f"{human_bytes(cells * (w + 1) * w * 8 * 16)} when every neuron cuts every cell. "
             f"Count a narrower network, or sample "
             f"(regions.count_activation_regions_sampled, a lower bound)")
-    value = slope = 1.0
+    check_value_growth(layers, 1.0, "the region counter", "on [-1, 1]", "piece")
+
+
+def check_value_growth(layers, reach, who, where, unit):
+    """A ``ValueError`` naming the layer when the weights are so large that a layer's values
+    or slopes could exceed ``MAX_COUNT_VALUE`` where ``who`` (a counter) computes them: a
+    bound from the largest row sums of |W| and the largest |b|, layer by layer, the inputs
+    at most ``reach`` in size (``where``, in words) with slopes at most 1; ``unit``: what
+    scaling the network keeps ("piece", "region")."""
+    value, slope = reach, 1.0
     for l, (W, b) in enumerate(layers):
         row = float(np.max(np.sum(np.abs(np.asarray(W, dtype=np.float64)), axis=-1)))
         value = row * value + float(np.max(np.abs(np.asarray(b, dtype=np.float64))))
         slope = row * slope
         if not (value <= MAX_COUNT_VALUE and slope <= MAX_COUNT_VALUE):
             raise ValueError(
-                f"layers[{l}]: the weights are too large for the region counter: the "
-                f"network's values on [-1, 1] can reach {max(value, slope):.3g} there (largest "
-                f"row sum of |W| {row:.3g}), beyond the {MAX_COUNT_VALUE:.3g} that float64 "
-                f"holds with room to spare. Scale the network down: dividing a layer's W and "
-                f"b and the b of every later layer by the same c > 0 divides the output by c "
-                f"and keeps every piece")
+                f"layers[{l}]: the weights are too large for {who}: the network's values "
+                f"{where} can reach {max(value, slope):.3g} there (largest row sum of |W| "
+                f"{row:.3g}), beyond the {MAX_COUNT_VALUE:.3g} that float64 holds with room "
+                f"to spare. Scale the network down: dividing a layer's W and b and the b of "
+                f"every later layer by the same c > 0 divides the output by c and keeps every "
+                f"{unit}")

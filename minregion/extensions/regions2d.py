@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import MAX_COUNT_VALUE, check_layers, check_points
+from ..checks import check_layers, check_points, check_value_growth
 
 TOL_REL = 2.0 ** -36   # about 1.5e-11: a vertex this close to a zero line lies on it
 
@@ -76,19 +76,8 @@ def check_partition_scale(layers, box):
 
     layers : checked ``(W, b)`` pairs (:func:`check_layers_2d`); box : (4, 2) its polygon.
     """
-    value, slope = float(np.max(np.abs(box))), 1.0          # |x|, |y| and their gradients
-    for l, (W, b) in enumerate(layers):
-        row = float(np.max(np.sum(np.abs(W), axis=-1)))
-        value = row * value + float(np.max(np.abs(b)))
-        slope = row * slope
-        if not (value <= MAX_COUNT_VALUE and slope <= MAX_COUNT_VALUE):
-            raise ValueError(
-                f"layers[{l}]: the weights are too large for the 2-D region partition: the "
-                f"network's values on the box can reach {max(value, slope):.3g} there "
-                f"(largest row sum of |W| {row:.3g}), beyond the {MAX_COUNT_VALUE:.3g} that "
-                f"float64 holds with room to spare. Scale the network down: dividing a "
-                f"layer's W and b and the b of every later layer by the same c > 0 divides the "
-                f"output by c and keeps every region")
+    check_value_growth(layers, float(np.max(np.abs(box))), "the 2-D region partition",
+                       "on the box", "region")
 
 
 def box_polygon(box=(-1.0, 1.0, -1.0, 1.0)):
