@@ -76,9 +76,10 @@ class ExtConfig(Config):
         for name in ("grid_n", "K_2d", "spiral_points", "K_spirals", "depth_spirals",
                      "record_every"):
             check_count(getattr(self, name), name)
-        if self.dense_n < 2 or self.grid_n < 2:
-            raise ValueError(f"dense_n and grid_n must be >= 2; got {self.dense_n}, {self.grid_n}")
-        return super().check()
+        out = super().check()                 # dense_n among the others, kinds first
+        if self.grid_n < 2:
+            raise ValueError(f"grid_n must be >= 2; got {self.grid_n}")
+        return out
 
     def block_memory(self, depth=None):
         """Bytes that one block holds at most: the largest network of the extensions (the
@@ -86,8 +87,6 @@ class ExtConfig(Config):
         depth = self.depth if depth is None else depth
         width, points = max(self.width, 4 * self.K_2d), max(self.dense_n, self.grid_n ** 2)
         return self.runs * points * width * (depth + 2) * 8 * 8
-
-
 
 
 # --- the blocks -----------------------------------------------------------------------

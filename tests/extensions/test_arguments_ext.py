@@ -220,3 +220,16 @@ def test_region_partition_refuses_weights_too_large_for_float64():
 def test_a_box_that_is_not_four_numbers_is_named(box):
     with pytest.raises(ValueError, match=r"box must be four real numbers \(x0, x1, y0, y1\)"):
         box_polygon(box)
+
+
+@pytest.mark.ch07
+@pytest.mark.parametrize("field, value, message", [
+    ("dense_n", "5", "dense_n must be an integer >= 2"),
+    ("dense_n", 1, "dense_n must be an integer >= 2"),
+    ("grid_n", 1, "grid_n must be >= 2")])
+def test_the_extensions_config_names_a_bad_point_count(field, value, message):
+    import dataclasses
+
+    from minregion.extensions.experiments import ExtConfig
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(ExtConfig(), **{field: value}).check()
