@@ -12,7 +12,7 @@ feature this is the textbook ``alpha = sum(g_c y_c) / sum(g_c^2)``.
 """
 import numpy as np
 
-from .checks import check_readout_data
+from .checks import check_readout_data, check_real_array
 
 
 def lstsq_readout(features, y):
@@ -30,12 +30,21 @@ def lstsq_readout(features, y):
 
     Raises
     ------
-    ValueError when two features are linearly dependent (the fit is not unique). A constant
-    feature gets ``coef = 0``.
+    ValueError when two features are linearly dependent (the fit is not unique), and when the
+    arrays are not real and finite or their shapes do not match. A constant feature gets
+    ``coef = 0``.
     """
-    features = np.asarray(features, dtype=np.float64)
-    y = np.broadcast_to(np.asarray(y, dtype=np.float64),
-                        features.shape[:-2] + features.shape[-1:])
+    features, y = check_real_array(features, "features"), check_real_array(y, "y")
+    if features.ndim < 2 or features.shape[-1] == 0 or features.shape[-2] == 0:
+        raise ValueError(f"features must have shape (..., K, N): K >= 1 features at N >= 1 "
+                         f"points; got {features.shape}")
+    if not (np.all(np.isfinite(features)) and np.all(np.isfinite(y))):
+        raise ValueError("features and y must be finite (no NaN or inf)")
+    try:
+        y = np.broadcast_to(y, features.shape[:-2] + features.shape[-1:])
+    except ValueError:
+        raise ValueError(f"y must have shape (N,) or (..., N) to match features of shape "
+                         f"{features.shape} (..., K, N); got {y.shape}") from None
     mean_g, mean_y = features.mean(axis=-1), y.mean(axis=-1)
     gc = features - mean_g[..., None]
     yc = y - mean_y[..., None]

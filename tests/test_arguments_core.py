@@ -468,3 +468,18 @@ def test_a_target_name_that_is_not_a_string_is_named_with_the_known_names(name):
     with pytest.raises(ValueError, match=r"the target's name must be a string, one of x\^3, "
                                          r"x\^11, sin\(x\), tanh\(3x\); got"):
         get_target(name)
+
+
+@pytest.mark.ch04
+@pytest.mark.parametrize("features, y, message", [
+    (np.ones(5), np.ones(5), "features must have shape"),
+    (np.ones((1, 0)), np.ones(0), "features must have shape"),
+    (np.array([[0.0, 1.0, np.nan]]), np.ones(3), "must be finite"),
+    (np.array([[0.0, 1.0, 2.0]]), np.array([1.0, np.inf, 0.0]), "must be finite"),
+    (np.array([[0.0, 1.0, 2.0]]), np.ones(4), "y must have shape"),
+    (np.array([[0.0, 1.0, 2.0]]), np.array(["a", "b", "c"]), "y must hold real numbers"),
+    (np.array([[0j, 1.0, 2.0]]), np.ones(3), "features must hold real numbers")])
+def test_the_least_squares_readout_names_bad_features_and_targets(features, y, message):
+    from minregion.readout import lstsq_readout
+    with pytest.raises(ValueError, match=message):
+        lstsq_readout(features, y)
