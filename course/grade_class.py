@@ -742,6 +742,7 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
     if not subs:
         raise GradingError(f"{submissions_dir} holds no folder and no .zip")
     rows, feedback, lock = [], {}, threading.Lock()
+    partial = _start_partial(out)
 
     def tell(line):
         try:
@@ -797,6 +798,7 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                 rows.append(row)
                 feedback.setdefault(sub.entry, {})[chapter] = lines
                 done[0] += 1
+                _add_partial(partial, row)
                 tell(f"[{done[0]}/{len(tasks)}] {sub.student} {chapter}: "
                      f"{row.get('tests_passed', '-')} passed, {row.get('tests_failed', '-')} "
                      "failed" + (f", exercises {row['exercises_passed']}/{row['exercises']}"
@@ -821,11 +823,56 @@ def grade_class(submissions_dir, out, chapters, unit=False, jobs=1, test_timeout
                     pass
         except BaseException as err:
             write_results(out, rows, feedback, loaded, chapters, unit, subs)
+            _end_partial(out, partial)
             tell(f"grade_class: {str(err) or type(err).__name__}; wrote the {len(rows)} rows "
                  "graded so far")
             raise
         write_results(out, rows, feedback, loaded, chapters, unit, subs)
+        _end_partial(out, partial)
     return _sorted(rows)
+
+
+PARTIAL = "grades.partial.csv"
+
+
+def _start_partial(out):
+    """Make ``out`` (new or empty, :func:`check_out`) with its mark, and open
+    ``out/grades.partial.csv``: a row is added to it as each chapter of a student is graded,
+    so that a grader killed outright (SIGKILL, out of memory), which writes nothing at the
+    end, leaves the rows graded so far. Returns the open file."""
+    _mark(out)
+    fh = open(os.path.join(out, PARTIAL), "x", encoding="utf-8", newline="")
+    csv.writer(fh, lineterminator="\n").writerow(COLUMNS)
+    fh.flush()
+    return fh
+
+
+def _mark(out):
+    """Make ``out`` and put the mark in it that keeps make_student from copying it."""
+    os.makedirs(out, exist_ok=True)
+    mark = os.path.join(out, ms.GRADES_MARK)
+    if not os.path.lexists(mark):
+        with open(mark, "x", encoding="utf-8") as fh:
+            fh.write("Written by course/grade_class.py: students' grades and written answers. "
+                     "make_student never copies a folder that holds this file.\n")
+
+
+def _add_partial(fh, row):
+    """Add one row to the partial CSV and hand it to the system at once."""
+    try:
+        csv.DictWriter(fh, COLUMNS, lineterminator="\n").writerow(
+            {k: text(row.get(k, "")) for k in COLUMNS})
+        fh.flush()
+    except (OSError, ValueError):       # a full disk: the final grades.csv still comes
+        pass
+
+
+def _end_partial(out, fh):
+    """Close the partial CSV and, once ``grades.csv`` is written, remove it (this grader
+    wrote it: it was created new in ``out``)."""
+    fh.close()
+    if os.path.exists(os.path.join(out, "grades.csv")):
+        os.remove(os.path.join(out, PARTIAL))
 
 
 def _sorted(rows):
@@ -839,12 +886,8 @@ def write_results(out, rows, feedback, loaded, chapters, unit, subs):
     (``rows``, one dict per student and chapter, COLUMNS). A feedback file that cannot be
     written costs that student's file only (their rows' note says so); every text is
     written with :func:`text`."""
+    _mark(out)
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
-    mark = os.path.join(out, ms.GRADES_MARK)
-    if not os.path.lexists(mark):
-        with open(mark, "x", encoding="utf-8") as fh:
-            fh.write("Written by course/grade_class.py: students' grades and written answers. "
-                     "make_student never copies a folder that holds this file.\n")
     for sub in subs:
         if sub.entry not in feedback:
             continue

@@ -356,7 +356,8 @@ def test_grades_are_never_written_into_the_folders_make_student_copies(tmp_path,
         assert not os.path.lexists(out)
     finally:                # a grader that wrote there after all: remove what it wrote
         if os.path.isdir(out) and set(os.listdir(out)) <= {"grades.csv", "feedback",
-                                                            ms.GRADES_MARK}:
+                                                            ms.GRADES_MARK,
+                                                            grade_class.PARTIAL}:
             shutil.rmtree(out)
 
 
@@ -494,3 +495,38 @@ def test_code_that_is_the_reference_token_for_token_gets_a_note_not_a_mark():
     changed = grade.Found(region.id, region.chapter, region.path, None, 0,
                           [region.indent + "x = 1\n"] + list(found.code), region.indent)
     assert not grade_class._is_the_reference(course, region, changed)
+
+
+KILLED_MIDWAY = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+import grade_class
+
+def grade_chapter(course, tree, chapter, *args):
+    code = "".join(tree.regions["dense_backward"].code)
+    if "mark 2" in code:
+        os.kill(os.getpid(), signal.SIGKILL)        # the out-of-memory killer, say
+    row = {"chapter": chapter, "blanks_left": 0, "tests_passed": 7, "tests_failed": 0,
+           "exercises_passed": "", "exercises": "", "note": ""}
+    return row, [f"## {chapter}", ""]
+
+grade_class.grade_chapter = grade_chapter
+grade_class.grade_class(sys.argv[2], sys.argv[3], ["ch03"], unit=True, say=lambda line: None)
+"""
+
+
+def test_a_grader_killed_outright_leaves_the_rows_graded_so_far(tmp_path):
+    """SIGKILL (the out-of-memory killer) runs no cleanup: the rows graded before it are in
+    grades.partial.csv, one per chapter as it finished; a run that ends removes that file."""
+    subs = tmp_path / "submissions"
+    for k, name in enumerate(["ann", "ben", "cat"]):
+        small_tree(subs / name, f"mark {k + 1}")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, COURSE, str(subs), str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == -9, run.stderr
+    assert not (out / "grades.csv").exists()
+    with open(out / grade_class.PARTIAL, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["student"], r["chapter"], r["tests_passed"]) for r in rows] == \
+        [("ann", "ch03", "7")]
