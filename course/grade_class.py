@@ -221,37 +221,40 @@ def choose_tree(listing, expected=()):
         raise GradingError("no minregion/ folder in the submission")
     _check_caps(listing, prefixes)
     trees = [(p, _tree_files(listing, p)) for p in prefixes]
-    big = sorted(name for name, (size, _) in listing.items() for p in prefixes
-                 if name.startswith(p) and _wanted(name[len(p):]) and size > MAX_FILE)
+    best, note = 0, ""
+    if len(trees) > 1:
+        scores = [_written_at_home(files, expected) for _, files in trees]
+        best = max(range(len(trees)), key=lambda k: (scores[k], -k))
+        others = ", ".join(f"{_folder_name(p)} ({scores[k]} written)"
+                           for k, (p, _) in enumerate(trees) if k != best)
+        tie = sum(s == scores[best] for s in scores) > 1
+        note = (f"{len(trees)} trees in the submission: graded {_folder_name(trees[best][0])} "
+                f"({scores[best]} regions written), not {others}" +
+                ("; a tie: check which one is the student's" if tie else ""))
+    prefix, files = trees[best][0], _with_skipped(listing, *trees[best])
+    big = sorted(prefix + rel for rel, why in files.skipped.items() if why.startswith(TOO_LARGE))
     skipped = (f"skipped, over {MAX_FILE // 2**20} MB: {', '.join(big[:3])}"
                + (", ..." if len(big) > 3 else "")) if big else ""
-    if len(trees) == 1:
-        return trees[0][0], _with_skipped(listing, *trees[0]), skipped
-    scores = [_written_at_home(files, expected) for _, files in trees]
-    best = max(range(len(trees)), key=lambda k: (scores[k], -k))
-    others = ", ".join(f"{_folder_name(p)} ({scores[k]} written)"
-                       for k, (p, _) in enumerate(trees) if k != best)
-    tie = sum(s == scores[best] for s in scores) > 1
-    note = (f"{len(trees)} trees in the submission: graded {_folder_name(trees[best][0])} "
-            f"({scores[best]} regions written), not {others}" +
-            ("; a tie: check which one is the student's" if tie else ""))
-    return trees[best][0], _with_skipped(listing, *trees[best]), \
-        "; ".join(x for x in [note, skipped] if x)
+    return prefix, files, "; ".join(x for x in [note, skipped] if x)
+
+
+TOO_LARGE = "larger than"
 
 
 def _with_skipped(listing, prefix, files):
     """The files of the tree under ``prefix`` as :class:`TreeFiles`, with the files under
     it that were not read and why: over :data:`MAX_FILE`, or a symbolic link."""
-    skipped = {name[len(prefix):]: f"larger than {MAX_FILE // 2**20} MB ({size / 2**20:.0f} "
-               "MB): save the notebook without its outputs" if name.endswith(".ipynb") else
-               f"larger than {MAX_FILE // 2**20} MB ({size / 2**20:.0f} MB)"
-               for name, (size, _) in listing.items()
-               if name.startswith(prefix) and _wanted(name[len(prefix):]) and size > MAX_FILE}
+    skipped = {}
+    for name, (size, _) in listing.items():
+        rel = name[len(prefix):]
+        if name.startswith(prefix) and _wanted(rel) and size > MAX_FILE:
+            skipped[rel] = (f"{TOO_LARGE} {MAX_FILE // 2**20} MB ({size / 2**20:.0f} MB)" +
+                            (": save the notebook without its outputs"
+                             if rel.endswith(".ipynb") else ""))
     for name in getattr(listing, "links", ()):
         rel = name[len(prefix):]
-        if name.startswith(prefix) and (_wanted(rel) or rel.rstrip("/") in
-                                        ("minregion", "tutorials") or
-                                        rel.startswith("minregion/")):
+        if name.startswith(prefix) and (rel in ("minregion", "tutorials") or
+                                        rel.startswith("minregion/") or _wanted(rel)):
             skipped[shown(rel)] = "a symbolic link: links are not followed; submit the file"
     return TreeFiles(files, skipped)
 
@@ -381,9 +384,9 @@ class Course:
         # the chapter copies hold the notebooks as handed out: no solution nor answer in
         # the folder where a student's code runs (the notebook runner gets each reference
         # only once its exercise is graded)
-        handed_out, _, _ = ms.edition_files()
-        self.files.update({rel: data for rel, data in handed_out.items()
-                           if rel.endswith(".ipynb")})
+        for rel in ms.notebook_files():
+            self.files[rel] = ms.render_notebook(rel, self.regions, self.handed,
+                                                 False).encode("utf-8")
         # the marked sources, read once: a file changed on disk while a class is graded
         # changes nobody's grading
         self.lines = {rel: ms.read_lines(os.path.join(ms.ROOT, rel))
