@@ -391,18 +391,23 @@ class Course:
         # changes nobody's grading
         self.lines = {rel: ms.read_lines(os.path.join(ms.ROOT, rel))
                       for rel in sorted({r.path for r in self.regions if r.cell is None})}
+        self._tokens = {}
         self.notebooks = {rel: ms.read_notebook(os.path.join(ms.ROOT, rel))
                           for rel in sorted({r.path for r in self.regions
                                              if r.cell is not None})}
 
-    def reference_code(self, region):
-        """The reference's code of ``region`` (its solution lines)."""
-        if region.cell is None:
-            lines = self.lines[region.path]
-        else:
-            cell = self.notebooks[region.path]["cells"][region.cell]
-            lines = "".join(cell["source"]).splitlines(keepends=True)
-        return region.body(lines)
+    def reference_tokens(self, region):
+        """The reference's code of ``region`` as tokens (:func:`grade._code_tokens`), worked
+        out once per region."""
+        if region.id not in self._tokens:
+            if region.cell is None:
+                lines = self.lines[region.path]
+            else:
+                cell = self.notebooks[region.path]["cells"][region.cell]
+                lines = "".join(cell["source"]).splitlines(keepends=True)
+            self._tokens[region.id] = grade._code_tokens(grade.dedent(region.body(lines),
+                                                                      region.indent))
+        return self._tokens[region.id]
 
     def chapter_regions(self, chapter):
         return [r for r in self.regions if r.chapter == chapter and r.id in self.handed]
@@ -658,8 +663,7 @@ def _is_the_reference(course, region, found):
     if found is None or found.state != "written":
         return False
     mine = grade._code_tokens(grade.dedent(found.code, found.indent))
-    return mine == grade._code_tokens(grade.dedent(course.reference_code(region),
-                                                   region.indent))
+    return mine == course.reference_tokens(region)
 
 
 def chapter_notes(course, tree, notes, chapter):
